@@ -1,0 +1,38 @@
+"""Reading events off the log: bytes -> envelope, with upcasting of older schema versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bhyt.v1.events_pb2 import EventEnvelope
+from google.protobuf.message import DecodeError
+
+CURRENT_SCHEMA_VERSION = 1
+
+# schema_version -> function that rewrites an envelope of that version into the next one.
+# Empty while there is only version 1; a breaking change adds an entry here, never edits old events.
+UPCASTERS: dict[int, Callable[[EventEnvelope], EventEnvelope]] = {}
+
+
+class UndecodableEvent(ValueError):
+    """A record on an event topic that is not an event we can read (corrupt, or from the future)."""
+
+
+def decode_event(value: bytes) -> EventEnvelope:
+    event = EventEnvelope()
+    try:
+        event.ParseFromString(value)
+    except DecodeError as e:
+        raise UndecodableEvent(f"not an EventEnvelope: {e}") from e
+    if not event.event_id or event.WhichOneof("payload") is None:
+        raise UndecodableEvent("envelope without event id or payload")
+    version = event.schema_version
+    while version < CURRENT_SCHEMA_VERSION:
+        upcast = UPCASTERS.get(version)
+        if upcast is None:
+            raise UndecodableEvent(f"no upcaster from schema version {version}")
+        event = upcast(event)
+        version = event.schema_version
+    if version > CURRENT_SCHEMA_VERSION:
+        raise UndecodableEvent(f"schema version {version} is newer than this worker ({CURRENT_SCHEMA_VERSION})")
+    return event

@@ -1,0 +1,1 @@
+"""The participation status projection: who is insured, with which card, valid when."""

@@ -1,0 +1,161 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from bhyt.v1 import events_pb2 as _events_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class VerifyCardRequest(_message.Message):
+    __slots__ = ("card_number", "facility_id", "kiosk_id")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    facility_id: str
+    kiosk_id: str
+    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ...) -> None: ...
+
+class Reason(_message.Message):
+    __slots__ = ("code", "text")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    text: str
+    def __init__(self, code: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class ParticipantSummary(_message.Message):
+    __slots__ = ("social_insurance_number", "card_number", "full_name", "group_code", "benefit_level", "province_code", "registered_facility", "valid_from", "valid_to", "five_years_from", "personal_id")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_CODE_FIELD_NUMBER: _ClassVar[int]
+    BENEFIT_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PROVINCE_CODE_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    FIVE_YEARS_FROM_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card_number: str
+    full_name: str
+    group_code: str
+    benefit_level: int
+    province_code: str
+    registered_facility: str
+    valid_from: str
+    valid_to: str
+    five_years_from: str
+    personal_id: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ...) -> None: ...
+
+class CheckInDecision(_message.Message):
+    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at")
+    CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_TEXT_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    check_in_id: str
+    verdict: _events_pb2.Verdict
+    result_code: str
+    result_text: str
+    reasons: _containers.RepeatedCompositeFieldContainer[Reason]
+    participant: ParticipantSummary
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetCardStatusRequest(_message.Message):
+    __slots__ = ("card_number", "social_insurance_number", "personal_id")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    social_insurance_number: str
+    personal_id: str
+    def __init__(self, card_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., personal_id: _Optional[str] = ...) -> None: ...
+
+class UsageEntry(_message.Message):
+    __slots__ = ("check_in_id", "facility_id", "kiosk_id", "result_code", "at")
+    CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    check_in_id: str
+    facility_id: str
+    kiosk_id: str
+    result_code: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, check_in_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., result_code: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CardUsage(_message.Message):
+    __slots__ = ("check_ins_today", "check_ins_total", "accepted_total", "last_facility_id", "last_check_in_at", "recent")
+    CHECK_INS_TODAY_FIELD_NUMBER: _ClassVar[int]
+    CHECK_INS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LAST_FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHECK_IN_AT_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
+    check_ins_today: int
+    check_ins_total: int
+    accepted_total: int
+    last_facility_id: str
+    last_check_in_at: _timestamp_pb2.Timestamp
+    recent: _containers.RepeatedCompositeFieldContainer[UsageEntry]
+    def __init__(self, check_ins_today: _Optional[int] = ..., check_ins_total: _Optional[int] = ..., accepted_total: _Optional[int] = ..., last_facility_id: _Optional[str] = ..., last_check_in_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recent: _Optional[_Iterable[_Union[UsageEntry, _Mapping]]] = ...) -> None: ...
+
+class CardStatus(_message.Message):
+    __slots__ = ("found", "coverage", "participant", "usage")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    coverage: str
+    participant: ParticipantSummary
+    usage: CardUsage
+    def __init__(self, found: _Optional[bool] = ..., coverage: _Optional[str] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., usage: _Optional[_Union[CardUsage, _Mapping]] = ...) -> None: ...
+
+class EnrollParticipantRequest(_message.Message):
+    __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    FIVE_YEARS_FROM_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card_number: str
+    personal_id: str
+    full_name: str
+    date_of_birth: str
+    gender: _events_pb2.Gender
+    registered_facility: str
+    valid_from: str
+    valid_to: str
+    five_years_from: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ...) -> None: ...
+
+class EventRecorded(_message.Message):
+    __slots__ = ("event_id", "topic", "partition", "offset")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    topic: str
+    partition: int
+    offset: int
+    def __init__(self, event_id: _Optional[str] = ..., topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,93 @@
+"""Domain facts <-> protobuf events: the only place that builds or reads event messages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from bhyt.v1 import events_pb2 as ev
+
+from verifier.domain.participation import Gender, Participation
+from verifier.domain.verdicts import Decision, Verdict
+
+SCHEMA_VERSION = 1
+
+GENDER_TO_PB = {Gender.MALE: ev.GENDER_MALE, Gender.FEMALE: ev.GENDER_FEMALE, Gender.UNSPECIFIED: ev.GENDER_UNSPECIFIED}
+GENDER_FROM_PB = {v: k for k, v in GENDER_TO_PB.items()}
+VERDICT_TO_PB = {
+    Verdict.ACCEPTED: ev.VERDICT_ACCEPTED,
+    Verdict.REJECTED: ev.VERDICT_REJECTED,
+    Verdict.NEEDS_REVIEW: ev.VERDICT_NEEDS_REVIEW,
+}
+
+
+def envelope(*, key: str, at: datetime, producer: str) -> ev.EventEnvelope:
+    """A new envelope with a fresh event id; the caller sets exactly one payload."""
+    if at.tzinfo is None:
+        raise ValueError("event time must be timezone-aware")
+    env = ev.EventEnvelope(event_id=str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer)
+    env.occurred_at.FromDatetime(at)
+    return env
+
+
+def participant_enrolled(p: Participation, *, at: datetime, producer: str) -> ev.EventEnvelope:
+    env = envelope(key=p.social_insurance_number, at=at, producer=producer)
+    env.participant_enrolled.CopyFrom(
+        ev.ParticipantEnrolled(
+            social_insurance_number=p.social_insurance_number,
+            card_number=p.card_number,
+            personal_id=p.personal_id,
+            full_name=p.full_name,
+            date_of_birth=p.date_of_birth.isoformat(),
+            gender=GENDER_TO_PB[p.gender],
+            registered_facility=p.registered_facility,
+            valid_from=p.valid_from.isoformat(),
+            valid_to=p.valid_to.isoformat(),
+            five_years_from=p.five_years_from.isoformat() if p.five_years_from else "",
+        )
+    )
+    return env
+
+
+def participation_from(e: ev.ParticipantEnrolled) -> Participation:
+    return Participation(
+        social_insurance_number=e.social_insurance_number,
+        card_number=e.card_number,
+        full_name=e.full_name,
+        date_of_birth=date.fromisoformat(e.date_of_birth),
+        gender=GENDER_FROM_PB.get(e.gender, Gender.UNSPECIFIED),
+        registered_facility=e.registered_facility,
+        valid_from=date.fromisoformat(e.valid_from),
+        valid_to=date.fromisoformat(e.valid_to),
+        personal_id=e.personal_id,
+        five_years_from=date.fromisoformat(e.five_years_from) if e.five_years_from else None,
+    )
+
+
+def check_in_verified(
+    decision: Decision,
+    *,
+    key: str,
+    presented_number: str,
+    facility_id: str,
+    kiosk_id: str,
+    at: datetime,
+    producer: str,
+) -> ev.EventEnvelope:
+    env = envelope(key=key, at=at, producer=producer)
+    person = decision.participant
+    env.check_in_verified.CopyFrom(
+        ev.CheckInVerified(
+            check_in_id=env.event_id,
+            credential=ev.CREDENTIAL_KIND_CARD_NUMBER,
+            presented_number=presented_number,
+            social_insurance_number=person.social_insurance_number if person else "",
+            card_number=person.card_number if person else "",
+            facility_id=facility_id,
+            kiosk_id=kiosk_id,
+            verdict=VERDICT_TO_PB[decision.verdict],
+            result_code=decision.result_code,
+            reason_codes=list(decision.reasons),
+        )
+    )
+    return env

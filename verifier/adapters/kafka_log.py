@@ -1,0 +1,125 @@
+"""The event log on Kafka, written with kafka-python.
+
+`append` hands the record to the producer's background thread and awaits the broker's ack
+without blocking the event loop; the verifier answers a kiosk only after that ack (acks=all,
+idempotent producer), so no answered check-in can be missing from the log. When the broker
+cannot confirm within the delivery timeout, the record expires inside the producer (it is not
+written later behind the kiosk's back) and the caller gets EventLogUnavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from bhyt.v1.events_pb2 import EventEnvelope
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.producer.future import RecordMetadata
+
+from verifier.errors import EventLogUnavailable
+from verifier.ports import EventLog, Recorded
+from verifier.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def topic_routes(settings: Settings) -> dict[str, str]:
+    """Which topic each payload kind goes to (the envelope's `payload` oneof field name)."""
+    return {
+        "participant_enrolled": settings.topic_participation,
+        "check_in_verified": settings.topic_checkins,
+    }
+
+
+def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
+    """Create the event topics if missing: retained forever, because the log is the source of truth."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(
+                name,
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication,
+                topic_configs={
+                    "retention.ms": "-1",
+                    "retention.bytes": "-1",
+                    "min.insync.replicas": str(settings.topic_min_insync_replicas),
+                },
+            )
+            for name in settings.topics
+            if name not in existing
+        ]
+        if wanted:
+            try:
+                admin.create_topics(wanted, timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                pass  # another process created it between our list and create: same outcome
+            log.info("created topics %s", [t.name for t in wanted])
+    finally:
+        admin.close()
+
+
+class KafkaEventLog(EventLog):
+    def __init__(self, producer: KafkaProducer, routes: Mapping[str, str], *, timeout_s: float) -> None:
+        self._producer = producer
+        self._routes = dict(routes)
+        self._timeout_s = timeout_s
+
+    @classmethod
+    def connect(cls, settings: Settings) -> KafkaEventLog:
+        """Blocking: connect and fetch topic metadata now, so `append` never blocks on it later."""
+        delivery_ms = int(settings.publish_timeout_s * 1000)
+        producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=settings.producer_linger_ms,
+            delivery_timeout_ms=delivery_ms,
+            request_timeout_ms=max(1000, delivery_ms - settings.producer_linger_ms - 1),
+            max_block_ms=2000,
+            client_id=settings.producer_name,
+        )
+        for topic in settings.topics:
+            if not producer.partitions_for(topic):
+                producer.close()
+                raise EventLogUnavailable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
+        return cls(producer, topic_routes(settings), timeout_s=settings.publish_timeout_s)
+
+    async def append(self, event: EventEnvelope) -> Recorded:
+        kind = event.WhichOneof("payload")
+        if kind is None or kind not in self._routes:
+            raise ValueError(f"no topic for event payload {kind!r}")
+        loop = asyncio.get_running_loop()
+        acked: asyncio.Future[RecordMetadata] = loop.create_future()
+        try:
+            sent = self._producer.send(
+                self._routes[kind], key=event.key.encode(), value=event.SerializeToString()
+            )
+        except KafkaError as e:
+            raise EventLogUnavailable(f"event log refused the write: {e}") from e
+        sent.add_callback(lambda md: loop.call_soon_threadsafe(_resolve, acked, md))
+        sent.add_errback(lambda exc: loop.call_soon_threadsafe(_fail, acked, exc))
+        try:
+            # The producer's delivery timeout decides; this outer bound only guards against a hang.
+            md = await asyncio.wait_for(acked, self._timeout_s + 5)
+        except (KafkaError, TimeoutError) as e:
+            raise EventLogUnavailable(f"event log did not confirm the write: {e or type(e).__name__}") from e
+        return Recorded(md.topic, md.partition, md.offset)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Flush what is buffered, then disconnect."""
+        self._producer.close(timeout=timeout_s)
+
+
+def _resolve(fut: asyncio.Future[RecordMetadata], md: RecordMetadata) -> None:
+    if not fut.done():
+        fut.set_result(md)
+
+
+def _fail(fut: asyncio.Future[RecordMetadata], exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)

@@ -1,0 +1,77 @@
+"""Wiring: build the adapters from settings, hand them to the service, start the gRPC server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import grpc
+import redis.asyncio as aioredis
+from grpc_health.v1 import health, health_pb2
+from redis.exceptions import RedisError
+
+from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
+from verifier.adapters.read_model import RedisReadModel
+from verifier.domain.facilities import FacilityRegistry
+from verifier.server import SERVICE_NAMES, create_server
+from verifier.service import CheckInService, Clock
+from verifier.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StartupError(RuntimeError):
+    """A dependency is missing at start-up; the message says which and how to fix it."""
+
+
+@dataclass
+class RunningVerifier:
+    server: grpc.aio.Server
+    port: int
+    event_log: KafkaEventLog
+    redis: aioredis.Redis
+    health: health.aio.HealthServicer
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop taking requests, let in-flight ones finish (their events flush), then disconnect."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_s)
+        await asyncio.get_running_loop().run_in_executor(None, self.event_log.close)
+        await self.redis.aclose()
+
+
+async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> RunningVerifier:
+    loop = asyncio.get_running_loop()
+    facilities = FacilityRegistry.from_lines(settings.facilities_file.read_text(encoding="utf-8").splitlines())
+    try:
+        await loop.run_in_executor(None, ensure_topics, settings)
+        event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
+    except Exception as e:
+        raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
+    client = aioredis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except RedisError as e:
+        event_log.close()
+        raise StartupError(f"Redis at {settings.redis_url} is not reachable: {e}") from e
+    service = CheckInService(
+        read_model=RedisReadModel(client),
+        event_log=event_log,
+        facilities=facilities,
+        clock=clock,
+        producer_name=settings.producer_name,
+        recent_usage=settings.recent_usage_size,
+    )
+    health_servicer = health.aio.HealthServicer()
+    server, port = create_server(service, settings.grpc_listen, health_servicer=health_servicer)
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("verifier listening on %s (port %d), %d facilities", settings.grpc_listen, port, len(facilities.codes))
+    return RunningVerifier(server, port, event_log, client, health_servicer)

@@ -1,0 +1,134 @@
+"""`python -m verifier` (or `bhyt`): run the server, or talk to one as a kiosk, the app or an admin.
+
+Client commands print the answer as JSON; errors are one line on stderr and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+import grpc
+from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
+from bhyt.v1 import events_pb2 as ev
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+
+from verifier.bootstrap import StartupError, start_verifier
+from verifier.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.log_level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        code = args.run(args)
+    except StartupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = 3
+    except grpc.RpcError as e:
+        print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)  # type: ignore[attr-defined]
+        code = 2
+    sys.exit(code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m verifier",
+        description="BHYT check-in verifier. Settings come from the environment "
+        "(KAFKA_BOOTSTRAP, REDIS_URL, BHYT_GRPC_LISTEN, ...; see README).",
+    )
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the gRPC verifier until SIGTERM/Ctrl-C")
+    serve.add_argument("--listen", help="host:port to listen on (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+    serve.set_defaults(run=_serve)
+
+    def client(name: str, help_: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_)
+        c.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+        c.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
+        return c
+
+    enroll = client("enroll", "enroll a participant (records a ParticipantEnrolled event)")
+    enroll.add_argument("card_number", help="15-character card number, e.g. GD4404016354956")
+    enroll.add_argument("--name", required=True, help="full name, e.g. 'Nguyễn Văn An'")
+    enroll.add_argument("--dob", required=True, help="date of birth YYYY-MM-DD")
+    enroll.add_argument("--gender", choices=["male", "female"], required=True)
+    enroll.add_argument("--facility", required=True, help="registered initial-care facility, e.g. 40-C54")
+    enroll.add_argument("--valid-from", required=True, help="YYYY-MM-DD")
+    enroll.add_argument("--valid-to", required=True, help="YYYY-MM-DD")
+    enroll.add_argument("--personal-id", default="", help="12-digit CCCD number")
+    enroll.set_defaults(run=_enroll)
+
+    check = client("checkin", "verify a card at a kiosk (records a CheckInVerified event)")
+    check.add_argument("card_number", help="15-character card number or 10-digit social insurance number")
+    check.add_argument("--facility", required=True, help="the kiosk's facility, e.g. 40-C54")
+    check.add_argument("--kiosk", default="cli-kiosk", help="kiosk id")
+    check.set_defaults(run=_checkin)
+
+    status = client("status", "a participant's status and recent usage, as the mobile app shows it")
+    status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
+    status.set_defaults(run=_status)
+    return p
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.listen:
+        settings = settings.with_(grpc_listen=args.listen)
+    asyncio.run(_serve_until_signal(settings))
+    return 0
+
+
+async def _serve_until_signal(settings: Settings) -> None:
+    running = await start_verifier(settings)
+    host = settings.grpc_listen.rsplit(":", 1)[0]
+    print(f"verifier listening on {host}:{running.port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await running.stop()
+
+
+def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message) -> int:
+    target = args.target or Settings.from_env().grpc_listen
+    with grpc.insecure_channel(target) as channel:
+        answer = getattr(stub_class(channel), rpc)(request, timeout=args.timeout)
+    print(json.dumps(MessageToDict(answer, preserving_proto_field_name=True, always_print_fields_with_no_presence=True), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    gender = ev.GENDER_MALE if args.gender == "male" else ev.GENDER_FEMALE
+    request = api.EnrollParticipantRequest(
+        card_number=args.card_number, full_name=args.name, date_of_birth=args.dob, gender=gender,
+        registered_facility=args.facility, valid_from=args.valid_from, valid_to=args.valid_to,
+        personal_id=args.personal_id,
+    )
+    return _call(args, "EnrollParticipant", api_grpc.ParticipationStub, request)
+
+
+def _checkin(args: argparse.Namespace) -> int:
+    request = api.VerifyCardRequest(card_number=args.card_number, facility_id=args.facility, kiosk_id=args.kiosk)
+    return _call(args, "VerifyCard", api_grpc.CheckInStub, request)
+
+
+def _status(args: argparse.Namespace) -> int:
+    number = args.number.strip()
+    if len(number) == 12 and number.isdigit():
+        request = api.GetCardStatusRequest(personal_id=number)
+    else:
+        request = api.GetCardStatusRequest(card_number=number)
+    return _call(args, "GetCardStatus", api_grpc.CardsStub, request)

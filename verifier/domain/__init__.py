@@ -1,0 +1,1 @@
+"""The pure core: card numbers, participation records, verdict rules. No I/O, no clocks, no grpc."""

@@ -1,0 +1,55 @@
+"""A participant's insurance as the read model holds it, and what it means on a given day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNSPECIFIED = ""
+
+
+class Coverage(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One person's current card and coverage (the participation projection's record)."""
+
+    social_insurance_number: str
+    card_number: str
+    full_name: str
+    date_of_birth: date
+    gender: Gender
+    registered_facility: str
+    valid_from: date
+    valid_to: date
+    personal_id: str = ""
+    five_years_from: date | None = None
+
+    @property
+    def group_code(self) -> str:
+        return self.card_number[:2]
+
+    @property
+    def benefit_level(self) -> int:
+        return int(self.card_number[2])
+
+    @property
+    def province_code(self) -> str:
+        return self.card_number[3:5]
+
+    def coverage_on(self, day: date) -> Coverage:
+        """Coverage on a Vietnam calendar day; both validity dates are inclusive."""
+        if day < self.valid_from:
+            return Coverage.NOT_YET_VALID
+        if day > self.valid_to:
+            return Coverage.EXPIRED
+        return Coverage.ACTIVE

@@ -1,0 +1,39 @@
+"""Errors that mean "this request could not be judged" (a rejected card is a verdict, not an error).
+
+Each class names the gRPC status it maps to; the mapping happens in one place
+(`verifier.adapters.grpc_api`), so the core never imports grpc.
+"""
+
+from __future__ import annotations
+
+
+class VerifierError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    grpc_status = "INTERNAL"
+    code = "500"  # VSS "server error"
+
+
+class BadRequest(VerifierError):
+    """The request is malformed: nothing was judged, nothing was recorded."""
+
+    grpc_status = "INVALID_ARGUMENT"
+    code = "205"  # VSS "bad parameter format"
+
+
+class UnknownFacility(BadRequest):
+    """The facility id is not in the facility registry."""
+
+
+class EventLogUnavailable(VerifierError):
+    """The event could not be made durable, so no verdict may be given (retry later)."""
+
+    grpc_status = "UNAVAILABLE"
+    code = "101"
+
+
+class ReadModelUnavailable(VerifierError):
+    """The participation projection (Redis) cannot be read."""
+
+    grpc_status = "UNAVAILABLE"
+    code = "101"

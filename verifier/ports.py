@@ -1,0 +1,38 @@
+"""Narrow ports the check-in service depends on; adapters implement them (Kafka, Redis)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
+
+from bhyt.v1.events_pb2 import EventEnvelope
+
+from verifier.domain.participation import Participation
+from verifier.domain.usage import Usage
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where the log durably holds an event."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class EventLog(ABC):
+    @abstractmethod
+    async def append(self, event: EventEnvelope) -> Recorded:
+        """Return only once the event is durable; raise EventLogUnavailable otherwise."""
+
+
+class ReadModel(ABC):
+    @abstractmethod
+    async def participant(self, social_insurance_number: str) -> Participation | None: ...
+
+    @abstractmethod
+    async def social_insurance_number_for(self, personal_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def usage(self, subject: str, *, day: date, recent: int) -> Usage: ...

@@ -1,0 +1,46 @@
+"""The gRPC server: our three services plus the standard health and reflection services."""
+
+from __future__ import annotations
+
+import grpc
+from bhyt.v1 import api_pb2, api_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from verifier.adapters.grpc_api import CardsServicer, CheckInServicer, ParticipationServicer
+from verifier.service import CheckInService
+
+MAX_MESSAGE_BYTES = 1 << 20  # a chip read with a face image fits; anything larger is refused by grpc
+
+SERVICE_NAMES = tuple(
+    api_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("CheckIn", "Cards", "Participation")
+)
+
+
+def create_server(
+    service: CheckInService,
+    address: str = "127.0.0.1:0",
+    *,
+    health_servicer: health.aio.HealthServicer | None = None,
+) -> tuple[grpc.aio.Server, int]:
+    """Build (not start) the server bound to `address`; port 0 picks a free one, returned here."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 0),
+        ]
+    )
+    api_pb2_grpc.add_CheckInServicer_to_server(CheckInServicer(service), server)
+    api_pb2_grpc.add_CardsServicer_to_server(CardsServicer(service), server)
+    api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service), server)
+    health_servicer = health_servicer or health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        server,
+    )
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot listen on {address}")
+    return server, port

@@ -1,0 +1,74 @@
+"""One typed settings object for every process: defaults <- environment <- explicit overrides.
+
+Built at start-up by the entry points, never at import, so tests and the local stack can run
+several differently configured processes side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+_DEFAULT_FACILITIES = Path(__file__).parent / "data" / "facilities.csv"
+
+# Environment names that differ from BHYT_<FIELD>: the conventional names operators expect.
+_ENV_ALIASES = {"kafka_bootstrap": "KAFKA_BOOTSTRAP", "redis_url": "REDIS_URL"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    grpc_listen: str = "127.0.0.1:50051"
+    topic_participation: str = "bhyt.participation.v1"
+    topic_checkins: str = "bhyt.checkins.v1"
+    topic_partitions: int = 6
+    topic_replication: int = 1
+    topic_min_insync_replicas: int = 1
+    # Longest a kiosk waits for the broker's ack before it is told UNAVAILABLE.
+    publish_timeout_s: float = 10.0
+    producer_linger_ms: int = 2
+    facilities_file: Path = _DEFAULT_FACILITIES
+    projection_group: str = "bhyt-projections"
+    projection_batch_size: int = 500
+    projection_batch_window_s: float = 0.02
+    recent_usage_size: int = 20
+    worker_id: str = ""
+    producer_name: str = "verifier"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then `BHYT_<FIELD>` (or the alias) from the environment, then `overrides`."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = _ENV_ALIASES.get(f.name, f"BHYT_{f.name.upper()}")
+            if name in env:
+                values[f.name] = _convert(f, env[name])
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return (self.topic_participation, self.topic_checkins)
+
+
+def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw)
+    except ValueError as e:
+        raise ValueError(f"setting {f.name}: cannot read {raw!r} as {kind}") from e
+    return raw
