@@ -42,6 +42,8 @@ def create_app(settings: Settings) -> faust.App:
         topic_partitions=settings.topic_partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        broker_session_timeout=settings.projection_session_timeout_s,
+        broker_heartbeat_interval=settings.projection_session_timeout_s / 4,
     )
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
     store = ProjectionStore(client)

@@ -36,6 +36,8 @@ class Settings:
     projection_group: str = "bhyt-projections"
     projection_batch_size: int = 500
     projection_batch_window_s: float = 0.02
+    # How soon the group notices a crashed worker and hands its partitions to the others.
+    projection_session_timeout_s: float = 10.0
     recent_usage_size: int = 20
     worker_id: str = ""
     producer_name: str = "verifier"
@@ -51,6 +53,10 @@ class Settings:
                 values[f.name] = _convert(f, env[name])
         values.update(overrides)
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes `from_env` rebuild these settings in a child process."""
+        return {_ENV_ALIASES.get(f.name, f"BHYT_{f.name.upper()}"): str(getattr(self, f.name)) for f in fields(self)}
 
     def with_(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -1,0 +1,63 @@
+from datetime import date
+
+import pytest
+
+from verifier.domain.card_number import CardNumberProblem, parse_card_number
+from verifier.domain.participation import Coverage, Gender, Participation
+from verifier.domain.verdicts import CardCheck, Verdict, judge_card
+
+PERSON = Participation(
+    social_insurance_number="4016354956",
+    card_number="GD4404016354956",
+    full_name="Nguyễn Văn An",
+    date_of_birth=date(1990, 5, 1),
+    gender=Gender.MALE,
+    registered_facility="40-C54",
+    valid_from=date(2026, 1, 1),
+    valid_to=date(2026, 12, 31),
+)
+
+
+def judge(number: str, person: Participation | None, today: date) -> tuple[Verdict, str]:
+    presented: object
+    try:
+        presented = parse_card_number(number)
+    except CardNumberProblem as problem:
+        presented = problem
+    d = judge_card(CardCheck(presented, person, today))  # type: ignore[arg-type]
+    return d.verdict, d.result_code
+
+
+@pytest.mark.parametrize("number", ["GD4404016354956", "4016354956"])
+def test_valid_card_on_its_first_and_last_day_is_accepted(number: str) -> None:
+    assert judge(number, PERSON, date(2026, 1, 1)) == (Verdict.ACCEPTED, "000")
+    assert judge(number, PERSON, date(2026, 12, 31)) == (Verdict.ACCEPTED, "000")
+
+
+def test_the_day_after_valid_to_is_expired_010() -> None:
+    assert judge("GD4404016354956", PERSON, date(2027, 1, 1)) == (Verdict.REJECTED, "010")
+
+
+def test_the_day_before_valid_from_is_not_yet_valid() -> None:
+    assert judge("GD4404016354956", PERSON, date(2025, 12, 31)) == (Verdict.REJECTED, "K01")
+
+
+def test_unknown_person_is_050() -> None:
+    assert judge("GD4404016354956", None, date(2026, 6, 1)) == (Verdict.REJECTED, "050")
+
+
+def test_malformed_number_is_051_before_any_lookup() -> None:
+    assert judge("GD44040163549", PERSON, date(2026, 6, 1)) == (Verdict.REJECTED, "051")
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [("GD3404016354956", "053"), ("GD4014016354956", "052"), ("DN4404016354956", "051")],
+)
+def test_prefix_that_does_not_match_the_persons_card_names_the_wrong_part(number: str, code: str) -> None:
+    assert judge(number, PERSON, date(2026, 6, 1)) == (Verdict.REJECTED, code)
+
+
+def test_coverage_is_inclusive_of_both_dates() -> None:
+    assert PERSON.coverage_on(date(2026, 1, 1)) is Coverage.ACTIVE
+    assert PERSON.coverage_on(date(2027, 1, 1)) is Coverage.EXPIRED
