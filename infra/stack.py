@@ -1,0 +1,245 @@
+"""`infra/stack up|down|status`: the whole local stack on one machine, no Docker.
+
+up      installs Kafka from Maven Central on first use, then starts (detached) a KRaft Kafka,
+        a Redis server, the gRPC verifier and the Faust worker(s), each waiting for the previous
+        one to be *ready* (metadata answers, PING, gRPC health SERVING, partitions assigned).
+down    stops them in reverse order (SIGTERM, then SIGKILL after a grace period).
+status  says what runs, where, and whether it answers; exit 1 if anything is down.
+
+Everything (data, logs, pids, the chosen ports) lives under one state directory, `.state/` by
+default, so `up` after `down` keeps the event log and the read model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from infra.local.kafka import KafkaCluster
+from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
+from infra.local.redis_server import RedisServer
+from verifier.adapters.kafka_log import ensure_topics
+from verifier.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STATE = ROOT / ".state"
+DEFAULT_GRPC_PORT = 50051
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Stack:
+    state: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.state / "stack.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    def config(self) -> dict[str, object]:
+        try:
+            loaded: dict[str, object] = json.loads(self.config_file.read_text())
+            return loaded
+        except FileNotFoundError:
+            return {}
+
+    def save(self, config: dict[str, object]) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(config, indent=2) + "\n")
+
+    def pidfile(self, name: str) -> Path:
+        return self.state / "pids" / f"{name}.pid"
+
+    def spawn(self, name: str, args: list[str], settings: Settings) -> int:
+        """Start a Python service detached from this shell, logging to logs/<name>.log."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+        with (self.logs / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        write_pidfile(self.pidfile(name), proc.pid)
+        return proc.pid
+
+    def running(self, name: str) -> int | None:
+        pid = read_pidfile(self.pidfile(name))
+        return pid if pid is not None and pid_alive(pid) else None
+
+
+def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -> None:
+    started = time.monotonic()
+    config = stack.config()
+    kafka = KafkaCluster(stack.state / "kafka", nodes=kafka_nodes, detach=True, log=say)
+    bootstrap = kafka.start(timeout=120)
+    redis_server = RedisServer(stack.state / "redis", detach=True, log=say)
+    redis_url = redis_server.start()
+    port = grpc_port or int(str(config.get("grpc_port", 0))) or _preferred_port(DEFAULT_GRPC_PORT)
+    replication = min(3, kafka_nodes)
+    settings = Settings.from_env(
+        kafka_bootstrap=bootstrap,
+        redis_url=redis_url,
+        grpc_listen=f"127.0.0.1:{port}",
+        topic_replication=replication,
+        topic_min_insync_replicas=max(1, replication - 1),
+    )
+    stack.save({"grpc_port": port, "workers": workers, "kafka_nodes": kafka_nodes, "settings": settings.to_env()})
+    ensure_topics(settings)
+
+    if stack.running("verifier") is None:
+        stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
+    wait_until(lambda: _alive(stack, "verifier") and _serving(settings.grpc_listen), timeout=60, what="verifier")
+    say(f"verifier: serving gRPC on {settings.grpc_listen}")
+
+    for n in range(1, workers + 1):
+        name = f"worker-{n}"
+        if stack.running(name) is None:
+            stack.spawn(name, ["-m", "projections", "worker", "-l", "info"], settings.with_(worker_id=name))
+    wait_until(
+        lambda: all(_alive(stack, f"worker-{n}") for n in range(1, workers + 1)) and _workers_hold_all(settings),
+        timeout=120, what="Faust workers",
+    )
+    say(f"projections: {workers} Faust worker(s) hold all partitions")
+    say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
+    print(_summary(settings, stack))
+
+
+def down(stack: Stack) -> None:
+    names = sorted((p.stem for p in (stack.state / "pids").glob("*.pid")), reverse=True)
+    for name in names:  # workers, then verifier: the verifier flushes its producer on SIGTERM
+        pid = stack.running(name)
+        if pid is not None:
+            stop_pid(pid, timeout=30)
+            say(f"{name}: stopped")
+        stack.pidfile(name).unlink(missing_ok=True)
+    if (stack.state / "redis").exists():
+        RedisServer.attach(stack.state / "redis", log=say).stop()
+        say("redis: stopped")
+    if (stack.state / "kafka" / "cluster.json").exists():
+        KafkaCluster.attach(stack.state / "kafka", log=say).stop()
+        say("kafka: stopped")
+
+
+def status(stack: Stack) -> bool:
+    config = stack.config()
+    if not config:
+        print(f"no stack in {stack.state}: run `infra/stack up`")
+        return False
+    settings = Settings.from_env(dict(config["settings"]))  # type: ignore[arg-type]
+    rows: list[tuple[str, str, bool]] = []
+    kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
+    rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
+    rows.append(("redis", settings.redis_url, RedisServer.attach(stack.state / "redis", log=say).is_ready()))
+    verifier_up = stack.running("verifier") is not None and _serving(settings.grpc_listen)
+    rows.append(("verifier", f"grpc {settings.grpc_listen}", verifier_up))
+    held = _held(settings)
+    for n in range(1, int(str(config.get("workers", 1))) + 1):
+        name = f"worker-{n}"
+        rows.append((name, f"{len(held.get(name, []))} partitions", stack.running(name) is not None))
+    for name, where, ok in rows:
+        print(f"{name:<10} {'up' if ok else 'DOWN':<5} {where}")
+    return all(ok for _, _, ok in rows)
+
+
+def _summary(settings: Settings, stack: Stack) -> str:
+    return "\n".join(
+        [
+            "",
+            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, health, reflection)",
+            f"  Kafka           {settings.kafka_bootstrap}",
+            f"  Redis           {settings.redis_url}",
+            f"  logs            {stack.logs}/ and {stack.state}/kafka/node-*/server.log",
+            "",
+            "  try:  .venv/bin/python -m verifier --help      stop:  infra/stack down",
+        ]
+    )
+
+
+def _preferred_port(port: int) -> int:
+    """The conventional port when free, otherwise any free one (never disturb what already runs)."""
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            return free_port()
+
+
+def _alive(stack: Stack, name: str) -> bool:
+    """True while `name` runs; raises with its log tail if it died, so `up` fails fast and says why."""
+    if stack.running(name) is None:
+        log = stack.logs / f"{name}.log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+        raise RuntimeError(f"{name} is not running; last lines of {log}:\n{tail}")
+    return True
+
+
+def _serving(target: str) -> bool:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    try:
+        with grpc.insecure_channel(target) as channel:
+            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+            return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
+    except grpc.RpcError:
+        return False
+
+
+def _held(settings: Settings) -> dict[str, list[str]]:
+    from projections.app import WORKERS_KEY
+
+    try:
+        client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
+        return {k: json.loads(v) for k, v in client.hgetall(WORKERS_KEY).items()}
+    except redis.RedisError:
+        return {}
+
+
+def _workers_hold_all(settings: Settings) -> bool:
+    held = {p for parts in _held(settings).values() for p in parts}
+    return held == {f"{t}/{p}" for t in settings.topics for p in range(settings.topic_partitions)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="infra/stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("BHYT_STATE_DIR", DEFAULT_STATE)))
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="start Kafka, Redis, the verifier and the Faust worker(s)")
+    p_up.add_argument("--grpc-port", type=int, help=f"verifier port (default {DEFAULT_GRPC_PORT}, or a free one if taken)")
+    p_up.add_argument("--workers", type=int, default=1, help="Faust workers to run (default 1)")
+    p_up.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3], help="1 node, or 3 with replication 3")
+    sub.add_parser("down", help="stop everything; data stays in the state directory")
+    sub.add_parser("status", help="what runs and whether it answers (exit 1 if anything is down)")
+    args = parser.parse_args(argv)
+    stack = Stack(args.state_dir.resolve())
+    try:
+        if args.command == "up":
+            up(stack, grpc_port=args.grpc_port, workers=args.workers, kafka_nodes=args.kafka_nodes)
+        elif args.command == "down":
+            down(stack)
+        elif not status(stack):
+            sys.exit(1)
+    except (RuntimeError, TimeoutError, FileNotFoundError) as e:
+        say(f"error: {e}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
