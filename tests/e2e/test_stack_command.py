@@ -1,0 +1,62 @@
+"""The README's first command, as a user runs it: `infra/stack up`, use it, `status`, `down`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.local.procs import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stack(state: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "infra" / "stack"), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "BHYT_STATE_DIR": str(state)},
+    )
+
+
+def cli(target: str, *args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "verifier", *args, "--target", target],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, object] = json.loads(done.stdout)
+    return answer
+
+
+def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    port = free_port()
+    try:
+        started = stack(state, "up", "--grpc-port", str(port))
+        assert started.returncode == 0, started.stderr
+        assert f"127.0.0.1:{port}" in started.stdout
+
+        target = f"127.0.0.1:{port}"
+        enrolled = cli(target, "enroll", "GD4404016354956", "--name", "Nguyễn Văn An", "--dob", "1990-05-01",
+                       "--gender", "male", "--facility", "40-C54", "--valid-from", "2020-01-01",
+                       "--valid-to", "2099-12-31")
+        assert enrolled["topic"] == "bhyt.participation.v1"
+
+        status = stack(state, "status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "verifier   up" in status.stdout
+
+        bad = subprocess.run(
+            [sys.executable, "-m", "verifier", "checkin", "", "--facility", "40-001", "--target", target],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+        assert bad.returncode == 2
+        assert bad.stderr.strip() == "error: INVALID_ARGUMENT: 205 card number is empty"
+    finally:
+        stopped = stack(state, "down")
+    assert stopped.returncode == 0, stopped.stderr
+    after = stack(state, "status")
+    assert after.returncode == 1
+    assert "DOWN" in after.stdout and " up " not in after.stdout
