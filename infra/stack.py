@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import redis
 
@@ -70,8 +71,13 @@ class Stack:
         env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
         with (self.logs / f"{name}.log").open("ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                [sys.executable, *args],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         write_pidfile(self.pidfile(name), proc.pid)
         return proc.pid
@@ -97,12 +103,16 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
         topic_replication=replication,
         topic_min_insync_replicas=max(1, replication - 1),
     )
-    stack.save({"grpc_port": port, "workers": workers, "kafka_nodes": kafka_nodes, "settings": settings.to_env()})
+    stack.save(
+        {"grpc_port": port, "workers": workers, "kafka_nodes": kafka_nodes, "settings": settings.to_env()}
+    )
     ensure_topics(settings)
 
     if stack.running("verifier") is None:
         stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
-    wait_until(lambda: _alive(stack, "verifier") and _serving(settings.grpc_listen), timeout=60, what="verifier")
+    wait_until(
+        lambda: _alive(stack, "verifier") and _serving(settings.grpc_listen), timeout=60, what="verifier"
+    )
     say(f"verifier: serving gRPC on {settings.grpc_listen}")
 
     for n in range(1, workers + 1):
@@ -110,8 +120,11 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
         if stack.running(name) is None:
             stack.spawn(name, ["-m", "projections", "worker", "-l", "info"], settings.with_(worker_id=name))
     wait_until(
-        lambda: all(_alive(stack, f"worker-{n}") for n in range(1, workers + 1)) and _workers_hold_all(settings),
-        timeout=120, what="Faust workers",
+        lambda: (
+            all(_alive(stack, f"worker-{n}") for n in range(1, workers + 1)) and _workers_hold_all(settings)
+        ),
+        timeout=120,
+        what="Faust workers",
     )
     say(f"projections: {workers} Faust worker(s) hold all partitions")
     say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
@@ -139,7 +152,7 @@ def status(stack: Stack) -> bool:
     if not config:
         print(f"no stack in {stack.state}: run `infra/stack up`")
         return False
-    settings = Settings.from_env(dict(config["settings"]))  # type: ignore[arg-type]
+    settings = Settings.from_env(cast(dict[str, str], config["settings"]))
     rows: list[tuple[str, str, bool]] = []
     kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
     rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
@@ -207,7 +220,8 @@ def _held(settings: Settings) -> dict[str, list[str]]:
 
     try:
         client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
-        return {k: json.loads(v) for k, v in client.hgetall(WORKERS_KEY).items()}
+        held = cast(dict[str, str], client.hgetall(WORKERS_KEY))
+        return {k: json.loads(v) for k, v in held.items()}
     except redis.RedisError:
         return {}
 
@@ -218,13 +232,21 @@ def _workers_hold_all(settings: Settings) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="infra/stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("BHYT_STATE_DIR", DEFAULT_STATE)))
+    parser = argparse.ArgumentParser(
+        prog="infra/stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(os.environ.get("BHYT_STATE_DIR", DEFAULT_STATE))
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start Kafka, Redis, the verifier and the Faust worker(s)")
-    p_up.add_argument("--grpc-port", type=int, help=f"verifier port (default {DEFAULT_GRPC_PORT}, or a free one if taken)")
+    p_up.add_argument(
+        "--grpc-port", type=int, help=f"verifier port (default {DEFAULT_GRPC_PORT}, or a free one if taken)"
+    )
     p_up.add_argument("--workers", type=int, default=1, help="Faust workers to run (default 1)")
-    p_up.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3], help="1 node, or 3 with replication 3")
+    p_up.add_argument(
+        "--kafka-nodes", type=int, default=1, choices=[1, 3], help="1 node, or 3 with replication 3"
+    )
     sub.add_parser("down", help="stop everything; data stays in the state directory")
     sub.add_parser("status", help="what runs and whether it answers (exit 1 if anything is down)")
     args = parser.parse_args(argv)

@@ -50,10 +50,14 @@ def create_app(settings: Settings) -> faust.App:
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
     def project(name: str, topic_name: str, mutation_for: MutationFor) -> None:
-        topic = app.topic(topic_name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+        topic = app.topic(
+            topic_name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
-            batches = stream.take_events(settings.projection_batch_size, within=settings.projection_batch_window_s)
+            batches = stream.take_events(  # type: ignore[attr-defined]  # missing from StreamT
+                settings.projection_batch_size, within=settings.projection_batch_window_s
+            )
             async for batch in batches:
                 changes: list[tuple[Position, Mutation | DeadLetter]] = []
                 for event in batch:
@@ -67,17 +71,21 @@ def create_app(settings: Settings) -> faust.App:
         app.agent(topic, name=name)(agent)
 
     project("participation", settings.topic_participation, participation.mutation_for)
-    project("usage", settings.topic_checkins, lambda e: usage.mutation_for(e, recent_size=settings.recent_usage_size))
+    project(
+        "usage",
+        settings.topic_checkins,
+        lambda e: usage.mutation_for(e, recent_size=settings.recent_usage_size),
+    )
 
     own_topics = set(settings.topics)
 
-    @app.on_partitions_assigned.connect
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's stub wants a `signal` kwarg
     async def report_assignment(sender: Any, assigned: set[Any], **kwargs: Any) -> None:
         held = sorted(f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic in own_topics)
         await client.hset(WORKERS_KEY, worker_id, json.dumps(held))
         log.info("worker %s holds %d partitions: %s", worker_id, len(held), held)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def withdraw(sender: Any, **kwargs: Any) -> None:
         await client.hdel(WORKERS_KEY, worker_id)
 

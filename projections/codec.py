@@ -34,5 +34,7 @@ def decode_event(value: bytes) -> EventEnvelope:
         event = upcast(event)
         version = event.schema_version
     if version > CURRENT_SCHEMA_VERSION:
-        raise UndecodableEvent(f"schema version {version} is newer than this worker ({CURRENT_SCHEMA_VERSION})")
+        raise UndecodableEvent(
+            f"schema version {version} is newer than this worker ({CURRENT_SCHEMA_VERSION})"
+        )
     return event

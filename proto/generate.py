@@ -44,14 +44,22 @@ def stale_files() -> list[str]:
     """Names of committed bindings that differ from a fresh generation (or are missing/extra)."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(Path(tmp))
-        committed = {p.relative_to(PROTO_ROOT) for p in PACKAGE_DIR.iterdir() if p.name.endswith(GENERATED_SUFFIXES)}
-        stale = [str(p) for p in fresh if not (PROTO_ROOT / p).exists() or not filecmp.cmp(Path(tmp) / p, PROTO_ROOT / p, shallow=False)]
+        committed = {
+            p.relative_to(PROTO_ROOT) for p in PACKAGE_DIR.iterdir() if p.name.endswith(GENERATED_SUFFIXES)
+        }
+        stale = [
+            str(p)
+            for p in fresh
+            if not (PROTO_ROOT / p).exists() or not filecmp.cmp(Path(tmp) / p, PROTO_ROOT / p, shallow=False)
+        ]
         stale += [str(p) for p in committed - set(fresh)]
     return sorted(stale)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="only report stale bindings; exit 1 if any")
     args = parser.parse_args()
     if args.check:

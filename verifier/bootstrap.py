@@ -48,13 +48,17 @@ class RunningVerifier:
 
 async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> RunningVerifier:
     loop = asyncio.get_running_loop()
-    facilities = FacilityRegistry.from_lines(settings.facilities_file.read_text(encoding="utf-8").splitlines())
+    facilities = FacilityRegistry.from_lines(
+        settings.facilities_file.read_text(encoding="utf-8").splitlines()
+    )
     try:
         await loop.run_in_executor(None, ensure_topics, settings)
         event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
     except Exception as e:
         raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
-    client = aioredis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    client = aioredis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+    )
     try:
         await client.ping()
     except RedisError as e:
@@ -73,5 +77,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("verifier listening on %s (port %d), %d facilities", settings.grpc_listen, port, len(facilities.codes))
+    log.info(
+        "verifier listening on %s (port %d), %d facilities", settings.grpc_listen, port, len(facilities.codes)
+    )
     return RunningVerifier(server, port, event_log, client, health_servicer)

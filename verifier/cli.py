@@ -27,7 +27,9 @@ from verifier.settings import Settings
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=getattr(logging, args.log_level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, args.log_level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         code = args.run(args)
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"error: {e}", file=sys.stderr)
         code = 3
     except grpc.RpcError as e:
-        print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)  # type: ignore[attr-defined]
+        print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)
         code = 2
     sys.exit(code)
 
@@ -50,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the gRPC verifier until SIGTERM/Ctrl-C")
-    serve.add_argument("--listen", help="host:port to listen on (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+    serve.add_argument(
+        "--listen", help="host:port to listen on (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)"
+    )
     serve.set_defaults(run=_serve)
 
     def client(name: str, help_: str) -> argparse.ArgumentParser:
@@ -106,22 +110,37 @@ def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message
     target = args.target or Settings.from_env().grpc_listen
     with grpc.insecure_channel(target) as channel:
         answer = getattr(stub_class(channel), rpc)(request, timeout=args.timeout)
-    print(json.dumps(MessageToDict(answer, preserving_proto_field_name=True, always_print_fields_with_no_presence=True), ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            MessageToDict(
+                answer, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+            ),
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 
 def _enroll(args: argparse.Namespace) -> int:
     gender = ev.GENDER_MALE if args.gender == "male" else ev.GENDER_FEMALE
     request = api.EnrollParticipantRequest(
-        card_number=args.card_number, full_name=args.name, date_of_birth=args.dob, gender=gender,
-        registered_facility=args.facility, valid_from=args.valid_from, valid_to=args.valid_to,
+        card_number=args.card_number,
+        full_name=args.name,
+        date_of_birth=args.dob,
+        gender=gender,
+        registered_facility=args.facility,
+        valid_from=args.valid_from,
+        valid_to=args.valid_to,
         personal_id=args.personal_id,
     )
     return _call(args, "EnrollParticipant", api_grpc.ParticipationStub, request)
 
 
 def _checkin(args: argparse.Namespace) -> int:
-    request = api.VerifyCardRequest(card_number=args.card_number, facility_id=args.facility, kiosk_id=args.kiosk)
+    request = api.VerifyCardRequest(
+        card_number=args.card_number, facility_id=args.facility, kiosk_id=args.kiosk
+    )
     return _call(args, "VerifyCard", api_grpc.CheckInStub, request)
 
 

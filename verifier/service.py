@@ -79,8 +79,13 @@ class CheckInService:
             else unknown_card_subject(text)
         )
         event = events.check_in_verified(
-            decision, key=key, presented_number=text, facility_id=facility,
-            kiosk_id=kiosk_id, at=at, producer=self._producer,
+            decision,
+            key=key,
+            presented_number=text,
+            facility_id=facility,
+            kiosk_id=kiosk_id,
+            at=at,
+            producer=self._producer,
         )
         await self._log.append(event)
         return CheckInResult(event.event_id, decision, at)
@@ -95,7 +100,9 @@ class CheckInService:
     ) -> CardStatusView | None:
         """The participant's status and usage, or None when the projection does not know them."""
         sin = await self._resolve(card_number, social_insurance_number, personal_id)
-        participant = await self._read_model.participant(sin) if sin else None
+        if sin is None:
+            return None
+        participant = await self._read_model.participant(sin)
         if participant is None:
             return None
         today = vietnam_date(self._clock())

@@ -56,7 +56,10 @@ class Settings:
 
     def to_env(self) -> dict[str, str]:
         """The environment that makes `from_env` rebuild these settings in a child process."""
-        return {_ENV_ALIASES.get(f.name, f"BHYT_{f.name.upper()}"): str(getattr(self, f.name)) for f in fields(self)}
+        return {
+            _ENV_ALIASES.get(f.name, f"BHYT_{f.name.upper()}"): str(getattr(self, f.name))
+            for f in fields(self)
+        }
 
     def with_(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -354,7 +354,7 @@ class KafkaCluster:
 
     def _alive(self, node: KafkaNode) -> bool:
         if node.process is not None:
-            return node.process.poll() is None
+            return node.process.poll() is None and pid_alive(node.process.pid)
         pid = read_pidfile(node.pidfile)
         return pid is not None and pid_alive(pid) and _is_our_broker(pid, node)
 

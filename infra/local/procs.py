@@ -70,7 +70,12 @@ def read_pidfile(path: Path) -> int | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """True if ``pid`` runs; an unreaped zombie counts as dead because it serves nothing."""
+    """True if ``pid`` runs; a zombie counts as dead because it serves nothing.
+
+    The leader of a multi-threaded process (JVM, redis) turns 'Z' while its other threads are
+    still exiting, i.e. before ``waitpid`` can reap it; callers holding a ``Popen`` combine
+    ``poll()`` with this check so both views agree.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -90,7 +90,7 @@ class RedisServer:
 
     def _alive(self) -> bool:
         if self.process is not None:
-            return self.process.poll() is None
+            return self.process.poll() is None and pid_alive(self.process.pid)
         pid = read_pidfile(self.pidfile)
         return pid is not None and pid_alive(pid) and self._is_ours(pid)
 

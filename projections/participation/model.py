@@ -16,7 +16,9 @@ def mutation_for(event: EventEnvelope) -> Mutation | None:
         p = participation_from(event.participant_enrolled)
         key = participant_key(p.social_insurance_number)
         fields = [item for pair in encode_participation(p).items() for item in pair]
-        upserts = ((("SET", personal_id_key(p.personal_id), p.social_insurance_number),) if p.personal_id else ())
+        upserts = (
+            (("SET", personal_id_key(p.personal_id), p.social_insurance_number),) if p.personal_id else ()
+        )
         return Mutation(
             subject=p.social_insurance_number,
             commands=(("DEL", key), ("HSET", key, *fields)),

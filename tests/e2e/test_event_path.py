@@ -30,7 +30,9 @@ def test_enroll_verify_read_back_and_redelivery_changes_nothing(settings: Settin
             first = client.verify(CARD, facility_id="40-001", kiosk_id="kiosk-7")
             assert (first.verdict, first.result_code) == (ev.VERDICT_ACCEPTED, "000")
             assert first.participant.social_insurance_number == "4016354956"
-            wait_until(lambda: client.status(CARD).usage.check_ins_total == 1, timeout=30, what="first check-in")
+            wait_until(
+                lambda: client.status(CARD).usage.check_ins_total == 1, timeout=30, what="first check-in"
+            )
             status = client.status(CARD)
             assert status.coverage == "active"
             assert status.participant.full_name == "Nguyễn Văn An"
@@ -39,7 +41,9 @@ def test_enroll_verify_read_back_and_redelivery_changes_nothing(settings: Settin
             assert [e.check_in_id for e in status.usage.recent] == [first.check_in_id]
 
             second = client.verify("4016354956", facility_id="40-T01")
-            wait_until(lambda: client.status(CARD).usage.check_ins_total == 2, timeout=30, what="second check-in")
+            wait_until(
+                lambda: client.status(CARD).usage.check_ins_total == 2, timeout=30, what="second check-in"
+            )
             status = client.status(CARD)
             assert status.usage.accepted_total == 2
             assert [e.check_in_id for e in status.usage.recent] == [second.check_in_id, first.check_in_id]

@@ -16,14 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def stack(state: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ROOT / "infra" / "stack"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "BHYT_STATE_DIR": str(state)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "BHYT_STATE_DIR": str(state)},
     )
 
 
 def cli(target: str, *args: str) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-m", "verifier", *args, "--target", target],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, object] = json.loads(done.stdout)
@@ -39,9 +46,23 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         assert f"127.0.0.1:{port}" in started.stdout
 
         target = f"127.0.0.1:{port}"
-        enrolled = cli(target, "enroll", "GD4404016354956", "--name", "Nguyễn Văn An", "--dob", "1990-05-01",
-                       "--gender", "male", "--facility", "40-C54", "--valid-from", "2020-01-01",
-                       "--valid-to", "2099-12-31")
+        enrolled = cli(
+            target,
+            "enroll",
+            "GD4404016354956",
+            "--name",
+            "Nguyễn Văn An",
+            "--dob",
+            "1990-05-01",
+            "--gender",
+            "male",
+            "--facility",
+            "40-C54",
+            "--valid-from",
+            "2020-01-01",
+            "--valid-to",
+            "2099-12-31",
+        )
         assert enrolled["topic"] == "bhyt.participation.v1"
 
         status = stack(state, "status")
@@ -50,7 +71,10 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
 
         bad = subprocess.run(
             [sys.executable, "-m", "verifier", "checkin", "", "--facility", "40-001", "--target", target],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert bad.returncode == 2
         assert bad.stderr.strip() == "error: INVALID_ARGUMENT: 205 card number is empty"

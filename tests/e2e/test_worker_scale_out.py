@@ -45,6 +45,7 @@ def test_two_workers_share_partitions_and_one_takes_over(settings: Settings, log
         w1 = start_worker(settings, "w1", log_dir)
         w2 = start_worker(settings, "w2", log_dir)
         try:
+
             def shared() -> bool:
                 held = held_partitions(settings)
                 a, b = set(held.get("w1", ())), set(held.get("w2", ()))
@@ -57,8 +58,12 @@ def test_two_workers_share_partitions_and_one_takes_over(settings: Settings, log
 
             w1.stop()
             wait_until(
-                lambda: set(held_partitions(settings).get("w2", ())) == everything and "w1" not in held_partitions(settings),
-                timeout=60, what="w2 taking over every partition",
+                lambda: (
+                    set(held_partitions(settings).get("w2", ())) == everything
+                    and "w1" not in held_partitions(settings)
+                ),
+                timeout=60,
+                what="w2 taking over every partition",
             )
             verify_round(client, PEOPLE, answered)
             wait_until(lambda: group_caught_up(settings), timeout=60, what="w2 caught up")
@@ -78,7 +83,11 @@ def test_killed_worker_restarts_without_loss_or_double_count(settings: Settings,
         load = threading.Thread(target=verify_round, args=(client, PEOPLE * 8, answered))
         try:
             load.start()
-            wait_until(lambda: sum(projected_totals(client, settings).values()) >= 40, timeout=60, what="some progress")
+            wait_until(
+                lambda: sum(projected_totals(client, settings).values()) >= 40,
+                timeout=60,
+                what="some progress",
+            )
             worker.kill()  # mid-stream: applied events past the last commit will be delivered again
             assert load.is_alive() or sum(answered.values()) == len(PEOPLE) * 8
             worker = start_worker(settings, "w1-restarted", log_dir)

@@ -47,5 +47,7 @@ def test_broker_down_means_unavailable_and_no_half_written_event(
         answered.append(client.verify("GD4404016354956").check_in_id)  # the producer recovers by itself
         client.close()
 
-    logged = [EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)]
+    logged = [
+        EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)
+    ]
     assert logged == answered

@@ -71,6 +71,8 @@ def test_health_and_reflection_are_served(client: Client) -> None:
         answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
     stub = reflection_pb2_grpc.ServerReflectionStub(client.channel)
-    replies = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+    replies = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+    )
     names = {s.name for reply in replies for s in reply.list_services_response.service}
     assert {"bhyt.v1.CheckIn", "bhyt.v1.Cards", "bhyt.v1.Participation", "grpc.health.v1.Health"} <= names

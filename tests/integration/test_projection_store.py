@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis.asyncio as aioredis
 
 from infra.local.redis_server import RedisServer
@@ -11,7 +13,8 @@ from projections.store import DEAD_LETTERS_KEY, DeadLetter, Mutation, Position, 
 async def dump(client: aioredis.Redis) -> dict[str, object]:
     """Every key with its value, type-aware: a digest of the whole read model."""
     state: dict[str, object] = {}
-    for key in sorted(await client.keys("*")):
+    keys = cast(list[str], await client.keys("*"))
+    for key in sorted(keys):
         kind = await client.type(key)
         if kind == "hash":
             state[key] = await client.hgetall(key)
@@ -24,15 +27,18 @@ async def dump(client: aioredis.Redis) -> dict[str, object]:
 
 def counting(subject: str) -> Mutation:
     key = f"u:{{{subject}}}"
-    return Mutation(subject=subject, commands=(("HINCRBY", key, "n", "1"), ("LPUSH", key + ":r", "x")),
-                    upserts=(("SET", f"i:{subject}", subject),))
+    return Mutation(
+        subject=subject,
+        commands=(("HINCRBY", key, "n", "1"), ("LPUSH", key + ":r", "x")),
+        upserts=(("SET", f"i:{subject}", subject),),
+    )
 
 
 async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisServer) -> None:
     client = aioredis.from_url(redis_server.url, decode_responses=True)
     await client.flushdb()
     store = ProjectionStore(client)
-    batch = [
+    batch: list[tuple[Position, Mutation | DeadLetter]] = [
         (Position("t", 0, 10), counting("a")),
         (Position("t", 0, 11), DeadLetter(Position("t", 0, 11), "not an EventEnvelope")),
         (Position("t", 0, 12), counting("a")),

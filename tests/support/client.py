@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import grpc
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
-
-import grpc
 
 
 class Client:
@@ -32,7 +31,9 @@ class Client:
         )
         return self.participation.EnrollParticipant(request, timeout=15)
 
-    def verify(self, card_number: str, facility_id: str = "40-001", kiosk_id: str = "kiosk-1") -> api.CheckInDecision:
+    def verify(
+        self, card_number: str, facility_id: str = "40-001", kiosk_id: str = "kiosk-1"
+    ) -> api.CheckInDecision:
         request = api.VerifyCardRequest(card_number=card_number, facility_id=facility_id, kiosk_id=kiosk_id)
         return self.checkin.VerifyCard(request, timeout=15)
 

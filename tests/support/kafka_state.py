@@ -11,7 +11,9 @@ def end_offsets(settings: Settings) -> dict[TopicPartition, int]:
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
     try:
         partitions = [
-            TopicPartition(topic, p) for topic in settings.topics for p in consumer.partitions_for_topic(topic) or ()
+            TopicPartition(topic, p)
+            for topic in settings.topics
+            for p in consumer.partitions_for_topic(topic) or ()
         ]
         return dict(consumer.end_offsets(partitions))
     finally:

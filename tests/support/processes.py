@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import grpc
 import redis
@@ -69,7 +70,8 @@ def verifier_process(settings: Settings, log_dir: Path) -> Iterator[ServiceProce
     try:
         wait_until(
             lambda: _alive_or_fail(proc) and health_serving(settings.grpc_listen),
-            timeout=60, what="verifier health check",
+            timeout=60,
+            what="verifier health check",
         )
         yield proc
     finally:
@@ -79,10 +81,13 @@ def verifier_process(settings: Settings, log_dir: Path) -> Iterator[ServiceProce
 def start_worker(settings: Settings, worker_id: str, log_dir: Path) -> ServiceProcess:
     """Start a Faust worker and wait until it holds partitions (its rebalance has completed)."""
     worker_settings = settings.with_(worker_id=worker_id)
-    proc = ServiceProcess(f"worker-{worker_id}", ["-m", "projections", "worker", "-l", "info"], worker_settings, log_dir)
+    proc = ServiceProcess(
+        f"worker-{worker_id}", ["-m", "projections", "worker", "-l", "info"], worker_settings, log_dir
+    )
     wait_until(
         lambda: _alive_or_fail(proc) and bool(held_partitions(settings).get(worker_id)),
-        timeout=90, what=f"worker {worker_id} partition assignment",
+        timeout=90,
+        what=f"worker {worker_id} partition assignment",
     )
     return proc
 
@@ -91,7 +96,8 @@ def held_partitions(settings: Settings) -> dict[str, list[str]]:
     """worker id -> partitions it reported on its last rebalance."""
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     try:
-        return {k: json.loads(v) for k, v in client.hgetall(WORKERS_KEY).items()}
+        held = cast(dict[str, str], client.hgetall(WORKERS_KEY))
+        return {k: json.loads(v) for k, v in held.items()}
     finally:
         client.close()
 

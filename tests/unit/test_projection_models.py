@@ -35,8 +35,13 @@ def test_enrollment_replaces_the_record_and_indexes_the_personal_id() -> None:
 
 def test_check_in_counts_on_the_vietnam_day_and_keeps_recent_entries() -> None:
     event = events.check_in_verified(
-        Decision.accept(PERSON), key="4016354956", presented_number="GD4404016354956",
-        facility_id="40-001", kiosk_id="k1", at=AT, producer="t",
+        Decision.accept(PERSON),
+        key="4016354956",
+        presented_number="GD4404016354956",
+        facility_id="40-001",
+        kiosk_id="k1",
+        at=AT,
+        producer="t",
     )
     change = usage_change(event, recent_size=5)
     assert change is not None
@@ -47,8 +52,13 @@ def test_check_in_counts_on_the_vietnam_day_and_keeps_recent_entries() -> None:
 
 def test_rejected_check_in_is_counted_but_not_as_accepted() -> None:
     event = events.check_in_verified(
-        Decision.reject("050"), key="card:GD4404016354956", presented_number="GD4404016354956",
-        facility_id="40-001", kiosk_id="k1", at=AT, producer="t",
+        Decision.reject("050"),
+        key="card:GD4404016354956",
+        presented_number="GD4404016354956",
+        facility_id="40-001",
+        kiosk_id="k1",
+        at=AT,
+        producer="t",
     )
     change = usage_change(event, recent_size=5)
     assert change is not None and change.subject == "card:GD4404016354956"

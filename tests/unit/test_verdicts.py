@@ -24,7 +24,7 @@ def judge(number: str, person: Participation | None, today: date) -> tuple[Verdi
         presented = parse_card_number(number)
     except CardNumberProblem as problem:
         presented = problem
-    d = judge_card(CardCheck(presented, person, today))  # type: ignore[arg-type]
+    d = judge_card(CardCheck(presented, person, today))
     return d.verdict, d.result_code
 
 

@@ -12,8 +12,12 @@ from verifier.domain.verdicts import Decision, Verdict
 
 SCHEMA_VERSION = 1
 
-GENDER_TO_PB = {Gender.MALE: ev.GENDER_MALE, Gender.FEMALE: ev.GENDER_FEMALE, Gender.UNSPECIFIED: ev.GENDER_UNSPECIFIED}
-GENDER_FROM_PB = {v: k for k, v in GENDER_TO_PB.items()}
+GENDER_TO_PB: dict[Gender, ev.Gender] = {
+    Gender.MALE: ev.GENDER_MALE,
+    Gender.FEMALE: ev.GENDER_FEMALE,
+    Gender.UNSPECIFIED: ev.GENDER_UNSPECIFIED,
+}
+GENDER_FROM_PB: dict[int, Gender] = {v: k for k, v in GENDER_TO_PB.items()}
 VERDICT_TO_PB = {
     Verdict.ACCEPTED: ev.VERDICT_ACCEPTED,
     Verdict.REJECTED: ev.VERDICT_REJECTED,
@@ -25,7 +29,9 @@ def envelope(*, key: str, at: datetime, producer: str) -> ev.EventEnvelope:
     """A new envelope with a fresh event id; the caller sets exactly one payload."""
     if at.tzinfo is None:
         raise ValueError("event time must be timezone-aware")
-    env = ev.EventEnvelope(event_id=str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer)
+    env = ev.EventEnvelope(
+        event_id=str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer
+    )
     env.occurred_at.FromDatetime(at)
     return env
 

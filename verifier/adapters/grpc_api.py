@@ -19,7 +19,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from verifier.adapters.events import GENDER_FROM_PB, VERDICT_TO_PB
 from verifier.domain.enrollment import new_participation
-from verifier.domain.participation import Participation
+from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
 from verifier.errors import VerifierError
@@ -79,8 +79,11 @@ def card_usage(u: Usage) -> api.CardUsage:
         last_check_in_at=_timestamp(u.last_check_in_at),
         recent=[
             api.UsageEntry(
-                check_in_id=e.check_in_id, facility_id=e.facility_id, kiosk_id=e.kiosk_id,
-                result_code=e.result_code, at=_timestamp(e.at),
+                check_in_id=e.check_in_id,
+                facility_id=e.facility_id,
+                kiosk_id=e.kiosk_id,
+                result_code=e.result_code,
+                at=_timestamp(e.at),
             )
             for e in u.recent
         ],
@@ -146,7 +149,7 @@ class ParticipationServicer(api_grpc.ParticipationServicer):
             card_number=request.card_number,
             full_name=request.full_name,
             date_of_birth=request.date_of_birth,
-            gender=GENDER_FROM_PB.get(request.gender, GENDER_FROM_PB[0]),
+            gender=GENDER_FROM_PB.get(request.gender, Gender.UNSPECIFIED),
             registered_facility=request.registered_facility,
             valid_from=request.valid_from,
             valid_to=request.valid_to,
@@ -154,4 +157,6 @@ class ParticipationServicer(api_grpc.ParticipationServicer):
             five_years_from=request.five_years_from,
         )
         event_id, where = await self._service.enroll(participant)
-        return api.EventRecorded(event_id=event_id, topic=where.topic, partition=where.partition, offset=where.offset)
+        return api.EventRecorded(
+            event_id=event_id, topic=where.topic, partition=where.partition, offset=where.offset
+        )

@@ -10,6 +10,7 @@ written later behind the kiosk's back) and the caller gets EventLogUnavailable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -36,7 +37,9 @@ def topic_routes(settings: Settings) -> dict[str, str]:
 
 def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
     """Create the event topics if missing: retained forever, because the log is the source of truth."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000)
+    )
     try:
         existing = set(admin.list_topics())
         wanted = [
@@ -54,10 +57,9 @@ def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
             if name not in existing
         ]
         if wanted:
-            try:
+            # Another process may create them between our list and create: same outcome.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted, timeout_ms=int(timeout_s * 1000))
-            except TopicAlreadyExistsError:
-                pass  # another process created it between our list and create: same outcome
             log.info("created topics %s", [t.name for t in wanted])
     finally:
         admin.close()

@@ -17,6 +17,7 @@ Usage of a card number that matched nobody is kept under the subject `card:<numb
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -113,14 +114,14 @@ class RedisReadModel(ReadModel):
 
     async def participant(self, social_insurance_number: str) -> Participation | None:
         try:
-            h = await self._redis.hgetall(participant_key(social_insurance_number))
+            h = cast(dict[str, str], await self._redis.hgetall(participant_key(social_insurance_number)))
         except RedisError as e:
             raise ReadModelUnavailable(f"participation projection unreachable: {e}") from e
         return decode_participation(social_insurance_number, h) if h else None
 
     async def social_insurance_number_for(self, personal_id: str) -> str | None:
         try:
-            sin: str | None = await self._redis.get(personal_id_key(personal_id))
+            sin = cast(str | None, await self._redis.get(personal_id_key(personal_id)))
         except RedisError as e:
             raise ReadModelUnavailable(f"participation projection unreachable: {e}") from e
         return sin
