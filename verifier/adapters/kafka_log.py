@@ -83,6 +83,8 @@ class KafkaEventLog(EventLog):
             delivery_timeout_ms=delivery_ms,
             request_timeout_ms=max(1000, delivery_ms - settings.producer_linger_ms - 1),
             max_block_ms=2000,
+            # A kiosk is waiting: after a broker restart, try to reconnect within a second, not 30.
+            reconnect_backoff_max_ms=1000,
             client_id=settings.producer_name,
         )
         for topic in settings.topics:
