@@ -7,11 +7,12 @@ it and the offset guard makes the replay harmless.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import faust
@@ -20,7 +21,7 @@ from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.codec import UndecodableEvent, decode_event
 from projections.participation import model as participation
-from projections.store import DeadLetter, Mutation, Position, ProjectionStore
+from projections.store import DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
 from verifier.settings import Settings
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 WORKERS_KEY = "projection:workers"  # worker id -> JSON list of "topic/partition" it holds
 
-MutationFor = Callable[[EventEnvelope], Mutation | None]
+ApplyBatch = Callable[[ProjectionStore, Sequence[tuple[Position, EventEnvelope]]], Awaitable[int]]
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -49,7 +50,7 @@ def create_app(settings: Settings) -> faust.App:
     store = ProjectionStore(client)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
-    def project(name: str, topic_name: str, mutation_for: MutationFor) -> None:
+    def project(name: str, topic_name: str, apply_batch: ApplyBatch) -> None:
         topic = app.topic(
             topic_name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
@@ -59,22 +60,18 @@ def create_app(settings: Settings) -> faust.App:
                 settings.projection_batch_size, within=settings.projection_batch_window_s
             )
             async for batch in batches:
-                changes: list[tuple[Position, Mutation | DeadLetter]] = []
-                for event in batch:
-                    msg = event.message
-                    position = Position(msg.topic, msg.partition, msg.offset)
-                    change = _change_for(position, event.value, mutation_for)
-                    if change is not None:
-                        changes.append((position, change))
-                await store.apply_until_done(changes)
+                events, dead = decode_batch(
+                    (Position(e.message.topic, e.message.partition, e.message.offset), e.value) for e in batch
+                )
+                await until_done(name, functools.partial(_apply, store, apply_batch, events, dead))
 
         app.agent(topic, name=name)(agent)
 
-    project("participation", settings.topic_participation, participation.mutation_for)
+    project("participation", settings.topic_participation, participation.apply_batch)
     project(
         "usage",
         settings.topic_checkins,
-        lambda e: usage.mutation_for(e, recent_size=settings.recent_usage_size),
+        lambda store, events: usage.apply_batch(store, events, recent_size=settings.recent_usage_size),
     )
 
     own_topics = set(settings.topics)
@@ -92,9 +89,27 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-def _change_for(position: Position, value: bytes, mutation_for: MutationFor) -> Mutation | DeadLetter | None:
-    try:
-        return mutation_for(decode_event(value))
-    except (UndecodableEvent, ValueError) as e:
-        log.error("dead letter at %s/%d: %s", position.stream, position.offset, e)
-        return DeadLetter(position, str(e))
+async def _apply(
+    store: ProjectionStore,
+    apply_batch: ApplyBatch,
+    events: Sequence[tuple[Position, EventEnvelope]],
+    dead: Sequence[DeadLetter],
+) -> int:
+    if dead:
+        await store.write_snapshots((), dead)
+    return await apply_batch(store, events)
+
+
+def decode_batch(
+    records: Iterable[tuple[Position, bytes]],
+) -> tuple[list[tuple[Position, EventEnvelope]], list[DeadLetter]]:
+    """Decode raw records; what cannot be read becomes a dead letter with its position and reason."""
+    events: list[tuple[Position, EventEnvelope]] = []
+    dead: list[DeadLetter] = []
+    for position, value in records:
+        try:
+            events.append((position, decode_event(value)))
+        except UndecodableEvent as e:
+            log.error("dead letter at %s/%d: %s", position.stream, position.offset, e)
+            dead.append(DeadLetter(position, str(e)))
+    return events, dead

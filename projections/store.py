@@ -1,28 +1,35 @@
 """Applying projection changes to Redis exactly once per log position.
 
 Faust delivers at least once: after a crash or a rebalance, events since the last committed offset
-come again. Each change is therefore applied by one Lua script that first compares the event's
-offset with the last offset applied for that person and partition (`applied:{subject}`), and
-applies nothing if it has seen it. Guard and change run atomically in Redis, so a crash between
-them cannot leave a half-applied event. Every key the script touches carries the subject's hash
-tag, so on a Redis Cluster it runs within one slot.
+come again. Every projection therefore keeps, inside its own main hash, the last offset it applied
+from each partition (field `@<partition>`), and changes Redis only through Lua scripts that check
+that guard and apply the change atomically, so a crash between them cannot leave a half-applied
+event. Every key a script touches carries the subject's hash tag: on a Redis Cluster it runs
+within one slot. Index entries in other slots are naturally idempotent writes, sent unguarded.
+
+Two shapes of change:
+- `Mutation`: commands for one event (counters, lists): applied if the event's offset is new.
+- `Snapshot`: a record folded from several events in Python: written only if the guard still
+  holds the offset it was read at (compare-and-set), so two workers can never interleave.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from verifier.adapters.read_model import applied_key
+from verifier.adapters.read_model import guard_field
 
 log = logging.getLogger(__name__)
 
 Command = tuple[str, ...]
+T = TypeVar("T")
 
 _APPLY_ONCE = """
 local last = redis.call('HGET', KEYS[1], ARGV[1])
@@ -34,6 +41,13 @@ while i <= #ARGV do
   i = i + n + 1
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+_COMPARE_AND_SET = """
+local last = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if last ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
 return 1
 """
 
@@ -53,20 +67,29 @@ class Position:
 
 @dataclass(frozen=True)
 class Mutation:
-    """What one event changes in Redis.
+    """What one event changes: `commands` on the subject's keys, guarded by `guard_key`."""
 
-    `commands` touch only the subject's keys and are applied once per position; `upserts` are
-    naturally idempotent writes to other slots (indexes), so they run unguarded before them.
-    """
-
-    subject: str
+    guard_key: str
     commands: tuple[Command, ...]
-    upserts: tuple[Command, ...] = field(default=())
+    upserts: tuple[Command, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A record to write in field `field` of `key`, if the guard is still at `read_offset`."""
+
+    key: str
+    partition: int
+    read_offset: int | None
+    new_offset: int
+    field: str
+    value: str
+    upserts: tuple[Command, ...] = ()
 
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """An event a projection could not read; kept in Redis with its position, never dropped silently."""
+    """An event a projection could not use; kept in Redis with its position, never dropped silently."""
 
     position: Position
     reason: str
@@ -79,35 +102,79 @@ class ProjectionStore:
     def __init__(self, client: aioredis.Redis) -> None:
         self._redis = client
         self._apply_once = client.register_script(_APPLY_ONCE)
+        self._compare_and_set = client.register_script(_COMPARE_AND_SET)
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        return self._redis
 
     async def apply(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
-        """Apply a batch in log order in one round trip; return how many events changed state."""
+        """Apply per-event mutations in log order in one round trip; return how many were new."""
         if not changes:
             return 0
         async with self._redis.pipeline(transaction=False) as pipe:
             guarded: list[int] = []  # pipeline indexes of the guarded script calls
             for position, change in changes:
                 if isinstance(change, DeadLetter):
-                    pipe.hset(DEAD_LETTERS_KEY, f"{position.stream}/{position.offset}", change.reason)
+                    self._dead_letter(pipe, change)
                     continue
                 for command in change.upserts:
                     pipe.execute_command(*command)
-                args: list[str | int] = [position.stream, position.offset]
+                args: list[str | int] = [guard_field(position.partition), position.offset]
                 for command in change.commands:
                     args.append(len(command))
                     args.extend(command)
                 guarded.append(len(pipe.command_stack))
-                await self._apply_once(keys=[applied_key(change.subject)], args=args, client=pipe)
+                await self._apply_once(keys=[change.guard_key], args=args, client=pipe)
             results = await pipe.execute()
         return sum(1 for i in guarded if results[i] == 1)
 
-    async def apply_until_done(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
-        """Retry while Redis is unreachable: the events are not acked until applied, so none is lost."""
-        delay = 0.2
-        while True:
-            try:
-                return await self.apply(changes)
-            except RedisError as e:
-                log.warning("Redis unavailable (%s); retrying the batch in %.1fs", e, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+    async def read_guarded(
+        self, keys: Sequence[tuple[str, int]], field: str
+    ) -> list[tuple[str | None, int | None]]:
+        """(value of `field`, last applied offset) of each (key, partition), in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, partition in keys:
+                pipe.hmget(key, [field, guard_field(partition)])
+            rows = await pipe.execute()
+        return [(value, int(offset) if offset is not None else None) for value, offset in rows]
+
+    async def write_snapshots(self, snapshots: Sequence[Snapshot], dead: Sequence[DeadLetter] = ()) -> int:
+        """Compare-and-set each snapshot; return how many were written (others lost a race)."""
+        if not snapshots and not dead:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for letter in dead:
+                self._dead_letter(pipe, letter)
+            guarded: list[int] = []
+            for s in snapshots:
+                for command in s.upserts:
+                    pipe.execute_command(*command)
+                guarded.append(len(pipe.command_stack))
+                expected = "" if s.read_offset is None else str(s.read_offset)
+                args: list[str | int] = [guard_field(s.partition), expected, s.new_offset, s.field, s.value]
+                await self._compare_and_set(keys=[s.key], args=args, client=pipe)
+            results = await pipe.execute()
+        written = sum(1 for i in guarded if results[i] == 1)
+        if written < len(snapshots):
+            log.warning(
+                "%d snapshot(s) lost a compare-and-set race; another worker applied them",
+                len(snapshots) - written,
+            )
+        return written
+
+    @staticmethod
+    def _dead_letter(pipe: aioredis.client.Pipeline, letter: DeadLetter) -> None:
+        pipe.hset(DEAD_LETTERS_KEY, f"{letter.position.stream}/{letter.position.offset}", letter.reason)
+
+
+async def until_done(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Retry `attempt()` while Redis is unreachable: events are acked only after they are applied."""
+    delay = 0.2
+    while True:
+        try:
+            return await attempt()
+        except RedisError as e:
+            log.warning("Redis unavailable while applying %s (%s); retrying in %.1fs", what, e, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from verifier.adapters import events
@@ -16,6 +16,7 @@ from verifier.adapters.read_model import unknown_card_subject
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.card_number import CardNumber, CardNumberProblem, normalise, parse_card_number
 from verifier.domain.facilities import FacilityRegistry
+from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Coverage, Participation
 from verifier.domain.usage import Usage
 from verifier.domain.verdicts import CardCheck, Decision, judge_card
@@ -24,6 +25,19 @@ from verifier.ports import EventLog, ReadModel, Recorded
 
 Clock = Callable[[], datetime]
 _KIOSK_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_PERSONAL_ID = re.compile(r"\d{12}")
+
+
+@dataclass(frozen=True)
+class VerifyCard:
+    """The command a kiosk sends: a card number (or a CCCD number) and what to check it against."""
+
+    facility_id: str
+    kiosk_id: str
+    card_number: str = ""
+    personal_id: str = ""
+    claim: IdentityClaim = field(default_factory=IdentityClaim)
+    check_registered_facility: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,21 +72,23 @@ class CheckInService:
         self._producer = producer_name
         self._recent = recent_usage
 
-    async def verify_card(self, *, card_number: str, facility_id: str, kiosk_id: str) -> CheckInResult:
-        facility = self._facilities.require(facility_id)
-        if not _KIOSK_ID.fullmatch(kiosk_id or ""):
+    async def verify_card(self, command: VerifyCard) -> CheckInResult:
+        facility = self._facilities.require(command.facility_id)
+        if not _KIOSK_ID.fullmatch(command.kiosk_id or ""):
             raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
-        text = normalise(card_number)
-        presented: CardNumber | CardNumberProblem
-        try:
-            presented = parse_card_number(text)
-        except CardNumberProblem as problem:
-            presented = problem
+        presented, text = await self._presented(command)
         participant = None
         if isinstance(presented, CardNumber):
             participant = await self._read_model.participant(presented.social_insurance_number)
         at = self._clock()
-        decision = judge_card(CardCheck(presented, participant, vietnam_date(at)))
+        check = CardCheck(
+            presented,
+            participant,
+            vietnam_date(at),
+            claim=command.claim,
+            facility_to_match=facility if command.check_registered_facility else "",
+        )
+        decision = judge_card(check)
         key = (
             presented.social_insurance_number
             if isinstance(presented, CardNumber)
@@ -83,12 +99,28 @@ class CheckInService:
             key=key,
             presented_number=text,
             facility_id=facility,
-            kiosk_id=kiosk_id,
+            kiosk_id=command.kiosk_id,
             at=at,
             producer=self._producer,
         )
         await self._log.append(event)
         return CheckInResult(event.event_id, decision, at)
+
+    async def _presented(self, command: VerifyCard) -> tuple[CardNumber | CardNumberProblem, str]:
+        """The number as presented, parsed; a CCCD number is resolved to its holder's SIN first."""
+        if command.personal_id and not command.card_number:
+            pid = command.personal_id.strip()
+            if not _PERSONAL_ID.fullmatch(pid):
+                raise BadRequest("personal_id: a CCCD number has 12 digits")
+            sin = await self._read_model.social_insurance_number_for(pid)
+            if sin is None:
+                return CardNumberProblem("050", "no participant holds this personal id"), pid
+            return CardNumber(social_insurance_number=sin), pid
+        text = normalise(command.card_number)
+        try:
+            return parse_card_number(text), text
+        except CardNumberProblem as problem:
+            return problem, text
 
     async def enroll(self, participant: Participation) -> tuple[str, Recorded]:
         self._facilities.require(participant.registered_facility)

@@ -1,27 +1,132 @@
-"""Participation events -> Redis changes (pure: no I/O, testable without servers)."""
+"""The participation status projection: a fold of each person's enrollment events.
+
+`evolve` is the pure heart: (record or None, event) -> record. `apply_batch` reads the current
+records of the people in a batch, folds their new events in log order, skipping positions already
+applied, and writes each record back with compare-and-set on the projection's offset guard.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+from bhyt.v1.events_pb2 import CardValidity as CardValidityPb
 from bhyt.v1.events_pb2 import EventEnvelope
 
-from projections.store import Mutation
+from projections.store import DeadLetter, Position, ProjectionStore, Snapshot
 from verifier.adapters.events import participation_from
-from verifier.adapters.read_model import encode_participation, participant_key, personal_id_key
+from verifier.adapters.read_model import (
+    decode_participation,
+    encode_participation,
+    participant_key,
+    personal_id_key,
+)
+from verifier.domain.participation import CardValidity, Participation, Status
+
+log = logging.getLogger(__name__)
+
+PATTERNS = ("p:*", "i:*")  # the keys this projection owns (rebuild drops them)
+RECORD_FIELD = "d"
 
 
-def mutation_for(event: EventEnvelope) -> Mutation | None:
-    """The change an event makes to the participation read model; None for events it ignores."""
+def _validity(c: CardValidityPb) -> CardValidity:
+    return CardValidity(c.card_number, date.fromisoformat(c.valid_from), date.fromisoformat(c.valid_to))
+
+
+def _with_new_card(p: Participation, new: CardValidity) -> Participation:
+    """The record after a new card: the old one becomes a previous card (VSS 003/004 when shown)."""
+    previous = p.previous_cards
+    if new.card_number != p.card_number:
+        previous = (*previous, CardValidity(p.card_number, p.valid_from, p.valid_to))
+    status = p.status if p.status is Status.REDUCED else Status.ACTIVE
+    return dataclasses.replace(
+        p, card_number=new.card_number, valid_from=new.valid_from, valid_to=new.valid_to,
+        previous_cards=previous, status=status,
+    )  # fmt: skip
+
+
+def evolve(state: Participation | None, event: EventEnvelope) -> Participation | None:
+    """The record after one event. Raises ValueError for an event that cannot apply to `state`."""
     kind = event.WhichOneof("payload")
     if kind == "participant_enrolled":
-        p = participation_from(event.participant_enrolled)
-        key = participant_key(p.social_insurance_number)
-        fields = [item for pair in encode_participation(p).items() for item in pair]
-        upserts = (
-            (("SET", personal_id_key(p.personal_id), p.social_insurance_number),) if p.personal_id else ()
+        return participation_from(event.participant_enrolled)
+    if kind not in _LIFECYCLE:
+        return state
+    if state is None:
+        raise ValueError(f"{kind} for {event.key}, who is not enrolled")
+    e = getattr(event, kind)
+    if kind == "card_issued":
+        return _with_new_card(state, _validity(e.card))
+    if kind == "card_replaced":
+        old = _validity(e.old_card)
+        replaced = _with_new_card(state, _validity(e.new_card))
+        previous = tuple(c for c in replaced.previous_cards if c.card_number != old.card_number)
+        return dataclasses.replace(replaced, previous_cards=(*previous, old))
+    if kind == "coverage_extended":
+        if e.card_number != state.card_number:
+            raise ValueError(f"coverage extended for {e.card_number}, not the current card")
+        return dataclasses.replace(state, valid_to=date.fromisoformat(e.valid_to))
+    if kind == "participation_reduced":
+        return dataclasses.replace(
+            state, status=Status.REDUCED, reduction_code=e.reason_code,
+            reduced_from=date.fromisoformat(e.effective_on) if e.effective_on else None,
+        )  # fmt: skip
+    if kind == "card_revoked":
+        return (
+            dataclasses.replace(state, status=Status.REVOKED) if e.card_number == state.card_number else state
         )
-        return Mutation(
-            subject=p.social_insurance_number,
-            commands=(("DEL", key), ("HSET", key, *fields)),
-            upserts=upserts,
-        )
-    return None
+    if kind == "card_reported_lost":
+        lost = state.lost_cards | {e.card_number}
+        status = Status.LOST if e.card_number == state.card_number else state.status
+        return dataclasses.replace(state, lost_cards=lost, status=status)
+    if kind == "registered_facility_changed":
+        return dataclasses.replace(state, registered_facility=e.registered_facility)
+    raise AssertionError(kind)
+
+
+_LIFECYCLE = frozenset(
+    {
+        "card_issued",
+        "card_replaced",
+        "coverage_extended",
+        "participation_reduced",
+        "card_revoked",
+        "card_reported_lost",
+        "registered_facility_changed",
+    }
+)
+_OURS = _LIFECYCLE | {"participant_enrolled"}
+
+
+async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
+    """Fold a batch into the records of the people it names; return how many records were written."""
+    by_person: dict[str, list[tuple[Position, EventEnvelope]]] = {}
+    for position, event in events:
+        if event.WhichOneof("payload") in _OURS:
+            by_person.setdefault(event.key, []).append((position, event))
+    if not by_person:
+        return 0
+    people = list(by_person)
+    keys = [(participant_key(sin), by_person[sin][0][0].partition) for sin in people]
+    current = await store.read_guarded(keys, RECORD_FIELD)
+    snapshots: list[Snapshot] = []
+    dead: list[DeadLetter] = []
+    for sin, (key, partition), (packed, applied) in zip(people, keys, current, strict=True):
+        state = decode_participation(sin, packed) if packed else None
+        last = applied
+        for position, event in by_person[sin]:
+            if applied is not None and position.offset <= applied:
+                continue  # redelivered: already in the record
+            try:
+                state = evolve(state, event)
+            except ValueError as e:
+                dead.append(DeadLetter(position, str(e)))
+            last = position.offset
+        if last == applied:
+            continue
+        upserts = (("SET", personal_id_key(state.personal_id), sin),) if state and state.personal_id else ()
+        value = encode_participation(state) if state else ""
+        snapshots.append(Snapshot(key, partition, applied, last or 0, RECORD_FIELD, value, upserts))
+    return await store.write_snapshots(snapshots, dead)

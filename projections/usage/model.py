@@ -1,20 +1,18 @@
-"""Check-in events -> Redis changes (pure)."""
+"""Check-in events -> Redis changes: counters per person and day, last facility, recent list."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 
 from bhyt.v1.events_pb2 import VERDICT_ACCEPTED, EventEnvelope
 
-from projections.store import Mutation
-from verifier.adapters.read_model import (
-    encode_usage_entry,
-    usage_day_key,
-    usage_key,
-    usage_recent_key,
-)
+from projections.store import DeadLetter, Mutation, Position, ProjectionStore
+from verifier.adapters.read_model import encode_usage_entry, usage_day_key, usage_key, usage_recent_key
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.usage import UsageEntry
+
+PATTERNS = ("u:*",)  # the keys this projection owns (rebuild drops them)
 
 
 def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
@@ -35,4 +33,15 @@ def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
     ]
     if c.verdict == VERDICT_ACCEPTED:
         commands.append(("HINCRBY", totals, "a", "1"))
-    return Mutation(subject=subject, commands=tuple(commands))
+    return Mutation(guard_key=totals, commands=tuple(commands))
+
+
+async def apply_batch(
+    store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]], *, recent_size: int
+) -> int:
+    changes: list[tuple[Position, Mutation | DeadLetter]] = []
+    for position, event in events:
+        change = mutation_for(event, recent_size=recent_size)
+        if change is not None:
+            changes.append((position, change))
+    return await store.apply(changes)

@@ -28,7 +28,7 @@ async def dump(client: aioredis.Redis) -> dict[str, object]:
 def counting(subject: str) -> Mutation:
     key = f"u:{{{subject}}}"
     return Mutation(
-        subject=subject,
+        guard_key=key,
         commands=(("HINCRBY", key, "n", "1"), ("LPUSH", key + ":r", "x")),
         upserts=(("SET", f"i:{subject}", subject),),
     )
@@ -46,8 +46,8 @@ async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisS
     ]
     assert await store.apply(batch) == 3
     first = await dump(client)
-    assert first["u:{a}"] == {"n": "2"}
-    assert first["u:{b}"] == {"n": "1"}
+    assert first["u:{a}"] == {"n": "2", "@0": "12"}  # the guard lives in the projection's own hash
+    assert first["u:{b}"] == {"n": "1", "@1": "10"}
     assert first[DEAD_LETTERS_KEY] == {"t/0/11": "not an EventEnvelope"}
 
     assert await store.apply(batch) == 0  # the whole batch again, as after a crash
@@ -55,5 +55,5 @@ async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisS
     assert await dump(client) == first
 
     assert await store.apply([(Position("t", 0, 13), counting("a"))]) == 1
-    assert (await client.hgetall("u:{a}")) == {"n": "3"}
+    assert (await client.hgetall("u:{a}")) == {"n": "3", "@0": "13"}
     await client.aclose()

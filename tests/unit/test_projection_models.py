@@ -4,7 +4,7 @@ import pytest
 from bhyt.v1 import events_pb2 as ev
 
 from projections.codec import UndecodableEvent, decode_event
-from projections.participation.model import mutation_for as participation_change
+from projections.participation.model import evolve
 from projections.usage.model import mutation_for as usage_change
 from verifier.adapters import events
 from verifier.domain.participation import Gender, Participation
@@ -24,13 +24,9 @@ PERSON = Participation(
 )
 
 
-def test_enrollment_replaces_the_record_and_indexes_the_personal_id() -> None:
-    change = participation_change(events.participant_enrolled(PERSON, at=AT, producer="t"))
-    assert change is not None
-    assert change.subject == "4016354956"
-    assert change.commands[0] == ("DEL", "p:{4016354956}")
-    assert change.commands[1][:2] == ("HSET", "p:{4016354956}")
-    assert change.upserts == (("SET", "i:040090001234", "4016354956"),)
+def test_enrollment_is_a_full_snapshot() -> None:
+    state = evolve(None, events.participant_enrolled(PERSON, at=AT, producer="t"))
+    assert state == PERSON
 
 
 def test_check_in_counts_on_the_vietnam_day_and_keeps_recent_entries() -> None:
@@ -61,7 +57,7 @@ def test_rejected_check_in_is_counted_but_not_as_accepted() -> None:
         producer="t",
     )
     change = usage_change(event, recent_size=5)
-    assert change is not None and change.subject == "card:GD4404016354956"
+    assert change is not None and change.guard_key == "u:{card:GD4404016354956}"
     assert not any(c[:3] == ("HINCRBY", "u:{card:GD4404016354956}", "a") for c in change.commands)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TypeAlias
 
 from bhyt.v1 import events_pb2 as ev
 
-from verifier.domain.participation import Gender, Participation
+from verifier.domain.participation import CardValidity, Gender, Participation
 from verifier.domain.verdicts import Decision, Verdict
 
 SCHEMA_VERSION = 1
@@ -25,19 +26,21 @@ VERDICT_TO_PB = {
 }
 
 
-def envelope(*, key: str, at: datetime, producer: str) -> ev.EventEnvelope:
-    """A new envelope with a fresh event id; the caller sets exactly one payload."""
+def envelope(*, key: str, at: datetime, producer: str, event_id: str = "") -> ev.EventEnvelope:
+    """A new envelope (fresh event id unless given); the caller sets exactly one payload."""
     if at.tzinfo is None:
         raise ValueError("event time must be timezone-aware")
     env = ev.EventEnvelope(
-        event_id=str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer
+        event_id=event_id or str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer
     )
     env.occurred_at.FromDatetime(at)
     return env
 
 
-def participant_enrolled(p: Participation, *, at: datetime, producer: str) -> ev.EventEnvelope:
-    env = envelope(key=p.social_insurance_number, at=at, producer=producer)
+def participant_enrolled(
+    p: Participation, *, at: datetime, producer: str, event_id: str = ""
+) -> ev.EventEnvelope:
+    env = envelope(key=p.social_insurance_number, at=at, producer=producer, event_id=event_id)
     env.participant_enrolled.CopyFrom(
         ev.ParticipantEnrolled(
             social_insurance_number=p.social_insurance_number,
@@ -96,4 +99,39 @@ def check_in_verified(
             reason_codes=list(decision.reasons),
         )
     )
+    return env
+
+
+def card_validity(c: CardValidity) -> ev.CardValidity:
+    return ev.CardValidity(
+        card_number=c.card_number, valid_from=c.valid_from.isoformat(), valid_to=c.valid_to.isoformat()
+    )
+
+
+LifecyclePayload: TypeAlias = (
+    ev.CardIssued
+    | ev.CardReplaced
+    | ev.CoverageExtended
+    | ev.ParticipationReduced
+    | ev.CardRevoked
+    | ev.CardReportedLost
+    | ev.RegisteredFacilityChanged
+)
+_PAYLOAD_FIELDS: dict[type, str] = {
+    ev.CardIssued: "card_issued",
+    ev.CardReplaced: "card_replaced",
+    ev.CoverageExtended: "coverage_extended",
+    ev.ParticipationReduced: "participation_reduced",
+    ev.CardRevoked: "card_revoked",
+    ev.CardReportedLost: "card_reported_lost",
+    ev.RegisteredFacilityChanged: "registered_facility_changed",
+}
+
+
+def lifecycle(
+    sin: str, payload: LifecyclePayload, *, at: datetime, producer: str, event_id: str = ""
+) -> ev.EventEnvelope:
+    """Wrap a lifecycle payload (CardReplaced, CardRevoked, ...) for person `sin`."""
+    env = envelope(key=sin, at=at, producer=producer, event_id=event_id)
+    getattr(env, _PAYLOAD_FIELDS[type(payload)]).CopyFrom(payload)
     return env

@@ -19,11 +19,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from verifier.adapters.events import GENDER_FROM_PB, VERDICT_TO_PB
 from verifier.domain.enrollment import new_participation
+from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
 from verifier.errors import VerifierError
-from verifier.service import CheckInService
+from verifier.service import CheckInService, VerifyCard
 
 log = logging.getLogger(__name__)
 Req = TypeVar("Req")
@@ -67,6 +68,16 @@ def participant_summary(p: Participation) -> api.ParticipantSummary:
         valid_to=p.valid_to.isoformat(),
         five_years_from=p.five_years_from.isoformat() if p.five_years_from else "",
         personal_id=p.personal_id,
+        status=p.status.value,
+        reduction_code=p.reduction_code,
+        previous_cards=[
+            api.PreviousCard(
+                card_number=c.card_number,
+                valid_from=c.valid_from.isoformat(),
+                valid_to=c.valid_to.isoformat(),
+            )
+            for c in p.previous_cards
+        ],
     )
 
 
@@ -98,9 +109,20 @@ class CheckInServicer(api_grpc.CheckInServicer):
     async def VerifyCard(
         self, request: api.VerifyCardRequest, context: grpc.aio.ServicerContext
     ) -> api.CheckInDecision:
-        result = await self._service.verify_card(
-            card_number=request.card_number, facility_id=request.facility_id, kiosk_id=request.kiosk_id
+        claim = IdentityClaim.parse(
+            full_name=request.full_name,
+            date_of_birth=request.date_of_birth,
+            gender=GENDER_FROM_PB.get(request.gender, Gender.UNSPECIFIED),
         )
+        command = VerifyCard(
+            facility_id=request.facility_id,
+            kiosk_id=request.kiosk_id,
+            card_number=request.card_number,
+            personal_id=request.personal_id,
+            claim=claim,
+            check_registered_facility=request.check_registered_facility,
+        )
+        result = await self._service.verify_card(command)
         d = result.decision
         return api.CheckInDecision(
             check_in_id=result.check_in_id,

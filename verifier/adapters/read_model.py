@@ -5,13 +5,17 @@ Every key of one person carries the person's id as a Redis hash tag (`{...}`), s
 in one slot of a Redis Cluster and one Lua script may update them atomically.
 
 Keys (SIN = 10-digit social insurance number):
-  p:{SIN}           hash   participation record (short field names: millions of these)
-  u:{SIN}           hash   usage totals: n (check-ins), a (accepted), lf (last facility), lt (last ms)
+  p:{SIN}           hash   d: the participation record packed in one string (below);
+                           @<partition>: last applied offset (the projection's idempotence guard)
+  u:{SIN}           hash   usage totals: n (check-ins), a (accepted), lf (last facility), lt (last ms),
+                           @<partition>: last applied offset
   u:{SIN}:d:YYYYMMDD string check-ins that Vietnam day
   u:{SIN}:r         list   recent check-ins, newest first: id|facility|kiosk|code|epoch-ms
-  applied:{SIN}     hash   topic/partition -> last applied offset (idempotence guard)
   i:<personal id>   string SIN of the holder of a 12-digit CCCD number (index; its own slot)
 Usage of a card number that matched nobody is kept under the subject `card:<number>`.
+
+The participation record is one packed string rather than a hash of named fields because there
+are ~91 million of them: field names alone would cost more than the data (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from verifier.domain.participation import Gender, Participation
+from verifier.domain.participation import CardValidity, Gender, Participation, Status
 from verifier.domain.usage import Usage, UsageEntry
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import ReadModel
@@ -44,8 +48,9 @@ def usage_recent_key(subject: str) -> str:
     return f"u:{{{subject}}}:r"
 
 
-def applied_key(subject: str) -> str:
-    return f"applied:{{{subject}}}"
+def guard_field(partition: int) -> str:
+    """The hash field holding the last offset applied from one partition."""
+    return f"@{partition}"
 
 
 def personal_id_key(personal_id: str) -> str:
@@ -58,34 +63,84 @@ def unknown_card_subject(presented_number: str) -> str:
 
 _GENDER_CODES = {Gender.MALE: "m", Gender.FEMALE: "f", Gender.UNSPECIFIED: ""}
 _GENDERS = {v: k for k, v in _GENDER_CODES.items()}
+_STATUS_CODES = {Status.ACTIVE: "a", Status.REVOKED: "r", Status.LOST: "l", Status.REDUCED: "s"}
+_STATUSES = {v: k for k, v in _STATUS_CODES.items()}
+_SEP = "\x1f"  # ASCII unit separator: cannot occur in validated names, codes or dates
 
 
-def encode_participation(p: Participation) -> dict[str, str]:
-    return {
-        "c": p.card_number,
-        "n": p.full_name,
-        "b": p.date_of_birth.isoformat(),
-        "g": _GENDER_CODES[p.gender],
-        "f": p.registered_facility,
-        "vf": p.valid_from.isoformat(),
-        "vt": p.valid_to.isoformat(),
-        "i": p.personal_id,
-        "y": p.five_years_from.isoformat() if p.five_years_from else "",
-    }
+def _d(day: date | None) -> str:
+    return day.strftime("%Y%m%d") if day else ""
 
 
-def decode_participation(sin: str, h: dict[str, str]) -> Participation:
+def _day(text: str) -> date | None:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8])) if text else None
+
+
+def _req(text: str) -> date:
+    day = _day(text)
+    if day is None:
+        raise ValueError("packed participation record without a required date")
+    return day
+
+
+def encode_participation(p: Participation) -> str:
+    previous = ";".join(f"{c.card_number},{_d(c.valid_from)},{_d(c.valid_to)}" for c in p.previous_cards)
+    return _SEP.join(
+        (
+            p.card_number,
+            p.full_name,
+            _d(p.date_of_birth),
+            _GENDER_CODES[p.gender],
+            p.registered_facility,
+            _d(p.valid_from),
+            _d(p.valid_to),
+            p.personal_id,
+            _d(p.five_years_from),
+            _STATUS_CODES[p.status],
+            p.reduction_code,
+            _d(p.reduced_from),
+            previous,
+            ";".join(sorted(p.lost_cards)),
+        )
+    )
+
+
+def decode_participation(sin: str, packed: str) -> Participation:
+    (
+        card,
+        name,
+        dob,
+        gender,
+        facility,
+        start,
+        end,
+        pid,
+        five,
+        status,
+        reduction,
+        reduced_from,
+        previous,
+        lost,
+    ) = packed.split(_SEP)
     return Participation(
         social_insurance_number=sin,
-        card_number=h["c"],
-        full_name=h.get("n", ""),
-        date_of_birth=date.fromisoformat(h["b"]),
-        gender=_GENDERS.get(h.get("g", ""), Gender.UNSPECIFIED),
-        registered_facility=h.get("f", ""),
-        valid_from=date.fromisoformat(h["vf"]),
-        valid_to=date.fromisoformat(h["vt"]),
-        personal_id=h.get("i", ""),
-        five_years_from=date.fromisoformat(h["y"]) if h.get("y") else None,
+        card_number=card,
+        full_name=name,
+        date_of_birth=_req(dob),
+        gender=_GENDERS.get(gender, Gender.UNSPECIFIED),
+        registered_facility=facility,
+        valid_from=_req(start),
+        valid_to=_req(end),
+        personal_id=pid,
+        five_years_from=_day(five),
+        status=_STATUSES[status],
+        reduction_code=reduction,
+        reduced_from=_day(reduced_from),
+        previous_cards=tuple(
+            CardValidity(c, _req(f), _req(t))
+            for c, f, t in (item.split(",") for item in previous.split(";") if item)
+        ),
+        lost_cards=frozenset(c for c in lost.split(";") if c),
     )
 
 
@@ -114,10 +169,10 @@ class RedisReadModel(ReadModel):
 
     async def participant(self, social_insurance_number: str) -> Participation | None:
         try:
-            h = cast(dict[str, str], await self._redis.hgetall(participant_key(social_insurance_number)))
+            packed = cast(str | None, await self._redis.hget(participant_key(social_insurance_number), "d"))
         except RedisError as e:
             raise ReadModelUnavailable(f"participation projection unreachable: {e}") from e
-        return decode_participation(social_insurance_number, h) if h else None
+        return decode_participation(social_insurance_number, packed) if packed else None
 
     async def social_insurance_number_for(self, personal_id: str) -> str | None:
         try:

@@ -19,6 +19,22 @@ class Coverage(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
 
 
+class Status(StrEnum):
+    """The participation's standing, independent of the card's validity dates."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"  # VSS 110
+    LOST = "lost"  # the current card was reported lost
+    REDUCED = "reduced"  # VSS 120-124, from `reduced_from` on
+
+
+@dataclass(frozen=True)
+class CardValidity:
+    card_number: str
+    valid_from: date
+    valid_to: date
+
+
 @dataclass(frozen=True)
 class Participation:
     """One person's current card and coverage (the participation projection's record)."""
@@ -33,6 +49,11 @@ class Participation:
     valid_to: date
     personal_id: str = ""
     five_years_from: date | None = None
+    status: Status = Status.ACTIVE
+    reduction_code: str = ""
+    reduced_from: date | None = None
+    previous_cards: tuple[CardValidity, ...] = ()
+    lost_cards: frozenset[str] = frozenset()
 
     @property
     def group_code(self) -> str:
@@ -53,3 +74,9 @@ class Participation:
         if day > self.valid_to:
             return Coverage.EXPIRED
         return Coverage.ACTIVE
+
+    def previous_card(self, card_number: str) -> CardValidity | None:
+        return next((c for c in self.previous_cards if c.card_number == card_number), None)
+
+    def reduced_on(self, day: date) -> bool:
+        return self.status is Status.REDUCED and (self.reduced_from is None or day >= self.reduced_from)

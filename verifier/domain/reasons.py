@@ -39,6 +39,7 @@ VSS_REASONS: dict[str, str] = {
 
 OUR_REASONS: dict[str, str] = {
     "K01": "card not yet valid",
+    "K02": "card reported lost: check ID papers",
 }
 
 ACCEPTED_CODE = "000"

@@ -1,17 +1,20 @@
-"""Verdict rules for a card number presented at check-in.
+"""Verdict rules for a card presented at check-in.
 
 Takes its world as arguments (the presented number, the participation record or None, the Vietnam
-calendar day) so that every rule is a pure function, testable without servers or clocks.
+calendar day, what the request claims) so that every rule is a pure function, testable without
+servers or clocks. Every failing check is reported, in the order VSS reports them; the first one
+is the result code hospitals see.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
 from verifier.domain.card_number import CardNumber, CardNumberProblem
-from verifier.domain.participation import Coverage, Participation
+from verifier.domain.identity import IdentityClaim, identity_mismatches
+from verifier.domain.participation import Coverage, Participation, Status
 from verifier.domain.reasons import ACCEPTED_CODE
 
 
@@ -19,6 +22,14 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
+
+
+# Codes after which staff must look at ID papers rather than turn the patient away.
+REVIEW_CODES = frozenset({"001", "002", "K02"})
+# Codes that inform but do not stop the check-in.
+INFORMATIVE_CODES = frozenset({ACCEPTED_CODE, "004"})
+# Cards managed by the Defence (QN, CY) and Public Security (CA) insurance funds.
+ARMED_FORCES_GROUPS = {"QN": "001", "CY": "001", "CA": "002"}
 
 
 @dataclass(frozen=True)
@@ -32,39 +43,85 @@ class Decision:
     detail: str = ""
 
     @classmethod
+    def of(cls, reasons: list[str], participant: Participation | None = None, detail: str = "") -> Decision:
+        """Verdict from the reasons: any hard failure rejects, review codes ask staff, else accept."""
+        if not reasons:
+            reasons = [ACCEPTED_CODE]
+        hard = [c for c in reasons if c not in REVIEW_CODES | INFORMATIVE_CODES]
+        if hard:
+            verdict = Verdict.REJECTED
+        elif any(c in REVIEW_CODES for c in reasons):
+            verdict = Verdict.NEEDS_REVIEW
+        else:
+            verdict = Verdict.ACCEPTED
+        return cls(verdict, reasons[0], tuple(reasons), participant, detail)
+
+    @classmethod
     def accept(cls, participant: Participation) -> Decision:
-        return cls(Verdict.ACCEPTED, ACCEPTED_CODE, (ACCEPTED_CODE,), participant)
+        return cls.of([], participant)
 
     @classmethod
     def reject(cls, code: str, *, participant: Participation | None = None, detail: str = "") -> Decision:
-        return cls(Verdict.REJECTED, code, (code,), participant, detail)
+        return cls.of([code], participant, detail)
 
 
 @dataclass(frozen=True)
 class CardCheck:
-    """The inputs of a card-number verdict."""
+    """The inputs of a card verdict."""
 
     presented: CardNumber | CardNumberProblem
     participant: Participation | None
     today: date
+    claim: IdentityClaim = field(default_factory=IdentityClaim)
+    facility_to_match: str = ""  # the kiosk's facility, when the request asks for the 090 check
 
 
 def judge_card(check: CardCheck) -> Decision:
-    """Apply the VSS rules in the order VSS reports them: number, existence, identity, validity."""
     if isinstance(check.presented, CardNumberProblem):
         return Decision.reject(check.presented.reason, detail=str(check.presented))
     person = check.participant
     if person is None:
         return Decision.reject("050")
-    presented = check.presented
+    presented, today = check.presented, check.today
+    reasons: list[str] = []
+    details: list[str] = []
+
     if presented.is_full and presented.text != person.card_number:
-        return Decision.reject(_prefix_mismatch(presented, person), participant=person)
-    coverage = person.coverage_on(check.today)
+        old = person.previous_card(presented.text)
+        if old is None:
+            return Decision.reject(_prefix_mismatch(presented, person), participant=person)
+        if presented.text in person.lost_cards:
+            reasons.append("K02")
+        else:
+            reasons.append("003" if today > old.valid_to else "004")
+            details.append(f"new card {person.card_number}")
+    elif person.status is Status.LOST:
+        reasons.append("K02")
+
+    if person.status is Status.REVOKED:
+        reasons.append("110")
+    if person.reduced_on(today):
+        reasons.append(person.reduction_code or "124")
+    coverage = person.coverage_on(today)
     if coverage is Coverage.EXPIRED:
-        return Decision.reject("010", participant=person, detail=f"valid to {person.valid_to}")
-    if coverage is Coverage.NOT_YET_VALID:
-        return Decision.reject("K01", participant=person, detail=f"valid from {person.valid_from}")
-    return Decision.accept(person)
+        reasons.append("010")
+        details.append(f"valid to {person.valid_to}")
+    elif coverage is Coverage.NOT_YET_VALID:
+        reasons.append("K01")
+        details.append(f"valid from {person.valid_from}")
+    if person.group_code in ARMED_FORCES_GROUPS:
+        reasons.append(ARMED_FORCES_GROUPS[person.group_code])
+    reasons.extend(identity_mismatches(check.claim, person))
+    if check.facility_to_match and check.facility_to_match != person.registered_facility:
+        reasons.append("090")
+        details.append(f"registered at {person.registered_facility}")
+    reasons = _hard_first(reasons)
+    return Decision.of(reasons, person, "; ".join(details))
+
+
+def _hard_first(reasons: list[str]) -> list[str]:
+    """Keep VSS order, but a reason that stops the check-in leads an informative one (004)."""
+    return sorted(reasons, key=lambda c: c in INFORMATIVE_CODES)
 
 
 def _prefix_mismatch(presented: CardNumber, person: Participation) -> str:

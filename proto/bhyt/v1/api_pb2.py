@@ -26,37 +26,39 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from bhyt.v1 import events_pb2 as bhyt_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x62hyt/v1/api.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14\x62hyt/v1/events.proto\"O\n\x11VerifyCardRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\"$\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x90\x02\n\x12ParticipantSummary\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x12\n\ngroup_code\x18\x04 \x01(\t\x12\x15\n\rbenefit_level\x18\x05 \x01(\r\x12\x15\n\rprovince_code\x18\x06 \x01(\t\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\x12\x13\n\x0bpersonal_id\x18\x0b \x01(\t\"\xf7\x01\n\x0f\x43heckInDecision\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12!\n\x07verdict\x18\x02 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\x03 \x01(\t\x12\x13\n\x0bresult_text\x18\x04 \x01(\t\x12 \n\x07reasons\x18\x05 \x03(\x0b\x32\x0f.bhyt.v1.Reason\x12\x30\n\x0bparticipant\x18\x06 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"r\n\x14GetCardStatusRequest\x12\x15\n\x0b\x63\x61rd_number\x18\x01 \x01(\tH\x00\x12!\n\x17social_insurance_number\x18\x02 \x01(\tH\x00\x12\x15\n\x0bpersonal_id\x18\x03 \x01(\tH\x00\x42\t\n\x07subject\"\x85\x01\n\nUsageEntry\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x13\n\x0bresult_code\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xca\x01\n\tCardUsage\x12\x17\n\x0f\x63heck_ins_today\x18\x01 \x01(\r\x12\x17\n\x0f\x63heck_ins_total\x18\x02 \x01(\r\x12\x16\n\x0e\x61\x63\x63\x65pted_total\x18\x03 \x01(\r\x12\x18\n\x10last_facility_id\x18\x04 \x01(\t\x12\x34\n\x10last_check_in_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x06recent\x18\x06 \x03(\x0b\x32\x13.bhyt.v1.UsageEntry\"\x82\x01\n\nCardStatus\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x08\x63overage\x18\x02 \x01(\t\x12\x30\n\x0bparticipant\x18\x03 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12!\n\x05usage\x18\x04 \x01(\x0b\x32\x12.bhyt.v1.CardUsage\"\x8c\x02\n\x18\x45nrollParticipantRequest\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"S\n\rEventRecorded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x32M\n\x07\x43heckIn\x12\x42\n\nVerifyCard\x12\x1a.bhyt.v1.VerifyCardRequest\x1a\x18.bhyt.v1.CheckInDecision2L\n\x05\x43\x61rds\x12\x43\n\rGetCardStatus\x12\x1d.bhyt.v1.GetCardStatusRequest\x1a\x13.bhyt.v1.CardStatus2_\n\rParticipation\x12N\n\x11\x45nrollParticipant\x12!.bhyt.v1.EnrollParticipantRequest\x1a\x16.bhyt.v1.EventRecordedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x62hyt/v1/api.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14\x62hyt/v1/events.proto\"\xd2\x01\n\x11VerifyCardRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12!\n\x19\x63heck_registered_facility\x18\x07 \x01(\x08\x12\x13\n\x0bpersonal_id\x18\x08 \x01(\t\"$\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"I\n\x0cPreviousCard\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x12\n\nvalid_from\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"\xe7\x02\n\x12ParticipantSummary\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x12\n\ngroup_code\x18\x04 \x01(\t\x12\x15\n\rbenefit_level\x18\x05 \x01(\r\x12\x15\n\rprovince_code\x18\x06 \x01(\t\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\x12\x13\n\x0bpersonal_id\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x16\n\x0ereduction_code\x18\r \x01(\t\x12-\n\x0eprevious_cards\x18\x0e \x03(\x0b\x32\x15.bhyt.v1.PreviousCard\"\xf7\x01\n\x0f\x43heckInDecision\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12!\n\x07verdict\x18\x02 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\x03 \x01(\t\x12\x13\n\x0bresult_text\x18\x04 \x01(\t\x12 \n\x07reasons\x18\x05 \x03(\x0b\x32\x0f.bhyt.v1.Reason\x12\x30\n\x0bparticipant\x18\x06 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"r\n\x14GetCardStatusRequest\x12\x15\n\x0b\x63\x61rd_number\x18\x01 \x01(\tH\x00\x12!\n\x17social_insurance_number\x18\x02 \x01(\tH\x00\x12\x15\n\x0bpersonal_id\x18\x03 \x01(\tH\x00\x42\t\n\x07subject\"\x85\x01\n\nUsageEntry\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x13\n\x0bresult_code\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xca\x01\n\tCardUsage\x12\x17\n\x0f\x63heck_ins_today\x18\x01 \x01(\r\x12\x17\n\x0f\x63heck_ins_total\x18\x02 \x01(\r\x12\x16\n\x0e\x61\x63\x63\x65pted_total\x18\x03 \x01(\r\x12\x18\n\x10last_facility_id\x18\x04 \x01(\t\x12\x34\n\x10last_check_in_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x06recent\x18\x06 \x03(\x0b\x32\x13.bhyt.v1.UsageEntry\"\x82\x01\n\nCardStatus\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x08\x63overage\x18\x02 \x01(\t\x12\x30\n\x0bparticipant\x18\x03 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12!\n\x05usage\x18\x04 \x01(\x0b\x32\x12.bhyt.v1.CardUsage\"\x8c\x02\n\x18\x45nrollParticipantRequest\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"S\n\rEventRecorded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x32M\n\x07\x43heckIn\x12\x42\n\nVerifyCard\x12\x1a.bhyt.v1.VerifyCardRequest\x1a\x18.bhyt.v1.CheckInDecision2L\n\x05\x43\x61rds\x12\x43\n\rGetCardStatus\x12\x1d.bhyt.v1.GetCardStatusRequest\x1a\x13.bhyt.v1.CardStatus2_\n\rParticipation\x12N\n\x11\x45nrollParticipant\x12!.bhyt.v1.EnrollParticipantRequest\x1a\x16.bhyt.v1.EventRecordedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bhyt.v1.api_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VERIFYCARDREQUEST']._serialized_start=85
-  _globals['_VERIFYCARDREQUEST']._serialized_end=164
-  _globals['_REASON']._serialized_start=166
-  _globals['_REASON']._serialized_end=202
-  _globals['_PARTICIPANTSUMMARY']._serialized_start=205
-  _globals['_PARTICIPANTSUMMARY']._serialized_end=477
-  _globals['_CHECKINDECISION']._serialized_start=480
-  _globals['_CHECKINDECISION']._serialized_end=727
-  _globals['_GETCARDSTATUSREQUEST']._serialized_start=729
-  _globals['_GETCARDSTATUSREQUEST']._serialized_end=843
-  _globals['_USAGEENTRY']._serialized_start=846
-  _globals['_USAGEENTRY']._serialized_end=979
-  _globals['_CARDUSAGE']._serialized_start=982
-  _globals['_CARDUSAGE']._serialized_end=1184
-  _globals['_CARDSTATUS']._serialized_start=1187
-  _globals['_CARDSTATUS']._serialized_end=1317
-  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_start=1320
-  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_end=1588
-  _globals['_EVENTRECORDED']._serialized_start=1590
-  _globals['_EVENTRECORDED']._serialized_end=1673
-  _globals['_CHECKIN']._serialized_start=1675
-  _globals['_CHECKIN']._serialized_end=1752
-  _globals['_CARDS']._serialized_start=1754
-  _globals['_CARDS']._serialized_end=1830
-  _globals['_PARTICIPATION']._serialized_start=1832
-  _globals['_PARTICIPATION']._serialized_end=1927
+  _globals['_VERIFYCARDREQUEST']._serialized_start=86
+  _globals['_VERIFYCARDREQUEST']._serialized_end=296
+  _globals['_REASON']._serialized_start=298
+  _globals['_REASON']._serialized_end=334
+  _globals['_PREVIOUSCARD']._serialized_start=336
+  _globals['_PREVIOUSCARD']._serialized_end=409
+  _globals['_PARTICIPANTSUMMARY']._serialized_start=412
+  _globals['_PARTICIPANTSUMMARY']._serialized_end=771
+  _globals['_CHECKINDECISION']._serialized_start=774
+  _globals['_CHECKINDECISION']._serialized_end=1021
+  _globals['_GETCARDSTATUSREQUEST']._serialized_start=1023
+  _globals['_GETCARDSTATUSREQUEST']._serialized_end=1137
+  _globals['_USAGEENTRY']._serialized_start=1140
+  _globals['_USAGEENTRY']._serialized_end=1273
+  _globals['_CARDUSAGE']._serialized_start=1276
+  _globals['_CARDUSAGE']._serialized_end=1478
+  _globals['_CARDSTATUS']._serialized_start=1481
+  _globals['_CARDSTATUS']._serialized_end=1611
+  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_start=1614
+  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_end=1882
+  _globals['_EVENTRECORDED']._serialized_start=1884
+  _globals['_EVENTRECORDED']._serialized_end=1967
+  _globals['_CHECKIN']._serialized_start=1969
+  _globals['_CHECKIN']._serialized_end=2046
+  _globals['_CARDS']._serialized_start=2048
+  _globals['_CARDS']._serialized_end=2124
+  _globals['_PARTICIPATION']._serialized_start=2126
+  _globals['_PARTICIPATION']._serialized_end=2221
 # @@protoc_insertion_point(module_scope)

@@ -11,14 +11,24 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class VerifyCardRequest(_message.Message):
-    __slots__ = ("card_number", "facility_id", "kiosk_id")
+    __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id")
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
     card_number: str
     facility_id: str
     kiosk_id: str
-    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ...) -> None: ...
+    full_name: str
+    date_of_birth: str
+    gender: _events_pb2.Gender
+    check_registered_facility: bool
+    personal_id: str
+    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("code", "text")
@@ -28,8 +38,18 @@ class Reason(_message.Message):
     text: str
     def __init__(self, code: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
+class PreviousCard(_message.Message):
+    __slots__ = ("card_number", "valid_from", "valid_to")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    valid_from: str
+    valid_to: str
+    def __init__(self, card_number: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ...) -> None: ...
+
 class ParticipantSummary(_message.Message):
-    __slots__ = ("social_insurance_number", "card_number", "full_name", "group_code", "benefit_level", "province_code", "registered_facility", "valid_from", "valid_to", "five_years_from", "personal_id")
+    __slots__ = ("social_insurance_number", "card_number", "full_name", "group_code", "benefit_level", "province_code", "registered_facility", "valid_from", "valid_to", "five_years_from", "personal_id", "status", "reduction_code", "previous_cards")
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FULL_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +61,9 @@ class ParticipantSummary(_message.Message):
     VALID_TO_FIELD_NUMBER: _ClassVar[int]
     FIVE_YEARS_FROM_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REDUCTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_CARDS_FIELD_NUMBER: _ClassVar[int]
     social_insurance_number: str
     card_number: str
     full_name: str
@@ -52,7 +75,10 @@ class ParticipantSummary(_message.Message):
     valid_to: str
     five_years_from: str
     personal_id: str
-    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ...) -> None: ...
+    status: str
+    reduction_code: str
+    previous_cards: _containers.RepeatedCompositeFieldContainer[PreviousCard]
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ..., status: _Optional[str] = ..., reduction_code: _Optional[str] = ..., previous_cards: _Optional[_Iterable[_Union[PreviousCard, _Mapping]]] = ...) -> None: ...
 
 class CheckInDecision(_message.Message):
     __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at")

@@ -44,22 +44,38 @@ CREDENTIAL_KIND_LEGACY_QR: CredentialKind
 CREDENTIAL_KIND_CHIP_ID: CredentialKind
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "check_in_verified")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     PRODUCER_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_ENROLLED_FIELD_NUMBER: _ClassVar[int]
+    CARD_ISSUED_FIELD_NUMBER: _ClassVar[int]
+    CARD_REPLACED_FIELD_NUMBER: _ClassVar[int]
+    COVERAGE_EXTENDED_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPATION_REDUCED_FIELD_NUMBER: _ClassVar[int]
+    CARD_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    CARD_REPORTED_LOST_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_CHANGED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_CHECKPOINTED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
     schema_version: int
     occurred_at: _timestamp_pb2.Timestamp
     producer: str
     participant_enrolled: ParticipantEnrolled
+    card_issued: CardIssued
+    card_replaced: CardReplaced
+    coverage_extended: CoverageExtended
+    participation_reduced: ParticipationReduced
+    card_revoked: CardRevoked
+    card_reported_lost: CardReportedLost
+    registered_facility_changed: RegisteredFacilityChanged
     check_in_verified: CheckInVerified
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ...) -> None: ...
+    import_checkpointed: ImportCheckpointed
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -84,6 +100,102 @@ class ParticipantEnrolled(_message.Message):
     valid_to: str
     five_years_from: str
     def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ...) -> None: ...
+
+class CardValidity(_message.Message):
+    __slots__ = ("card_number", "valid_from", "valid_to")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    valid_from: str
+    valid_to: str
+    def __init__(self, card_number: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ...) -> None: ...
+
+class CardIssued(_message.Message):
+    __slots__ = ("social_insurance_number", "card")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card: CardValidity
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card: _Optional[_Union[CardValidity, _Mapping]] = ...) -> None: ...
+
+class CardReplaced(_message.Message):
+    __slots__ = ("social_insurance_number", "old_card", "new_card")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    OLD_CARD_FIELD_NUMBER: _ClassVar[int]
+    NEW_CARD_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    old_card: CardValidity
+    new_card: CardValidity
+    def __init__(self, social_insurance_number: _Optional[str] = ..., old_card: _Optional[_Union[CardValidity, _Mapping]] = ..., new_card: _Optional[_Union[CardValidity, _Mapping]] = ...) -> None: ...
+
+class CoverageExtended(_message.Message):
+    __slots__ = ("social_insurance_number", "card_number", "valid_to")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card_number: str
+    valid_to: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., valid_to: _Optional[str] = ...) -> None: ...
+
+class ParticipationReduced(_message.Message):
+    __slots__ = ("social_insurance_number", "reason_code", "effective_on")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    reason_code: str
+    effective_on: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., reason_code: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+
+class CardRevoked(_message.Message):
+    __slots__ = ("social_insurance_number", "card_number", "reason")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card_number: str
+    reason: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CardReportedLost(_message.Message):
+    __slots__ = ("social_insurance_number", "card_number", "reported_on")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_ON_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    card_number: str
+    reported_on: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., reported_on: _Optional[str] = ...) -> None: ...
+
+class RegisteredFacilityChanged(_message.Message):
+    __slots__ = ("social_insurance_number", "registered_facility", "effective_on")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    registered_facility: str
+    effective_on: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., registered_facility: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+
+class ImportCheckpointed(_message.Message):
+    __slots__ = ("file_sha256", "file_name", "lines_done", "rows_accepted", "rows_rejected", "events_written", "completed")
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    LINES_DONE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    ROWS_REJECTED_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    file_sha256: str
+    file_name: str
+    lines_done: int
+    rows_accepted: int
+    rows_rejected: int
+    events_written: int
+    completed: bool
+    def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ...) -> None: ...
 
 class CheckInVerified(_message.Message):
     __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes")
