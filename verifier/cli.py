@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import grpc
 from bhyt.v1 import api_pb2 as api
@@ -20,8 +22,12 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from kafka.errors import KafkaError
 
-from verifier.bootstrap import StartupError, start_verifier
+from verifier.adapters.kafka_log import ensure_topics
+from verifier.bootstrap import StartupError, start_verifier, utc_now
+from verifier.imports.rows import COLUMNS
+from verifier.imports.run import run_import
 from verifier.settings import Settings
 
 
@@ -78,7 +84,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("card_number", help="15-character card number or 10-digit social insurance number")
     check.add_argument("--facility", required=True, help="the kiosk's facility, e.g. 40-C54")
     check.add_argument("--kiosk", default="cli-kiosk", help="kiosk id")
+    check.add_argument("--name", default="", help="name to check against the record (VSS 060/061)")
+    check.add_argument("--dob", default="", help="date of birth YYYY-MM-DD or YYYY to check (VSS 070)")
+    check.add_argument("--gender", choices=["male", "female"], help="gender to check (VSS 080)")
+    check.add_argument(
+        "--check-facility", action="store_true", help="require the registered facility (VSS 090)"
+    )
     check.set_defaults(run=_checkin)
+
+    imp = sub.add_parser(
+        "import",
+        help="bulk-import participants from CSV or JSON Lines (resumable, idempotent)",
+        description="Bulk-import participants: each row becomes enrollment events on Kafka. Columns: "
+        + ", ".join(COLUMNS)
+        + ". Bad rows go to the reject file with their line number and reason. Ctrl-C stops at the "
+        "next batch; running the same command again resumes; a completed file is never imported twice.",
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument(
+        "--format", choices=["auto", "csv", "jsonl"], default="auto", help="default: from the suffix"
+    )
+    imp.add_argument("--rejects", type=Path, help="reject file (default FILE.rejects.csv)")
+    imp.add_argument("--batch", type=int, default=5000, help="rows per durable checkpoint (default 5000)")
+    imp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    imp.set_defaults(run=_import)
 
     status = client("status", "a participant's status and recent usage, as the mobile app shows it")
     status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
@@ -123,7 +152,7 @@ def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message
 
 
 def _enroll(args: argparse.Namespace) -> int:
-    gender = ev.GENDER_MALE if args.gender == "male" else ev.GENDER_FEMALE
+    gender = _GENDERS[args.gender]
     request = api.EnrollParticipantRequest(
         card_number=args.card_number,
         full_name=args.name,
@@ -137,11 +166,51 @@ def _enroll(args: argparse.Namespace) -> int:
     return _call(args, "EnrollParticipant", api_grpc.ParticipationStub, request)
 
 
+_GENDERS = {"male": ev.GENDER_MALE, "female": ev.GENDER_FEMALE}
+
+
 def _checkin(args: argparse.Namespace) -> int:
+    number = args.card_number.strip()
+    by_personal_id = len(number) == 12 and number.isdigit()
     request = api.VerifyCardRequest(
-        card_number=args.card_number, facility_id=args.facility, kiosk_id=args.kiosk
+        card_number="" if by_personal_id else args.card_number,
+        personal_id=number if by_personal_id else "",
+        facility_id=args.facility,
+        kiosk_id=args.kiosk,
+        full_name=args.name,
+        date_of_birth=args.dob,
+        gender=_GENDERS.get(args.gender or "", ev.GENDER_UNSPECIFIED),
+        check_registered_facility=args.check_facility,
     )
     return _call(args, "VerifyCard", api_grpc.CheckInStub, request)
+
+
+def _import(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    try:
+        ensure_topics(settings)
+    except KafkaError as e:
+        raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
+    report = run_import(
+        args.file, settings, fmt=args.format, rejects=args.rejects, batch_rows=args.batch,
+        progress=not args.no_progress, clock=utc_now,
+    )  # fmt: skip
+    if report.already_imported:
+        print(f"already imported ({report.file_sha256[:12]}): nothing written", file=sys.stderr)
+    elif report.interrupted:
+        print(f"interrupted after row {report.rows_done}; run the same command to resume", file=sys.stderr)
+    else:
+        print(
+            f"imported {report.rows_accepted} rows ({report.rows_rejected} rejected) as "
+            f"{report.events_written} events in {report.seconds:.1f}s "
+            f"({report.events_per_second:,.0f} events/s)",
+            file=sys.stderr,
+        )
+    print(json.dumps(dataclasses.asdict(report) | {"events_per_second": round(report.events_per_second)}))
+    return 130 if report.interrupted else 0
 
 
 def _status(args: argparse.Namespace) -> int:

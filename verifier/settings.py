@@ -26,6 +26,7 @@ class Settings:
     grpc_listen: str = "127.0.0.1:50051"
     topic_participation: str = "bhyt.participation.v1"
     topic_checkins: str = "bhyt.checkins.v1"
+    topic_imports: str = "bhyt.imports.v1"  # bulk-import checkpoints (compacted), see verifier/imports
     topic_partitions: int = 6
     topic_replication: int = 1
     topic_min_insync_replicas: int = 1

@@ -36,24 +36,25 @@ def topic_routes(settings: Settings) -> dict[str, str]:
 
 
 def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
-    """Create the event topics if missing: retained forever, because the log is the source of truth."""
+    """Create the topics if missing: events are retained forever, because the log is the source of
+    truth; the imports topic is compacted, because only each file's latest checkpoint matters."""
     admin = KafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000)
     )
     try:
         existing = set(admin.list_topics())
+        durable = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
+        forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
+        specs = [(name, settings.topic_partitions, forever) for name in settings.topics]
+        specs.append((settings.topic_imports, 1, {**durable, "cleanup.policy": "compact"}))
         wanted = [
             NewTopic(
                 name,
-                num_partitions=settings.topic_partitions,
+                num_partitions=partitions,
                 replication_factor=settings.topic_replication,
-                topic_configs={
-                    "retention.ms": "-1",
-                    "retention.bytes": "-1",
-                    "min.insync.replicas": str(settings.topic_min_insync_replicas),
-                },
+                topic_configs=cfg,
             )
-            for name in settings.topics
+            for name, partitions, cfg in specs
             if name not in existing
         ]
         if wanted:

@@ -1,0 +1,213 @@
+"""Rebuild a projection from offset zero, and digest the read model to compare states.
+
+A rebuild runs with the projection workers stopped (it checks the consumer group is empty): it
+drops the projection's keys, replays its topic from the first offset to the end as it stood when
+the rebuild began, applying events through the same code the workers use, then moves the workers'
+committed offsets to that end so they resume exactly after what was replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from bhyt.v1.events_pb2 import EventEnvelope
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from tqdm import tqdm
+
+from projections.app import decode_batch
+from projections.participation import model as participation
+from projections.store import DeadLetter, Position, ProjectionStore, until_done
+from projections.usage import model as usage
+from verifier.settings import Settings
+
+ApplyBatch = Callable[[ProjectionStore, Sequence[tuple[Position, EventEnvelope]]], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    topic: str
+    patterns: tuple[str, ...]
+    apply_batch: ApplyBatch
+
+
+def projections(settings: Settings) -> dict[str, Projection]:
+    def usage_batch(
+        store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]
+    ) -> Awaitable[int]:
+        return usage.apply_batch(store, events, recent_size=settings.recent_usage_size)
+
+    return {
+        "participation": Projection(
+            "participation", settings.topic_participation, participation.PATTERNS, participation.apply_batch
+        ),
+        "usage": Projection("usage", settings.topic_checkins, usage.PATTERNS, usage_batch),
+    }
+
+
+@dataclass
+class RebuildReport:
+    projection: str
+    events: int = 0
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class WorkersRunning(RuntimeError):
+    """The projection's consumer group has live members; a rebuild would race with them."""
+
+
+def rebuild(settings: Settings, name: str, *, progress: bool = True) -> RebuildReport:
+    projection = projections(settings)[name]
+    _require_no_workers(settings)
+    return asyncio.run(_rebuild(settings, projection, progress))
+
+
+async def _rebuild(settings: Settings, projection: Projection, progress: bool) -> RebuildReport:
+    started = time.monotonic()
+    report = RebuildReport(projection.name)
+    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    store = ProjectionStore(client)
+    loop = asyncio.get_running_loop()
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap.split(","),
+        enable_auto_commit=False,
+        max_poll_records=5000,
+        fetch_max_bytes=64 << 20,
+        max_partition_fetch_bytes=16 << 20,
+    )
+    try:
+        partitions = [
+            TopicPartition(projection.topic, p) for p in consumer.partitions_for_topic(projection.topic) or ()
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends: dict[TopicPartition, int] = consumer.end_offsets(partitions)
+        starts: dict[TopicPartition, int] = consumer.beginning_offsets(partitions)
+        for pattern in projection.patterns:
+            await _drop(client, pattern)
+        remaining = {tp for tp in partitions if ends[tp] > starts[tp]}
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+        bar = tqdm(
+            total=total,
+            unit="events",
+            desc=f"rebuild {projection.name}",
+            disable=not progress,
+            file=sys.stderr,
+        )
+        while remaining:
+            polled = await loop.run_in_executor(None, lambda: consumer.poll(timeout_ms=1000))
+            records = []
+            for tp, batch in polled.items():
+                for r in batch:
+                    if r.offset < ends[tp]:
+                        records.append((Position(tp.topic, tp.partition, r.offset), r.value))
+                if consumer.position(tp) >= ends[tp]:
+                    consumer.pause(tp)
+                    remaining.discard(tp)
+            events, dead = decode_batch(records)
+            await until_done(projection.name, functools.partial(_apply, store, projection, events, dead))
+            report.events += len(records)
+            bar.update(len(records))
+        bar.close()
+        _move_group_offsets(settings, ends)
+    finally:
+        consumer.close()
+        await client.aclose()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def _apply(
+    store: ProjectionStore, projection: Projection, events: Sequence[tuple[Position, EventEnvelope]],
+    dead: Sequence[DeadLetter],
+) -> int:  # fmt: skip
+    if dead:
+        await store.write_snapshots((), dead)
+    return await projection.apply_batch(store, events)
+
+
+async def _drop(client: aioredis.Redis, pattern: str) -> None:
+    batch: list[str] = []
+    async for key in client.scan_iter(match=pattern, count=5000):
+        batch.append(key)
+        if len(batch) >= 5000:
+            await client.unlink(*batch)
+            batch.clear()
+    if batch:
+        await client.unlink(*batch)
+
+
+def _require_no_workers(settings: Settings) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    try:
+        group = admin.describe_groups([settings.projection_group]).get(settings.projection_group, {})
+    finally:
+        admin.close()
+    members = group.get("members") or []
+    if members:
+        raise WorkersRunning(
+            f"{len(members)} projection worker(s) are running in group {settings.projection_group}; "
+            "stop them first (`infra/stack rebuild` does it for you)"
+        )
+
+
+def _move_group_offsets(settings: Settings, ends: dict[TopicPartition, int]) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    try:
+        offsets = {tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()}
+        errors = admin.alter_group_offsets(settings.projection_group, offsets)
+    finally:
+        admin.close()
+    failed = {tp: e for tp, e in errors.items() if getattr(e, "errno", 0)}
+    if failed:
+        raise RuntimeError(f"could not move the workers' offsets: {failed}")
+
+
+def digest(settings: Settings, names: Sequence[str]) -> tuple[str, int]:
+    """SHA-256 over every key of the named projections with its value, in key order; and the key count."""
+    patterns = [p for name in names for p in projections(settings)[name].patterns]
+    return asyncio.run(_digest(settings.redis_url, patterns))
+
+
+async def _digest(redis_url: str, patterns: Sequence[str]) -> tuple[str, int]:
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        found: set[str] = set()
+        for pattern in patterns:
+            found.update([k async for k in client.scan_iter(match=pattern, count=5000)])
+        keys = sorted(found)
+        h = hashlib.sha256()
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start : start + 2000]
+            async with client.pipeline(transaction=False) as pipe:
+                for key in chunk:
+                    pipe.type(key)
+                kinds = await pipe.execute()
+            async with client.pipeline(transaction=False) as pipe:
+                for key, kind in zip(chunk, kinds, strict=True):
+                    if kind == "hash":
+                        pipe.hgetall(key)
+                    elif kind == "list":
+                        pipe.lrange(key, 0, -1)
+                    else:
+                        pipe.get(key)
+                values = await pipe.execute()
+            for key, value in zip(chunk, values, strict=True):
+                canonical = sorted(value.items()) if isinstance(value, dict) else value
+                h.update(json.dumps([key, canonical], ensure_ascii=False).encode())
+        return h.hexdigest(), len(keys)
+    finally:
+        await client.aclose()

@@ -1,0 +1,102 @@
+"""Bulk import on a real broker: events per row, rejects with line numbers, idempotent re-import."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bhyt.v1.events_pb2 import EventEnvelope
+
+from tests.support.kafka_state import all_records, end_offsets
+from verifier.imports.rows import COLUMNS
+from verifier.imports.run import run_import
+from verifier.settings import Settings
+
+AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def row(n: int, **changes: str) -> dict[str, str]:
+    sin = f"40{n:08d}"
+    base = dict.fromkeys(COLUMNS, "") | {
+        "social_insurance_number": sin,
+        "card_number": f"GD440{sin}",
+        "full_name": "Lê Thị Hồng",
+        "date_of_birth": "1985-03-04",
+        "gender": "female",
+        "registered_facility": "40-C54",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "status": "active",
+    }
+    return base | changes
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_import_rejects_bad_rows_and_a_second_import_writes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rows = [row(n) for n in range(1, 41)]
+    rows[4] = row(5, card_number="GD9404000000005")  # benefit level 9
+    rows[9] = row(10, full_name="")
+    rows[14] = row(15, registered_facility="40-ZZZ")
+    rows[19] = row(20, gender="x")
+    rows[24] = row(
+        25,
+        previous_card_number="HN2404000000025",
+        previous_valid_from="2025-01-01",
+        previous_valid_to="2025-12-31",
+    )
+    rows[29] = row(30, status="revoked")
+    rows[34] = row(35, status="reduced", reduction_code="123", reduced_from="2026-06-01")
+    source = tmp_path / "participants.csv"
+    write_csv(source, rows)
+
+    report = run_import(source, settings, progress=False, batch_rows=7, clock=lambda: AT)
+    assert (report.rows_accepted, report.rows_rejected) == (36, 4)
+    assert report.events_written == 36 + 3  # a replacement, a revocation, a reduction
+
+    rejects = list(csv.DictReader((tmp_path / "participants.csv.rejects.csv").open(encoding="utf-8")))
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        ("6", "card_number"),
+        ("11", "missing full_name"),
+        ("16", "facility 40-ZZZ is not registered"),
+        ("21", "gender"),
+    ]
+    logged = [EventEnvelope.FromString(v) for v in all_records(settings, settings.topic_participation)]
+    assert len(logged) == 39
+    assert len({e.event_id for e in logged}) == 39
+    kinds = sorted(
+        e.WhichOneof("payload") for e in logged if e.WhichOneof("payload") != "participant_enrolled"
+    )
+    assert kinds == ["card_replaced", "card_revoked", "participation_reduced"]
+
+    before = end_offsets(settings)
+    again = run_import(source, settings, progress=False, clock=lambda: AT)
+    assert again.already_imported and again.events_written == 0
+    assert end_offsets(settings) == before
+
+
+def test_jsonl_rows_and_unreadable_lines(settings: Settings, tmp_path: Path) -> None:
+    import json
+
+    source = tmp_path / "participants.jsonl"
+    lines = [
+        json.dumps(row(1), ensure_ascii=False),
+        "{not json",
+        "[1, 2]",
+        json.dumps(row(2) | {"extra": "x"}),
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run_import(source, settings, progress=False, clock=lambda: AT)
+    assert (report.rows_accepted, report.rows_rejected) == (1, 3)
+    reasons = [r["reason"] for r in csv.DictReader((tmp_path / "participants.jsonl.rejects.csv").open())]
+    assert reasons[0].startswith("not JSON")
+    assert reasons[1] == "a JSON Lines row must be an object"
+    assert reasons[2] == "unknown column(s): extra"

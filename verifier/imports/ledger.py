@@ -1,0 +1,51 @@
+"""Import checkpoints on Kafka: where a file's import stands, readable from any machine.
+
+The imports topic is compacted and keyed by the file's SHA-256, so the latest checkpoint of each
+file survives; reading it means scanning a small topic (one record per batch per import).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bhyt.v1 import events_pb2 as ev
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from verifier.adapters import events
+
+
+def latest_checkpoint(bootstrap: str, topic: str, file_sha256: str) -> ev.ImportCheckpointed | None:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise RuntimeError(
+                f"imports topic {topic} does not exist; start the verifier once or run ensure_topics"
+            )
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        latest: ev.ImportCheckpointed | None = None
+        key = file_sha256.encode()
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    if record.key == key:
+                        latest = ev.EventEnvelope.FromString(record.value).import_checkpointed
+        return latest
+    finally:
+        consumer.close()
+
+
+def write_checkpoint(
+    producer: KafkaProducer,
+    topic: str,
+    checkpoint: ev.ImportCheckpointed,
+    *,
+    at: datetime,
+    producer_name: str,
+) -> None:
+    """Blocking until durable: a checkpoint must never claim rows whose events are not acked."""
+    env = events.envelope(key=checkpoint.file_sha256, at=at, producer=producer_name)
+    env.import_checkpointed.CopyFrom(checkpoint)
+    producer.send(topic, key=env.key.encode(), value=env.SerializeToString()).get(timeout=60)

@@ -1,0 +1,207 @@
+"""Running an import: read rows, write events in batches, checkpoint, report rejects and progress.
+
+Order per batch: send every event of the batch, flush (all acked, acks=all), then write the
+checkpoint. A checkpoint therefore never covers a row whose events are not durable; a crash
+between flush and checkpoint resends that batch with the same event ids, which the projection
+folds to the same state. Ctrl-C is honoured at the next batch boundary, so an interrupted import
+resumes exactly where its checkpoint says.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from bhyt.v1 import events_pb2 as ev
+from kafka import KafkaProducer
+from tqdm import tqdm
+
+from verifier.adapters.kafka_log import topic_routes
+from verifier.domain.facilities import FacilityRegistry
+from verifier.imports.ledger import latest_checkpoint, write_checkpoint
+from verifier.imports.rows import RowContext, RowRejected, events_for_row
+from verifier.settings import Settings
+
+
+@dataclass
+class ImportReport:
+    file_sha256: str
+    rows_done: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    events_written: int = 0
+    already_imported: bool = False
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events_written / self.seconds if self.seconds else 0.0
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_rows(path: Path, fmt: str) -> int:
+    """Approximate data rows for the progress bar's ETA (newlines, minus a CSV header)."""
+    with path.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return max(0, lines - (1 if fmt == "csv" else 0))
+
+
+def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, object] | str]]:
+    """(file line number, row) per data row; a row that cannot be read at all is its error text."""
+    with path.open(encoding="utf-8", newline="") as f:
+        if fmt == "csv":
+            reader = csv.DictReader(f)
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, "more fields than the header names"
+                else:
+                    yield reader.line_num, dict(row)
+            return
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield number, f"not JSON: {e.msg}"
+                continue
+            yield number, value if isinstance(value, dict) else "a JSON Lines row must be an object"
+
+
+def detect_format(path: Path, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    return "jsonl" if path.suffix.lower() in {".jsonl", ".ndjson", ".json"} else "csv"
+
+
+def run_import(
+    path: Path,
+    settings: Settings,
+    *,
+    fmt: str = "auto",
+    rejects: Path | None = None,
+    batch_rows: int = 5000,
+    progress: bool = True,
+    clock: Callable[[], datetime],
+) -> ImportReport:
+    fmt = detect_format(path, fmt)
+    sha = file_sha256(path)
+    report = ImportReport(file_sha256=sha)
+    started = time.monotonic()
+    checkpoint = latest_checkpoint(settings.kafka_bootstrap, settings.topic_imports, sha)
+    if checkpoint is not None and checkpoint.completed:
+        report.rows_done, report.rows_accepted = checkpoint.lines_done, checkpoint.rows_accepted
+        report.rows_rejected, report.already_imported = checkpoint.rows_rejected, True
+        return report
+    done = checkpoint.lines_done if checkpoint else 0
+    totals = ev.ImportCheckpointed(file_sha256=sha, file_name=path.name)
+    if checkpoint is not None:
+        totals.CopyFrom(checkpoint)
+
+    facilities = FacilityRegistry.from_lines(
+        settings.facilities_file.read_text(encoding="utf-8").splitlines()
+    )
+    ctx = RowContext(file_sha256=sha, at=clock(), producer="importer", facilities=facilities)
+    topic = topic_routes(settings)["participant_enrolled"]
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap.split(","),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        batch_size=512 * 1024,
+        client_id="importer",
+    )
+    reject_path = rejects or path.with_name(path.name + ".rejects.csv")
+    stop = _StopFlag()
+    bar = tqdm(total=count_rows(path, fmt), initial=done, unit="rows", disable=not progress, file=sys.stderr)
+    try:
+        with reject_path.open("a" if done else "w", encoding="utf-8", newline="") as reject_file:
+            rejects_out = csv.writer(reject_file)
+            if not done:
+                rejects_out.writerow(["line", "reason", "row"])
+            pending = 0
+            for row_number, (line, row) in enumerate(read_rows(path, fmt), start=1):
+                if row_number <= done:
+                    continue
+                try:
+                    if isinstance(row, str):
+                        raise RowRejected(row)
+                    for event in events_for_row(row, row_number, ctx):
+                        producer.send(topic, key=event.key.encode(), value=event.SerializeToString())
+                        totals.events_written += 1
+                    totals.rows_accepted += 1
+                except RowRejected as e:
+                    totals.rows_rejected += 1
+                    rejects_out.writerow(
+                        [line, str(e), row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)]
+                    )
+                totals.lines_done = row_number
+                pending += 1
+                if pending >= batch_rows:
+                    _commit(producer, settings, totals, reject_file, clock)
+                    bar.update(pending)
+                    pending = 0
+                    if stop.requested:
+                        report.interrupted = True
+                        break
+            else:
+                totals.completed = True
+                _commit(producer, settings, totals, reject_file, clock)
+                bar.update(pending)
+    finally:
+        bar.close()
+        stop.restore()
+        producer.close(timeout=30)
+    report.rows_done, report.rows_accepted = totals.lines_done, totals.rows_accepted
+    report.rows_rejected, report.events_written = totals.rows_rejected, totals.events_written
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _commit(
+    producer: KafkaProducer,
+    settings: Settings,
+    totals: ev.ImportCheckpointed,
+    rejects: IO[str],
+    clock: Callable[[], datetime],
+) -> None:
+    producer.flush(timeout=120)
+    rejects.flush()
+    write_checkpoint(producer, settings.topic_imports, totals, at=clock(), producer_name="importer")
+
+
+class _StopFlag:
+    """First Ctrl-C: finish the batch, checkpoint, stop. A second one interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "\ninterrupt: finishing the current batch, then stopping (Ctrl-C again to abort)", file=sys.stderr
+        )
+
+    def restore(self) -> None:
+        signal.signal(signal.SIGINT, self._previous)
