@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -115,6 +116,12 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     )
     say(f"verifier: serving gRPC on {settings.grpc_listen}")
 
+    start_workers(stack, settings, workers)
+    say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
+    print(_summary(settings, stack))
+
+
+def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
     for n in range(1, workers + 1):
         name = f"worker-{n}"
         if stack.running(name) is None:
@@ -127,18 +134,21 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
         what="Faust workers",
     )
     say(f"projections: {workers} Faust worker(s) hold all partitions")
-    say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
-    print(_summary(settings, stack))
 
 
-def down(stack: Stack) -> None:
-    names = sorted((p.stem for p in (stack.state / "pids").glob("*.pid")), reverse=True)
-    for name in names:  # workers, then verifier: the verifier flushes its producer on SIGTERM
+def stop_processes(stack: Stack, prefix: str = "") -> None:
+    """Stop our Python services whose names start with `prefix`: workers first, then the verifier."""
+    names = sorted((p.stem for p in (stack.state / "pids").glob(f"{prefix}*.pid")), reverse=True)
+    for name in names:  # the verifier flushes its producer on SIGTERM
         pid = stack.running(name)
         if pid is not None:
             stop_pid(pid, timeout=30)
             say(f"{name}: stopped")
         stack.pidfile(name).unlink(missing_ok=True)
+
+
+def down(stack: Stack) -> None:
+    stop_processes(stack)
     if (stack.state / "redis").exists():
         RedisServer.attach(stack.state / "redis", log=say).stop()
         say("redis: stopped")
@@ -147,12 +157,32 @@ def down(stack: Stack) -> None:
         say("kafka: stopped")
 
 
+def settings_of(stack: Stack) -> Settings:
+    config = stack.config()
+    if not config:
+        raise FileNotFoundError(f"no stack in {stack.state}: run `infra/stack up`")
+    return Settings.from_env(cast(dict[str, str], config["settings"]))
+
+
+def rebuild(stack: Stack, names: list[str]) -> None:
+    """Stop the workers, rebuild the projections from offset zero, start the workers again."""
+    from projections.rebuild import rebuild as rebuild_projection
+
+    settings = settings_of(stack)
+    stop_processes(stack, prefix="worker-")
+    for name in names:
+        report = rebuild_projection(settings, name)
+        rate = f"{report.events_per_second:,.0f}/s"
+        say(f"rebuilt {name}: {report.events} events in {report.seconds:.1f}s ({rate})")
+    start_workers(stack, settings, int(str(stack.config().get("workers", 1))))
+
+
 def status(stack: Stack) -> bool:
     config = stack.config()
     if not config:
         print(f"no stack in {stack.state}: run `infra/stack up`")
         return False
-    settings = Settings.from_env(cast(dict[str, str], config["settings"]))
+    settings = settings_of(stack)
     rows: list[tuple[str, str, bool]] = []
     kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
     rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
@@ -249,6 +279,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     sub.add_parser("down", help="stop everything; data stays in the state directory")
     sub.add_parser("status", help="what runs and whether it answers (exit 1 if anything is down)")
+    sub.add_parser(
+        "env", help='print `export ...` lines that point the CLIs at this stack: eval "$(infra/stack env)"'
+    )
+    p_rebuild = sub.add_parser(
+        "rebuild", help="stop the workers, rebuild projections from offset zero, restart"
+    )
+    p_rebuild.add_argument("--projection", choices=["participation", "usage", "all"], default="all")
     args = parser.parse_args(argv)
     stack = Stack(args.state_dir.resolve())
     try:
@@ -256,6 +293,12 @@ def main(argv: list[str] | None = None) -> None:
             up(stack, grpc_port=args.grpc_port, workers=args.workers, kafka_nodes=args.kafka_nodes)
         elif args.command == "down":
             down(stack)
+        elif args.command == "env":
+            for name, value in settings_of(stack).to_env().items():
+                print(f"export {name}={shlex.quote(value)}")
+        elif args.command == "rebuild":
+            names = ["participation", "usage"] if args.projection == "all" else [args.projection]
+            rebuild(stack, names)
         elif not status(stack):
             sys.exit(1)
     except (RuntimeError, TimeoutError, FileNotFoundError) as e:
