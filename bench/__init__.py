@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and writes them into BENCHMARKS.md with the command."""
