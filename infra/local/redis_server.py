@@ -35,6 +35,9 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+READ_MODEL_TUNING = ("--hash-max-listpack-value", "256")
+
+
 class RedisServer:
     """Start/stop/crash/restart one redis-server whose data, log, port and pid live in state_dir."""
 
@@ -143,6 +146,9 @@ class RedisServer:
                 str(self.logfile),
                 "--protected-mode",
                 "yes",
+                # Participation records (~100-140 bytes packed) must stay in the compact listpack
+                # encoding: at the default 64-byte limit each hash becomes a hashtable, ~2x the memory.
+                *READ_MODEL_TUNING,
             ]
             with open(self.state_dir / "console.log", "ab") as out:
                 self.process = subprocess.Popen(

@@ -101,22 +101,31 @@ _OURS = _LIFECYCLE | {"participant_enrolled"}
 
 
 async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
-    """Fold a batch into the records of the people it names; return how many records were written."""
+    """Fold a batch into the records of the people it names; return how many records were written.
+
+    A person whose events in the batch start with an enrollment (a full snapshot, as in a bulk
+    import) needs no read: the fold does not depend on the stored record. Everyone else's record
+    and guard are read first, in one round trip.
+    """
     by_person: dict[str, list[tuple[Position, EventEnvelope]]] = {}
     for position, event in events:
         if event.WhichOneof("payload") in _OURS:
             by_person.setdefault(event.key, []).append((position, event))
     if not by_person:
         return 0
-    people = list(by_person)
-    keys = [(participant_key(sin), by_person[sin][0][0].partition) for sin in people]
-    current = await store.read_guarded(keys, RECORD_FIELD)
+    need_read = [
+        sin for sin, evs in by_person.items() if evs[0][1].WhichOneof("payload") != "participant_enrolled"
+    ]
+    keys = [(participant_key(sin), by_person[sin][0][0].partition) for sin in need_read]
+    stored = dict(zip(need_read, await store.read_guarded(keys, RECORD_FIELD), strict=True)) if keys else {}
     snapshots: list[Snapshot] = []
     dead: list[DeadLetter] = []
-    for sin, (key, partition), (packed, applied) in zip(people, keys, current, strict=True):
+    for sin, person_events in by_person.items():
+        from_scratch = sin not in stored
+        packed, applied = stored.get(sin, (None, None))
         state = decode_participation(sin, packed) if packed else None
         last = applied
-        for position, event in by_person[sin]:
+        for position, event in person_events:
             if applied is not None and position.offset <= applied:
                 continue  # redelivered: already in the record
             try:
@@ -124,9 +133,10 @@ async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, E
             except ValueError as e:
                 dead.append(DeadLetter(position, str(e)))
             last = position.offset
-        if last == applied:
+        if last is None or last == applied:
             continue
-        upserts = (("SET", personal_id_key(state.personal_id), sin),) if state and state.personal_id else ()
+        index = (personal_id_key(state.personal_id), sin) if state and state.personal_id else None
         value = encode_participation(state) if state else ""
-        snapshots.append(Snapshot(key, partition, applied, last or 0, RECORD_FIELD, value, upserts))
+        key, partition = participant_key(sin), person_events[0][0].partition
+        snapshots.append(Snapshot(key, partition, applied, last, RECORD_FIELD, value, index, from_scratch))
     return await store.write_snapshots(snapshots, dead)

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ["verifier", "projections", "infra", "tests", "proto/generate.py"]
+CHECKED = ["verifier", "projections", "infra", "bench", "tests", "proto/generate.py"]
 
 
 def test_ruff_is_clean() -> None:

@@ -6,12 +6,8 @@ file survives; reading it means scanning a small topic (one record per batch per
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bhyt.v1 import events_pb2 as ev
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-
-from verifier.adapters import events
+from kafka import KafkaConsumer, TopicPartition
 
 
 def latest_checkpoint(bootstrap: str, topic: str, file_sha256: str) -> ev.ImportCheckpointed | None:
@@ -35,17 +31,3 @@ def latest_checkpoint(bootstrap: str, topic: str, file_sha256: str) -> ev.Import
         return latest
     finally:
         consumer.close()
-
-
-def write_checkpoint(
-    producer: KafkaProducer,
-    topic: str,
-    checkpoint: ev.ImportCheckpointed,
-    *,
-    at: datetime,
-    producer_name: str,
-) -> None:
-    """Blocking until durable: a checkpoint must never claim rows whose events are not acked."""
-    env = events.envelope(key=checkpoint.file_sha256, at=at, producer=producer_name)
-    env.import_checkpointed.CopyFrom(checkpoint)
-    producer.send(topic, key=env.key.encode(), value=env.SerializeToString()).get(timeout=60)

@@ -7,6 +7,7 @@ file's hash and the row number, so a row resent after a crash carries the same i
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ _GENDERS = {
     **dict.fromkeys(("male", "1", "nam"), Gender.MALE),
     **dict.fromkeys(("female", "2", "nữ", "nu"), Gender.FEMALE),
 }
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _REDUCTIONS = frozenset({"120", "121", "122", "123", "124"})
 
 
@@ -88,7 +90,7 @@ def _clean(row: Mapping[str, object]) -> dict[str, str]:
         text = "" if value is None else str(value).strip()
         if len(text) > MAX_FIELD:
             raise RowRejected(f"{name}: longer than {MAX_FIELD} characters")
-        if any(ord(ch) < 32 for ch in text):
+        if _CONTROL.search(text):
             raise RowRejected(f"{name}: control characters are not allowed")
         clean[name] = text
     missing = [name for name in REQUIRED if not clean[name]]
