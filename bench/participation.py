@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from infra.population import write as write_population
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
 from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
+from infra.population import write as write_population
 from projections.rebuild import digest, rebuild
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.imports.run import run_import
