@@ -27,6 +27,7 @@ from pathlib import Path
 
 import redis
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
@@ -47,7 +48,10 @@ def caught_up(settings: Settings, group: str, topic: str) -> bool:
     try:
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         ends = consumer.end_offsets(tps)
-        committed = admin.list_group_offsets(group).get(group, {})
+        try:
+            committed = admin.list_group_offsets(group).get(group, {})
+        except KafkaError:  # e.g. no group coordinator yet, before the first worker joined
+            return False
         return all(
             (committed.get(tp) and committed[tp].offset >= end) or end == 0 for tp, end in ends.items()
         )

@@ -44,6 +44,9 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_session_timeout=settings.projection_session_timeout_s,
+        # Fetch and buffer enough to keep batches full: per-message overhead dominates otherwise.
+        broker_max_poll_records=settings.projection_batch_size * 2,
+        stream_buffer_maxsize=settings.projection_batch_size * 8,
         broker_heartbeat_interval=settings.projection_session_timeout_s / 4,
     )
     client = aioredis.from_url(settings.redis_url, decode_responses=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from verifier.settings import Settings
 
@@ -29,7 +30,10 @@ def group_caught_up(settings: Settings, group: str | None = None) -> bool:
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     try:
         group_id = group or settings.projection_group
-        committed = admin.list_group_offsets(group_id).get(group_id, {})
+        try:
+            committed = admin.list_group_offsets(group_id).get(group_id, {})
+        except KafkaError:  # e.g. no group coordinator yet, before the first worker joined
+            return False
     finally:
         admin.close()
     for tp, end in end_offsets(settings).items():
