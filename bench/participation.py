@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,24 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(60)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+NO_WEB = ("--without-web",)
+
+
+def faust_ceiling(settings: Settings, events: int) -> float:
+    """Events/s of a do-nothing agent over the same backlog: the most any Faust projection gets here."""
+    env = {**os.environ, **settings.to_env(), "BENCH_TOPIC": settings.topic_participation,
+           "BENCH_EVENTS": str(events), "BENCH_GROUP": "bench-ceiling"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.faust_ceiling", "--loop", "uvloop", "worker", "-l", "warn", *NO_WEB],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    # Faust's worker routes print() through its logger, so the line may be on either stream.
+    found = re.search(r"ceiling: (\d+) events/s", done.stdout + done.stderr)
+    if found is None:
+        raise RuntimeError(f"Faust ceiling run failed:\n{done.stderr[-2000:]}")
+    return float(found.group(1))
 
 
 def participation_bytes(url: str) -> int:
@@ -181,6 +200,9 @@ def run(settings: Settings, n: int, seed: int, tmp: Path, logs: Path) -> dict[st
         stop(worker)
     figures["projection: events/s per Faust worker (backlog, incl. ~5 s start)"] = f"{events / replayed:,.0f}"
     redis.Redis.from_url(replay.redis_url).flushdb()
+    ceiling = faust_ceiling(settings, events)
+    figures["Faust ceiling: an agent that only takes batches (same machine, same run)"] = f"{ceiling:,.0f}"
+    figures["projection rate / Faust ceiling"] = f"{events / replayed / ceiling:.2f}"
 
     live_digest = digest(settings, ["participation"])
     rebuilt = rebuild(settings, "participation", progress=True)
