@@ -21,7 +21,7 @@ from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.codec import UndecodableEvent, decode_event
 from projections.participation import model as participation
-from projections.store import DeadLetter, Position, ProjectionStore, until_done
+from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
 from verifier.settings import Settings
 
@@ -98,9 +98,28 @@ async def _apply(
     events: Sequence[tuple[Position, EventEnvelope]],
     dead: Sequence[DeadLetter],
 ) -> int:
+    """Apply a batch; if it fails for a reason other than Redis being unreachable, apply its events
+    one by one and keep each one that still fails as a dead letter. Faust acks the batch once this
+    returns, so nothing may leave it unapplied and unrecorded."""
     if dead:
         await store.write_snapshots((), dead)
-    return await apply_batch(store, events)
+    try:
+        return await apply_batch(store, events)
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("batch of %d events failed; applying them one by one", len(events))
+    applied = 0
+    for item in events:
+        try:
+            applied += await apply_batch(store, [item])
+        except TRANSIENT:
+            raise
+        except Exception as e:
+            position = item[0]
+            log.error("dead letter at %s/%d: %r", position.stream, position.offset, e)
+            await store.write_snapshots((), [DeadLetter(position, f"{type(e).__name__}: {e}")])
+    return applied
 
 
 def decode_batch(

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from verifier.adapters.read_model import guard_field
 
@@ -49,7 +51,7 @@ return 1
 # guard field, expected guard, new guard, record field, record value, index key position in KEYS
 # (0: none), index value. Every key is declared in KEYS.
 _WRITE_SNAPSHOTS = """
-local written = 0
+local refused = {}
 local a = 1
 for i = 1, tonumber(ARGV[#ARGV]) do
   local mode, gf, expected, new = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
@@ -60,11 +62,12 @@ for i = 1, tonumber(ARGV[#ARGV]) do
     redis.call('HSET', KEYS[i], gf, new, ARGV[a + 4], ARGV[a + 5])
     local ik = tonumber(ARGV[a + 6])
     if ik > 0 then redis.call('SET', KEYS[ik], ARGV[a + 7]) end
-    written = written + 1
+  else
+    table.insert(refused, i)
   end
   a = a + 8
 end
-return written
+return refused
 """
 
 
@@ -161,14 +164,17 @@ class ProjectionStore:
             rows = await pipe.execute()
         return [(value, int(offset) if offset is not None else None) for value, offset in rows]
 
-    async def write_snapshots(self, snapshots: Sequence[Snapshot], dead: Sequence[DeadLetter] = ()) -> int:
-        """Write the snapshots whose guard allows it, in one script call; return how many were written.
+    async def write_snapshots(
+        self, snapshots: Sequence[Snapshot], dead: Sequence[DeadLetter] = ()
+    ) -> list[int]:
+        """Write the snapshots whose guard allows it, in one script call; return the indexes (0-based)
+        of those refused: already applied, or folded from a record another worker has changed since.
 
         One Redis instance only: the script declares keys of many slots, so on a Redis Cluster a
         batch would first have to be split by hash slot (not implemented; see README).
         """
         if not snapshots and not dead:
-            return 0
+            return []
         record_keys = [s.key for s in snapshots]
         index_keys: list[str] = []
         args: list[str | int] = []
@@ -197,23 +203,27 @@ class ProjectionStore:
             if snapshots:
                 await self._write_snapshots(keys=record_keys + index_keys, args=args, client=pipe)
             results = await pipe.execute()
-        written = int(results[-1]) if snapshots else 0
-        if written < len(snapshots):
-            log.info("%d snapshot(s) not written: already applied or lost a race", len(snapshots) - written)
-        return written
+        return [int(i) - 1 for i in results[-1]] if snapshots else []
 
     @staticmethod
     def _dead_letter(pipe: aioredis.client.Pipeline, letter: DeadLetter) -> None:
         pipe.hset(DEAD_LETTERS_KEY, f"{letter.position.stream}/{letter.position.offset}", letter.reason)
 
 
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, BusyLoadingError)
+
+
 async def until_done(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-    """Retry `attempt()` while Redis is unreachable: events are acked only after they are applied."""
+    """Retry `attempt()` while Redis is unreachable: events are acked only after they are applied.
+
+    Only connection-level errors are retried; any other error is the caller's to handle (a retry
+    would fail the same way forever and block the partition).
+    """
     delay = 0.2
     while True:
         try:
             return await attempt()
-        except RedisError as e:
+        except TRANSIENT as e:
             log.warning("Redis unavailable while applying %s (%s); retrying in %.1fs", what, e, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -59,6 +59,7 @@ def settings(kafka_bootstrap: str, redis_server: RedisServer) -> Settings:
         grpc_listen=f"127.0.0.1:{free_port()}",
         topic_participation=f"test-{run}.participation.v1",
         topic_checkins=f"test-{run}.checkins.v1",
+        topic_imports=f"test-{run}.imports.v1",
         topic_partitions=4,
         projection_group=f"test-{run}-projections",
         publish_timeout_s=5.0,

@@ -100,24 +100,43 @@ _LIFECYCLE = frozenset(
 _OURS = _LIFECYCLE | {"participant_enrolled"}
 
 
+MAX_ATTEMPTS = 5
+
+
 async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
     """Fold a batch into the records of the people it names; return how many records were written.
 
     A person whose events in the batch start with an enrollment (a full snapshot, as in a bulk
     import) needs no read: the fold does not depend on the stored record. Everyone else's record
-    and guard are read first, in one round trip.
+    and guard are read first, in one round trip. A record whose guard moved between read and
+    write (another worker, during a rebalance) is read and folded again, so no event is skipped.
     """
-    by_person: dict[str, list[tuple[Position, EventEnvelope]]] = {}
+    pending: dict[str, list[tuple[Position, EventEnvelope]]] = {}
     for position, event in events:
         if event.WhichOneof("payload") in _OURS:
-            by_person.setdefault(event.key, []).append((position, event))
-    if not by_person:
-        return 0
+            pending.setdefault(event.key, []).append((position, event))
+    written = 0
+    for attempt in range(MAX_ATTEMPTS):
+        if not pending:
+            return written
+        people, snapshots, dead = await _fold(store, pending, read_all=attempt > 0)
+        refused = set(await store.write_snapshots(snapshots, dead))
+        written += len(snapshots) - len(refused)
+        pending = {people[i]: pending[people[i]] for i in refused}
+    raise RuntimeError(f"{len(pending)} participation record(s) kept changing under this worker")
+
+
+async def _fold(
+    store: ProjectionStore, by_person: dict[str, list[tuple[Position, EventEnvelope]]], *, read_all: bool
+) -> tuple[list[str], list[Snapshot], list[DeadLetter]]:
     need_read = [
-        sin for sin, evs in by_person.items() if evs[0][1].WhichOneof("payload") != "participant_enrolled"
+        sin
+        for sin, evs in by_person.items()
+        if read_all or evs[0][1].WhichOneof("payload") != "participant_enrolled"
     ]
     keys = [(participant_key(sin), by_person[sin][0][0].partition) for sin in need_read]
     stored = dict(zip(need_read, await store.read_guarded(keys, RECORD_FIELD), strict=True)) if keys else {}
+    people: list[str] = []
     snapshots: list[Snapshot] = []
     dead: list[DeadLetter] = []
     for sin, person_events in by_person.items():
@@ -138,5 +157,6 @@ async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, E
         index = (personal_id_key(state.personal_id), sin) if state and state.personal_id else None
         value = encode_participation(state) if state else ""
         key, partition = participant_key(sin), person_events[0][0].partition
+        people.append(sin)
         snapshots.append(Snapshot(key, partition, applied, last, RECORD_FIELD, value, index, from_scratch))
-    return await store.write_snapshots(snapshots, dead)
+    return people, snapshots, dead

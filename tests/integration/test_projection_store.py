@@ -57,3 +57,45 @@ async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisS
     assert await store.apply([(Position("t", 0, 13), counting("a"))]) == 1
     assert (await client.hgetall("u:{a}")) == {"n": "3", "@0": "13"}
     await client.aclose()
+
+
+async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
+    redis_server: RedisServer,
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from bhyt.v1 import events_pb2 as ev
+
+    from projections.participation import model
+    from verifier.adapters import events
+    from verifier.adapters.read_model import decode_participation
+    from verifier.domain.participation import Gender, Participation, Status
+
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    person = Participation(
+        "4016354956", "GD4404016354956", "Nguyễn Văn An", date(1990, 5, 1), Gender.MALE, "40-C54",
+        date(2026, 1, 1), date(2026, 12, 31),
+    )  # fmt: skip
+    enrolled = (Position("t", 2, 5), events.participant_enrolled(person, at=at, producer="t"))
+    facility = ev.RegisteredFacilityChanged(
+        social_insurance_number="4016354956", registered_facility="40-001"
+    )
+    moved = (Position("t", 2, 6), events.lifecycle("4016354956", facility, at=at, producer="t"))
+    revoked_payload = ev.CardRevoked(social_insurance_number="4016354956", card_number="GD4404016354956")
+    revoked = (Position("t", 2, 7), events.lifecycle("4016354956", revoked_payload, at=at, producer="t"))
+
+    client = aioredis.from_url(redis_server.url, decode_responses=True)
+    await client.flushdb()
+    store = ProjectionStore(client)
+    await model.apply_batch(store, [enrolled])
+    # This worker reads at guard 5 and folds 6-7 ...
+    _, snapshots, _ = await model._fold(store, {"4016354956": [moved, revoked]}, read_all=True)
+    # ... while another worker (before a rebalance settled) applies 6 first.
+    await model.apply_batch(store, [moved])
+    assert await store.write_snapshots(snapshots) == [0]  # refused: the guard moved
+    await model.apply_batch(store, [moved, revoked])  # folded again from the new record
+    packed = await client.hget("p:{4016354956}", "d")
+    record = decode_participation("4016354956", packed)
+    assert (record.registered_facility, record.status) == ("40-001", Status.REVOKED)
+    assert await client.hget("p:{4016354956}", "@2") == "7"
+    await client.aclose()

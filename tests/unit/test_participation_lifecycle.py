@@ -179,3 +179,22 @@ def test_packed_record_round_trips() -> None:
         ev.ParticipationReduced(social_insurance_number=SIN, reason_code="121", effective_on="2026-09-01"),
     )
     assert decode_participation(SIN, encode_participation(person)) == person
+
+
+def test_renewal_window_old_card_still_covers() -> None:
+    renewal = ev.CardReplaced(
+        social_insurance_number=SIN,
+        old_card=validity("GD4404016354956", "2026-01-01", "2026-12-31"),
+        new_card=validity("GB4404016354956", "2027-01-01", "2027-12-31"),
+    )
+    person = fold(renewal)
+    assert verdict("GD4404016354956", person).verdict is Verdict.ACCEPTED  # 004: old card, still valid
+    assert verdict("4016354956", person).result_code == "000"  # the number alone: covered today
+    assert verdict("4016354956", person, today=date(2027, 6, 1)).result_code == "000"
+
+
+def test_result_code_matches_the_verdict() -> None:
+    lost_and_expired = fold(ev.CardReportedLost(social_insurance_number=SIN, card_number="GD4404016354956"))
+    decision = verdict("GD4404016354956", lost_and_expired, today=date(2027, 2, 1))
+    assert (decision.result_code, decision.verdict) == ("010", Verdict.REJECTED)
+    assert decision.reasons == ("010", "K02")

@@ -75,6 +75,13 @@ class Participation:
             return Coverage.EXPIRED
         return Coverage.ACTIVE
 
+    def covered_on(self, day: date) -> Coverage:
+        """Coverage by the current card or, during a renewal, by a previous card still running."""
+        coverage = self.coverage_on(day)
+        if coverage is not Coverage.ACTIVE and any(c.valid_from <= day <= c.valid_to for c in self.previous_cards):
+            return Coverage.ACTIVE
+        return coverage
+
     def previous_card(self, card_number: str) -> CardValidity | None:
         return next((c for c in self.previous_cards if c.card_number == card_number), None)
 

@@ -2,8 +2,9 @@
 
 Takes its world as arguments (the presented number, the participation record or None, the Vietnam
 calendar day, what the request claims) so that every rule is a pure function, testable without
-servers or clocks. Every failing check is reported, in the order VSS reports them; the first one
-is the result code hospitals see.
+servers or clocks. Every failing check is reported: card number, card replaced or lost, revoked,
+reduced, validity, armed-forces fund, identity (name, birth date, gender), registered facility;
+then ordered so that the first one, the result code hospitals see, matches the verdict.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def judge_card(check: CardCheck) -> Decision:
         reasons.append("110")
     if person.reduced_on(today):
         reasons.append(person.reduction_code or "124")
-    coverage = person.coverage_on(today)
+    coverage = person.covered_on(today)
     if coverage is Coverage.EXPIRED:
         reasons.append("010")
         details.append(f"valid to {person.valid_to}")
@@ -120,8 +121,9 @@ def judge_card(check: CardCheck) -> Decision:
 
 
 def _hard_first(reasons: list[str]) -> list[str]:
-    """Keep VSS order, but a reason that stops the check-in leads an informative one (004)."""
-    return sorted(reasons, key=lambda c: c in INFORMATIVE_CODES)
+    """Reasons that reject first, then those that ask staff to review, then informative ones (004),
+    each group in the order checked above; so the result code always matches the verdict."""
+    return sorted(reasons, key=lambda c: 2 if c in INFORMATIVE_CODES else 1 if c in REVIEW_CODES else 0)
 
 
 def _prefix_mismatch(presented: CardNumber, person: Participation) -> str:

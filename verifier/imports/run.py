@@ -67,7 +67,7 @@ def count_rows(path: Path, fmt: str) -> int:
 
 def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, object] | str]]:
     """(file line number, row) per data row; a row that cannot be read at all is its error text."""
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # -sig: spreadsheets add a byte-order mark
         if fmt == "csv":
             reader = csv.DictReader(f)
             for row in reader:
