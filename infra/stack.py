@@ -84,8 +84,16 @@ class Stack:
         return proc.pid
 
     def running(self, name: str) -> int | None:
+        """The pid of our service `name` if it runs; a pidfile naming another process is ignored."""
         pid = read_pidfile(self.pidfile(name))
-        return pid if pid is not None and pid_alive(pid) else None
+        if pid is None or not pid_alive(pid):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return pid  # no procfs: trust the pid
+        module = b"verifier" if name == "verifier" else b"projections"
+        return pid if module in cmdline else None
 
 
 def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -> None:
@@ -109,6 +117,14 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     )
     ensure_topics(settings)
 
+    start_verifier(stack, settings)
+
+    start_workers(stack, settings, workers)
+    say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
+    print(_summary(settings, stack))
+
+
+def start_verifier(stack: Stack, settings: Settings) -> None:
     if stack.running("verifier") is None:
         stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
     wait_until(
@@ -116,15 +132,12 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     )
     say(f"verifier: serving gRPC on {settings.grpc_listen}")
 
-    start_workers(stack, settings, workers)
-    say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
-    print(_summary(settings, stack))
-
 
 def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
     for n in range(1, workers + 1):
         name = f"worker-{n}"
         if stack.running(name) is None:
+            _forget_worker(settings, name)  # a crashed worker's stale entry must not count as ready
             stack.spawn(name, ["-m", "projections", "worker", "-l", "info"], settings.with_(worker_id=name))
     wait_until(
         lambda: (
@@ -169,12 +182,15 @@ def rebuild(stack: Stack, names: list[str]) -> None:
     from projections.rebuild import rebuild as rebuild_projection
 
     settings = settings_of(stack)
-    stop_processes(stack, prefix="worker-")
-    for name in names:
-        report = rebuild_projection(settings, name)
-        rate = f"{report.events_per_second:,.0f}/s"
-        say(f"rebuilt {name}: {report.events} events in {report.seconds:.1f}s ({rate})")
-    start_workers(stack, settings, int(str(stack.config().get("workers", 1))))
+    stop_processes(stack)  # the verifier too: it must not judge check-ins against a half-built model
+    try:
+        for name in names:
+            report = rebuild_projection(settings, name)
+            rate = f"{report.events_per_second:,.0f}/s"
+            say(f"rebuilt {name}: {report.events} events in {report.seconds:.1f}s ({rate})")
+    finally:
+        start_verifier(stack, settings)
+        start_workers(stack, settings, int(str(stack.config().get("workers", 1))))
 
 
 def status(stack: Stack) -> bool:
@@ -254,6 +270,16 @@ def _held(settings: Settings) -> dict[str, list[str]]:
         return {k: json.loads(v) for k, v in held.items()}
     except redis.RedisError:
         return {}
+
+
+def _forget_worker(settings: Settings, name: str) -> None:
+    from projections.app import WORKERS_KEY
+
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    try:
+        client.hdel(WORKERS_KEY, name)
+    finally:
+        client.close()
 
 
 def _workers_hold_all(settings: Settings) -> bool:

@@ -1,9 +1,12 @@
 """Rebuild a projection from offset zero, and digest the read model to compare states.
 
 A rebuild runs with the projection workers stopped (it checks the consumer group is empty): it
-drops the projection's keys, replays its topic from the first offset to the end as it stood when
-the rebuild began, applying events through the same code the workers use, then moves the workers'
-committed offsets to that end so they resume exactly after what was replayed.
+first moves the workers' committed offsets back to the start (so a rebuild that dies half-way is
+finished by the workers themselves), drops the projection's keys, replays its topic from the first
+offset to the end as it stood when the rebuild began, applying events through the same code the
+workers use, then moves the committed offsets to that end so the workers resume after it.
+While it runs the read model is incomplete: stop serving check-ins (`infra/stack rebuild` stops
+the verifier too), or they are judged against missing records.
 """
 
 from __future__ import annotations
@@ -96,6 +99,8 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
         consumer.seek_to_beginning(*partitions)
         ends: dict[TopicPartition, int] = consumer.end_offsets(partitions)
         starts: dict[TopicPartition, int] = consumer.beginning_offsets(partitions)
+        # Workers resume from offset zero if this rebuild dies half-way: the guards make that safe.
+        _move_group_offsets(settings, starts)
         for pattern in projection.patterns:
             await _drop(client, pattern)
         remaining = {tp for tp in partitions if ends[tp] > starts[tp]}

@@ -73,7 +73,12 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         recent_usage=settings.recent_usage_size,
     )
     health_servicer = health.aio.HealthServicer()
-    server, port = create_server(service, settings.grpc_listen, health_servicer=health_servicer)
+    try:
+        server, port = create_server(service, settings.grpc_listen, health_servicer=health_servicer)
+    except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
+        event_log.close()
+        await client.aclose()
+        raise StartupError(f"cannot listen on {settings.grpc_listen}: {e}") from e
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

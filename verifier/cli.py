@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
+from aiokafka.errors import KafkaError as AIOKafkaError
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -36,10 +37,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=getattr(logging, args.log_level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # kafka-python logs every reconnect attempt; the server keeps its warnings, commands print one error.
+    quiet = logging.WARNING if args.run is _serve else logging.CRITICAL
+    logging.getLogger("kafka").setLevel(max(quiet, logging.getLogger().level))
     try:
         code = args.run(args)
     except StartupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = 3
+    except (KafkaError, AIOKafkaError) as e:
+        print(f"error: Kafka at {Settings.from_env().kafka_bootstrap} is not usable: {e!r}", file=sys.stderr)
+        code = 3
+    except OSError as e:
         print(f"error: {e}", file=sys.stderr)
         code = 3
     except grpc.RpcError as e:

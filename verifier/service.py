@@ -80,6 +80,9 @@ class CheckInService:
         participant = None
         if isinstance(presented, CardNumber):
             participant = await self._read_model.participant(presented.social_insurance_number)
+            by_personal_id = command.personal_id and not command.card_number
+            if by_personal_id and participant is not None and participant.personal_id != text:
+                participant = None  # a stale index entry: the record no longer holds this CCCD
         at = self._clock()
         check = CardCheck(
             presented,

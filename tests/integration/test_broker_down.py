@@ -46,17 +46,25 @@ def test_broker_down_means_unavailable_and_no_half_written_event(
 
         own_broker.restart_node(1)
         # The producer reconnects by itself; like a kiosk, retry what was answered UNAVAILABLE.
-        wait_until(lambda: _answered(client, answered), timeout=60, what="verifier recovering")
+        retries: list[str] = []
+        wait_until(lambda: _answered(client, answered, retries), timeout=60, what="verifier recovering")
         client.close()
 
     assert len(answered) == 2
+    # Every answered check-in is in the log exactly once. A retry answered UNAVAILABLE may have
+    # reached the broker just as it came back, so unanswered extras are allowed, not required.
     logged = [
         EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)
     ]
-    assert logged == answered
+    assert all(logged.count(check_in_id) == 1 for check_in_id in answered)
+    assert logged[0] == answered[0]
+    # The attempt made while the broker was dead is not in the log: at most the retries made after
+    # it came back can be there unanswered.
+    assert len(logged) <= len(answered) + len(retries) - 1
 
 
-def _answered(client: Client, answered: list[str]) -> bool:
+def _answered(client: Client, answered: list[str], attempts: list[str]) -> bool:
+    attempts.append("attempt")
     try:
         answered.append(client.verify("GD4404016354956").check_in_id)
         return True

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from tests.support.kafka_state import all_records, end_offsets
+from verifier.domain.calendar import vietnam_date
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
 from verifier.settings import Settings
 
 AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+TODAY = vietnam_date(datetime.now(UTC))
 
 
 def row(n: int, **changes: str) -> dict[str, str]:
@@ -25,8 +27,9 @@ def row(n: int, **changes: str) -> dict[str, str]:
         "date_of_birth": "1985-03-04",
         "gender": "female",
         "registered_facility": "40-C54",
-        "valid_from": "2026-01-01",
-        "valid_to": "2026-12-31",
+        # Relative to today: the e2e tests judge these cards with the verifier's real clock.
+        "valid_from": (TODAY - timedelta(days=180)).isoformat(),
+        "valid_to": (TODAY + timedelta(days=180)).isoformat(),
         "status": "active",
     }
     return base | changes

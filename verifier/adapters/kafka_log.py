@@ -3,8 +3,9 @@
 `append` hands the record to the producer's background thread and awaits the broker's ack
 without blocking the event loop; the verifier answers a kiosk only after that ack (acks=all,
 idempotent producer), so no answered check-in can be missing from the log. When the broker
-cannot confirm within the delivery timeout, the record expires inside the producer (it is not
-written later behind the kiosk's back) and the caller gets EventLogUnavailable.
+cannot confirm within the delivery timeout the caller gets EventLogUnavailable; a record the broker
+never received expires inside the producer (it is not written later), but one that reached it just
+as the timeout struck may still be in the log: "unavailable" means "not confirmed".
 """
 
 from __future__ import annotations
@@ -105,14 +106,16 @@ class KafkaEventLog(EventLog):
                 self._routes[kind], key=event.key.encode(), value=event.SerializeToString()
             )
         except KafkaError as e:
-            raise EventLogUnavailable(f"event log refused the write: {e}") from e
+            log.warning("event log refused the write: %s", e)
+            raise EventLogUnavailable("event log refused the write") from e
         sent.add_callback(lambda md: loop.call_soon_threadsafe(_resolve, acked, md))
         sent.add_errback(lambda exc: loop.call_soon_threadsafe(_fail, acked, exc))
         try:
             # The producer's delivery timeout decides; this outer bound only guards against a hang.
             md = await asyncio.wait_for(acked, self._timeout_s + 5)
         except (KafkaError, TimeoutError) as e:
-            raise EventLogUnavailable(f"event log did not confirm the write: {e or type(e).__name__}") from e
+            log.warning("event log did not confirm the write: %r", e)
+            raise EventLogUnavailable("event log did not confirm the write") from e
         return Recorded(md.topic, md.partition, md.offset)
 
     def close(self, timeout_s: float = 10.0) -> None:

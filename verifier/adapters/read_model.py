@@ -20,6 +20,7 @@ are ~91 million of them: field names alone would cost more than the data (see BE
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -30,6 +31,8 @@ from verifier.domain.participation import CardValidity, Gender, Participation, S
 from verifier.domain.usage import Usage, UsageEntry
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import ReadModel
+
+log = logging.getLogger(__name__)
 
 
 def participant_key(sin: str) -> str:
@@ -171,14 +174,16 @@ class RedisReadModel(ReadModel):
         try:
             packed = cast(str | None, await self._redis.hget(participant_key(social_insurance_number), "d"))
         except RedisError as e:
-            raise ReadModelUnavailable(f"participation projection unreachable: {e}") from e
+            log.warning("participation projection unreachable: %s", e)
+            raise ReadModelUnavailable("participation projection unreachable") from e
         return decode_participation(social_insurance_number, packed) if packed else None
 
     async def social_insurance_number_for(self, personal_id: str) -> str | None:
         try:
             sin = cast(str | None, await self._redis.get(personal_id_key(personal_id)))
         except RedisError as e:
-            raise ReadModelUnavailable(f"participation projection unreachable: {e}") from e
+            log.warning("participation projection unreachable: %s", e)
+            raise ReadModelUnavailable("participation projection unreachable") from e
         return sin
 
     async def usage(self, subject: str, *, day: date, recent: int) -> Usage:
@@ -189,7 +194,8 @@ class RedisReadModel(ReadModel):
                 pipe.lrange(usage_recent_key(subject), 0, max(recent - 1, 0))
                 totals, today, entries = await pipe.execute()
         except RedisError as e:
-            raise ReadModelUnavailable(f"usage projection unreachable: {e}") from e
+            log.warning("usage projection unreachable: %s", e)
+            raise ReadModelUnavailable("usage projection unreachable") from e
         return Usage(
             check_ins_today=int(today or 0),
             check_ins_total=int(totals.get("n", 0)),

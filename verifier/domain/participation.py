@@ -78,7 +78,9 @@ class Participation:
     def covered_on(self, day: date) -> Coverage:
         """Coverage by the current card or, during a renewal, by a previous card still running."""
         coverage = self.coverage_on(day)
-        if coverage is not Coverage.ACTIVE and any(c.valid_from <= day <= c.valid_to for c in self.previous_cards):
+        if coverage is not Coverage.ACTIVE and any(
+            c.valid_from <= day <= c.valid_to for c in self.previous_cards
+        ):
             return Coverage.ACTIVE
         return coverage
 
