@@ -27,14 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
 
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
 from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
 from infra.population import write as write_population
+from projections.lag import group_progress
 from projections.rebuild import digest, rebuild
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.imports.run import run_import
@@ -44,21 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def progress(settings: Settings, group: str, topic: str) -> tuple[int, int]:
-    """(events the group has committed, events in the topic)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        ends = consumer.end_offsets(tps)
-        try:
-            committed = admin.list_group_offsets(group).get(group, {})
-        except KafkaError:  # e.g. no group coordinator yet, before the first worker joined
-            committed = {}
-        done = sum(min(committed[tp].offset, end) for tp, end in ends.items() if tp in committed)
-        return done, sum(ends.values())
-    finally:
-        consumer.close()
-        admin.close()
+    return group_progress(settings.kafka_bootstrap, group, [topic])
 
 
 def caught_up(settings: Settings, group: str, topic: str) -> bool:

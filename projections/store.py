@@ -4,13 +4,15 @@ Faust delivers at least once: after a crash or a rebalance, events since the las
 come again. Every projection therefore keeps, inside its own main hash, the last offset it applied
 from each partition (field `@<partition>`), and changes Redis only through Lua scripts that check
 that guard and apply the change atomically, so a crash between them cannot leave a half-applied
-event. Every key a script touches carries the subject's hash tag: on a Redis Cluster it runs
-within one slot. Index entries in other slots are naturally idempotent writes, sent unguarded.
+event.
 
 Two shapes of change:
-- `Mutation`: commands for one event (counters, lists): applied if the event's offset is new.
-- `Snapshot`: a record folded from several events in Python: written only if the guard still
-  holds the offset it was read at (compare-and-set), so two workers can never interleave.
+- `Mutation`: commands for one event (counters, lists) on one person's keys, which share a hash
+  tag (one Redis Cluster slot): applied if the event's offset is new.
+- `Snapshot`: a record folded from several events in Python: written with its CCCD index entry
+  only if the guard still holds the offset it was read at (compare-and-set), or, folded from a
+  full snapshot event, if the guard is below it. One script call writes a whole batch (many
+  slots: one Redis instance; see `write_snapshots`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,6 @@ class Mutation:
 
     guard_key: str
     commands: tuple[Command, ...]
-    upserts: tuple[Command, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,6 @@ class ProjectionStore:
                 if isinstance(change, DeadLetter):
                     self._dead_letter(pipe, change)
                     continue
-                for command in change.upserts:
-                    pipe.execute_command(*command)
                 args: list[str | int] = [guard_field(position.partition), position.offset]
                 for command in change.commands:
                     args.append(len(command))

@@ -37,7 +37,7 @@ def test_interrupted_import_resumes_without_loss_or_duplicates(settings: Setting
         cp = latest_checkpoint(settings.kafka_bootstrap, settings.topic_imports, sha)
         return cp is not None and cp.lines_done > 0
 
-    wait_until(checkpointed, timeout=120, what="first checkpoint")
+    wait_until(checkpointed, timeout=120, interval=0.5, what="first checkpoint")
     first.send_signal(signal.SIGINT)
     _, err = first.communicate(timeout=120)
     assert first.returncode == 130, err

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka import KafkaConsumer, TopicPartition
 
+from projections.lag import caught_up
 from verifier.settings import Settings
 
 
@@ -22,27 +22,8 @@ def end_offsets(settings: Settings) -> dict[TopicPartition, int]:
 
 
 def group_caught_up(settings: Settings, group: str | None = None) -> bool:
-    """True once the group has committed every offset up to the end of every topic partition.
-
-    Faust commits only what its agents acked, and they ack only after Redis has the change, so
-    this is the honest "the projection has applied everything" signal.
-    """
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    try:
-        group_id = group or settings.projection_group
-        try:
-            committed = admin.list_group_offsets(group_id).get(group_id, {})
-        except KafkaError:  # e.g. no group coordinator yet, before the first worker joined
-            return False
-    finally:
-        admin.close()
-    for tp, end in end_offsets(settings).items():
-        if end == 0:
-            continue
-        meta = committed.get(tp)
-        if meta is None or meta.offset < end:
-            return False
-    return True
+    """True once the projection group has committed every offset up to the end of every topic."""
+    return caught_up(settings.kafka_bootstrap, group or settings.projection_group, settings.topics)
 
 
 def all_records(settings: Settings, topic: str) -> list[bytes]:

@@ -2,7 +2,7 @@
 
 The projections write these keys and the verifier reads them, so both import this one module.
 Every key of one person carries the person's id as a Redis hash tag (`{...}`), so all of them live
-in one slot of a Redis Cluster and one Lua script may update them atomically.
+in one slot of a Redis Cluster (the CCCD index `i:` is the exception).
 
 Keys (SIN = 10-digit social insurance number):
   p:{SIN}           hash   d: the participation record packed in one string (below);
