@@ -55,25 +55,10 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from verifier.domain.card_number import PROVINCE_CODES
+from verifier.imports.rows import COLUMNS as IMPORT_COLUMNS
 
-COLUMNS: tuple[str, ...] = (
-    "social_insurance_number",
-    "card_number",
-    "full_name",
-    "date_of_birth",
-    "gender",
-    "registered_facility",
-    "valid_from",
-    "valid_to",
-    "personal_id",
-    "five_years_from",
-    "status",
-    "reduction_code",
-    "reduced_from",
-    "previous_card_number",
-    "previous_valid_from",
-    "previous_valid_to",
-)
+# The generator writes exactly the columns the bulk import reads: one definition, imported.
+COLUMNS = IMPORT_COLUMNS
 DEFAULT_AS_OF = date(2026, 11, 23)
 FORMATS = ("csv", "jsonl")
 # Uniqueness holds far beyond this (the largest key space, CCCD serials per province, gender and

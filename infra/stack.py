@@ -128,7 +128,7 @@ def start_verifier(stack: Stack, settings: Settings) -> None:
     if stack.running("verifier") is None:
         stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
     wait_until(
-        lambda: _alive(stack, "verifier") and _serving(settings.grpc_listen), timeout=60, what="verifier"
+        lambda: _alive(stack, "verifier") and grpc_serving(settings.grpc_listen), timeout=60, what="verifier"
     )
     say(f"verifier: serving gRPC on {settings.grpc_listen}")
 
@@ -203,7 +203,7 @@ def status(stack: Stack) -> bool:
     kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
     rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
     rows.append(("redis", settings.redis_url, RedisServer.attach(stack.state / "redis", log=say).is_ready()))
-    verifier_up = stack.running("verifier") is not None and _serving(settings.grpc_listen)
+    verifier_up = stack.running("verifier") is not None and grpc_serving(settings.grpc_listen)
     rows.append(("verifier", f"grpc {settings.grpc_listen}", verifier_up))
     held = _held(settings)
     for n in range(1, int(str(config.get("workers", 1))) + 1):
@@ -249,7 +249,8 @@ def _alive(stack: Stack, name: str) -> bool:
     return True
 
 
-def _serving(target: str) -> bool:
+def grpc_serving(target: str) -> bool:
+    """True when the gRPC health service at `target` answers SERVING (readiness, never a sleep)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 

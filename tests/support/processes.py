@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
-import grpc
 import redis
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from infra.local.procs import wait_until
+from infra.stack import grpc_serving
 from projections.app import WORKERS_KEY
 from verifier.settings import Settings
 
@@ -55,21 +54,12 @@ class ServiceProcess:
         self.process.wait(10)
 
 
-def health_serving(target: str) -> bool:
-    try:
-        with grpc.insecure_channel(target) as channel:
-            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
-            return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
-    except grpc.RpcError:
-        return False
-
-
 @contextmanager
 def verifier_process(settings: Settings, log_dir: Path) -> Iterator[ServiceProcess]:
     proc = ServiceProcess("verifier", ["-m", "verifier", "serve"], settings, log_dir)
     try:
         wait_until(
-            lambda: _alive_or_fail(proc) and health_serving(settings.grpc_listen),
+            lambda: _alive_or_fail(proc) and grpc_serving(settings.grpc_listen),
             timeout=60,
             what="verifier health check",
         )
