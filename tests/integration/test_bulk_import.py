@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bhyt.v1 import events_pb2 as ev
 from bhyt.v1.events_pb2 import EventEnvelope
+from kafka import KafkaProducer
 
 from tests.support.kafka_state import all_records, end_offsets
+from verifier.adapters import events
 from verifier.domain.calendar import vietnam_date
 from verifier.imports.rows import COLUMNS
-from verifier.imports.run import run_import
+from verifier.imports.run import file_sha256, run_import
 from verifier.settings import Settings
 
 AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -87,8 +91,6 @@ def test_import_rejects_bad_rows_and_a_second_import_writes_nothing(
 
 
 def test_jsonl_rows_and_unreadable_lines(settings: Settings, tmp_path: Path) -> None:
-    import json
-
     source = tmp_path / "participants.jsonl"
     lines = [
         json.dumps(row(1), ensure_ascii=False),
@@ -103,3 +105,32 @@ def test_jsonl_rows_and_unreadable_lines(settings: Settings, tmp_path: Path) -> 
     assert reasons[0].startswith("not JSON")
     assert reasons[1] == "a JSON Lines row must be an object"
     assert reasons[2] == "unknown column(s): extra"
+
+
+def test_resume_after_a_crash_does_not_repeat_rejects(settings: Settings, tmp_path: Path) -> None:
+    rows = [row(n, gender="x" if n % 10 == 0 else "female") for n in range(1, 61)]
+    source = tmp_path / "people.csv"
+    write_csv(source, rows)
+    rejects = tmp_path / "people.csv.rejects.csv"
+    # A first run that got through 2 of 3 batches, then crashed after writing more rejects:
+    partial = run_import(source, settings, progress=False, batch_rows=20, clock=lambda: AT)
+    assert partial.rows_rejected == 6
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    checkpointed = "\n".join(lines[:5]) + "\n"  # header + the 4 rejects of rows 1-40
+    # Rewind the ledger to "40 rows done" as a crash before the last checkpoint would leave it,
+    # and leave a stray reject line behind as the crash would.
+    rejects.write_text(checkpointed + lines[5] + "\n", encoding="utf-8")
+    cp = ev.ImportCheckpointed(
+        file_sha256=file_sha256(source), file_name=source.name, lines_done=40, rows_accepted=36,
+        rows_rejected=4, events_written=36, rejects_bytes=len(checkpointed.encode()),
+    )  # fmt: skip
+    env = events.envelope(key=cp.file_sha256, at=AT, producer="test")
+    env.import_checkpointed.CopyFrom(cp)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    producer.send(settings.topic_imports, key=env.key.encode(), value=env.SerializeToString()).get(30)
+    producer.close()
+
+    resumed = run_import(source, settings, progress=False, batch_rows=20, clock=lambda: AT)
+    assert (resumed.rows_done, resumed.rows_rejected) == (60, 6)
+    final = rejects.read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in final[1:]] == ["11", "21", "31", "41", "51", "61"]

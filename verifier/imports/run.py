@@ -13,6 +13,7 @@ import asyncio
 import csv
 import hashlib
 import json
+import os
 import signal
 import sys
 import time
@@ -124,6 +125,10 @@ def run_import(
     reject_path = rejects or path.with_name(path.name + ".rejects.csv")
     bar = tqdm(total=count_rows(path, fmt), initial=done, unit="rows", disable=not progress, file=sys.stderr)
     try:
+        if done and reject_path.exists():
+            # Rejects written after the last checkpoint (a hard crash) are written again on resume.
+            with reject_path.open("r+b") as f:
+                f.truncate(totals.rejects_bytes)
         with reject_path.open("a" if done else "w", encoding="utf-8", newline="") as reject_file:
             report.interrupted = asyncio.run(
                 _write_events(path, fmt, settings, ctx, totals, reject_file, bar, batch_rows, clock)
@@ -215,6 +220,7 @@ async def _checkpoint(
     await asyncio.gather(*sent)
     sent.clear()
     rejects.flush()
+    totals.rejects_bytes = os.fstat(rejects.fileno()).st_size
     env = events.envelope(key=totals.file_sha256, at=clock(), producer="importer")
     env.import_checkpointed.CopyFrom(totals)
     ack = await producer.send(settings.topic_imports, key=env.key.encode(), value=env.SerializeToString())

@@ -180,7 +180,7 @@ class RegisteredFacilityChanged(_message.Message):
     def __init__(self, social_insurance_number: _Optional[str] = ..., registered_facility: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
 
 class ImportCheckpointed(_message.Message):
-    __slots__ = ("file_sha256", "file_name", "lines_done", "rows_accepted", "rows_rejected", "events_written", "completed")
+    __slots__ = ("file_sha256", "file_name", "lines_done", "rows_accepted", "rows_rejected", "events_written", "completed", "rejects_bytes")
     FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     LINES_DONE_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +188,7 @@ class ImportCheckpointed(_message.Message):
     ROWS_REJECTED_FIELD_NUMBER: _ClassVar[int]
     EVENTS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    REJECTS_BYTES_FIELD_NUMBER: _ClassVar[int]
     file_sha256: str
     file_name: str
     lines_done: int
@@ -195,7 +196,8 @@ class ImportCheckpointed(_message.Message):
     rows_rejected: int
     events_written: int
     completed: bool
-    def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ...) -> None: ...
+    rejects_bytes: int
+    def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ..., rejects_bytes: _Optional[int] = ...) -> None: ...
 
 class CheckInVerified(_message.Message):
     __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes")
