@@ -8,6 +8,7 @@ import pytest
 from bhyt.v1 import events_pb2 as ev
 
 from projections.participation.model import evolve
+from tests.support.people import AN
 from verifier.adapters import events
 from verifier.adapters.read_model import decode_participation, encode_participation
 from verifier.domain.card_number import CardNumberProblem, parse_card_number
@@ -18,17 +19,7 @@ from verifier.domain.verdicts import CardCheck, Decision, Verdict, judge_card
 AT = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 6, 1)
 SIN = "4016354956"
-ENROLLED = Participation(
-    social_insurance_number=SIN,
-    card_number="GD4404016354956",
-    full_name="Nguyễn Văn An",
-    date_of_birth=date(1990, 5, 1),
-    gender=Gender.MALE,
-    registered_facility="40-C54",
-    valid_from=date(2026, 1, 1),
-    valid_to=date(2026, 12, 31),
-    personal_id="040090001234",
-)
+ENROLLED = AN
 
 
 def fold(*payloads: object) -> Participation:

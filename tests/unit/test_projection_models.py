@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from bhyt.v1 import events_pb2 as ev
@@ -6,22 +6,12 @@ from bhyt.v1 import events_pb2 as ev
 from projections.codec import UndecodableEvent, decode_event
 from projections.participation.model import evolve
 from projections.usage.model import mutation_for as usage_change
+from tests.support.people import AN
 from verifier.adapters import events
-from verifier.domain.participation import Gender, Participation
 from verifier.domain.verdicts import Decision
 
 AT = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on 24 Nov in Vietnam
-PERSON = Participation(
-    social_insurance_number="4016354956",
-    card_number="GD4404016354956",
-    full_name="Nguyễn Văn An",
-    date_of_birth=date(1990, 5, 1),
-    gender=Gender.MALE,
-    registered_facility="40-C54",
-    valid_from=date(2026, 1, 1),
-    valid_to=date(2026, 12, 31),
-    personal_id="040090001234",
-)
+PERSON = AN
 
 
 def test_enrollment_is_a_full_snapshot() -> None:

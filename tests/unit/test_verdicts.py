@@ -2,20 +2,12 @@ from datetime import date
 
 import pytest
 
+from tests.support.people import AN
 from verifier.domain.card_number import CardNumberProblem, parse_card_number
-from verifier.domain.participation import Coverage, Gender, Participation
+from verifier.domain.participation import Coverage, Participation
 from verifier.domain.verdicts import CardCheck, Verdict, judge_card
 
-PERSON = Participation(
-    social_insurance_number="4016354956",
-    card_number="GD4404016354956",
-    full_name="Nguyễn Văn An",
-    date_of_birth=date(1990, 5, 1),
-    gender=Gender.MALE,
-    registered_facility="40-C54",
-    valid_from=date(2026, 1, 1),
-    valid_to=date(2026, 12, 31),
-)
+PERSON = AN
 
 
 def judge(number: str, person: Participation | None, today: date) -> tuple[Verdict, str]:
