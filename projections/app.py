@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> faust.App:
                 events, dead = decode_batch(
                     (Position(e.message.topic, e.message.partition, e.message.offset), e.value) for e in batch
                 )
-                await until_done(name, functools.partial(_apply, store, apply_batch, events, dead))
+                await project_batch(name, store, apply_batch, events, dead)
 
         app.agent(topic, name=name)(agent)
 
@@ -92,7 +92,18 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-async def _apply(
+async def project_batch(
+    name: str,
+    store: ProjectionStore,
+    apply_batch: ApplyBatch,
+    events: Sequence[tuple[Position, EventEnvelope]],
+    dead: Sequence[DeadLetter],
+) -> int:
+    """Apply a decoded batch, waiting out Redis outages; shared by the workers and the rebuild."""
+    return await until_done(name, functools.partial(_apply_or_dead_letter, store, apply_batch, events, dead))
+
+
+async def _apply_or_dead_letter(
     store: ProjectionStore,
     apply_batch: ApplyBatch,
     events: Sequence[tuple[Position, EventEnvelope]],

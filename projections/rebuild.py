@@ -12,12 +12,11 @@ the verifier too), or they are judged against missing records.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -26,13 +25,11 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
-from projections.app import decode_batch
+from projections.app import ApplyBatch, decode_batch, project_batch
 from projections.participation import model as participation
-from projections.store import DeadLetter, Position, ProjectionStore, until_done
+from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
 from verifier.settings import Settings
-
-ApplyBatch = Callable[[ProjectionStore, Sequence[tuple[Position, EventEnvelope]]], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,7 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
                     consumer.pause(tp)
                     remaining.discard(tp)
             events, dead = decode_batch(records)
-            await until_done(projection.name, functools.partial(_apply, store, projection, events, dead))
+            await project_batch(projection.name, store, projection.apply_batch, events, dead)
             report.events += len(records)
             bar.update(len(records))
         bar.close()
@@ -133,15 +130,6 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
         await client.aclose()
     report.seconds = time.monotonic() - started
     return report
-
-
-async def _apply(
-    store: ProjectionStore, projection: Projection, events: Sequence[tuple[Position, EventEnvelope]],
-    dead: Sequence[DeadLetter],
-) -> int:  # fmt: skip
-    if dead:
-        await store.write_snapshots((), dead)
-    return await projection.apply_batch(store, events)
 
 
 async def _drop(client: aioredis.Redis, pattern: str) -> None:

@@ -130,10 +130,6 @@ class ProjectionStore:
         self._apply_once = client.register_script(_APPLY_ONCE)
         self._write_snapshots = client.register_script(_WRITE_SNAPSHOTS)
 
-    @property
-    def redis(self) -> aioredis.Redis:
-        return self._redis
-
     async def apply(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
         """Apply per-event mutations in log order in one round trip; return how many were new."""
         if not changes:

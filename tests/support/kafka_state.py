@@ -5,6 +5,7 @@ from __future__ import annotations
 from kafka import KafkaConsumer, TopicPartition
 
 from projections.lag import caught_up
+from verifier.adapters.kafka_log import scan_topic
 from verifier.settings import Settings
 
 
@@ -28,16 +29,4 @@ def group_caught_up(settings: Settings, group: str | None = None) -> bool:
 
 def all_records(settings: Settings, topic: str) -> list[bytes]:
     """Every value on a topic, from offset zero to the current end."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        values: list[bytes] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                values.extend(r.value for r in records)
-        return values
-    finally:
-        consumer.close()
+    return [record.value for record in scan_topic(settings.kafka_bootstrap, topic)]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from bhyt.v1.events_pb2 import EventEnvelope
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer.future import RecordMetadata
 
@@ -65,6 +66,23 @@ def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
             log.info("created topics %s", [t.name for t in wanted])
     finally:
         admin.close()
+
+
+def scan_topic(bootstrap: str, topic: str) -> Iterator[ConsumerRecord]:
+    """Every record of `topic`, from offset zero to the end as it stood when the scan began."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise RuntimeError(f"topic {topic} does not exist; start the verifier once or run ensure_topics")
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                yield from (r for r in records if r.offset < ends[TopicPartition(r.topic, r.partition)])
+    finally:
+        consumer.close()
 
 
 class KafkaEventLog(EventLog):
