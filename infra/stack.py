@@ -28,6 +28,7 @@ import redis
 from infra.local.kafka import KafkaCluster
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
 from infra.local.redis_server import RedisServer
+from infra.local.signing_keys import write_signing_key
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.settings import Settings
 
@@ -92,6 +93,10 @@ class Stack:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             return pid  # no procfs: trust the pid
+        if not any(cmdline):
+            # Popen returns once exec has begun, but the kernel fills in the new argv a moment
+            # later: an empty cmdline is our child being born, not a stranger's process.
+            return pid
         module = b"verifier" if name == "verifier" else b"projections"
         return pid if module in cmdline else None
 
@@ -112,6 +117,8 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
         topic_replication=replication,
         topic_min_insync_replicas=max(1, replication - 1),
     )
+    if not settings.token_keys_dir:
+        settings = settings.with_(token_keys_dir=str(development_signing_key(stack.state / "token-keys")))
     stack.save(
         {"grpc_port": port, "workers": workers, "kafka_nodes": kafka_nodes, "settings": settings.to_env()}
     )
@@ -122,6 +129,14 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     start_workers(stack, settings, workers)
     say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
     print(_summary(settings, stack))
+
+
+def development_signing_key(keys_dir: Path) -> Path:
+    """A card-token signing key for the local stack, made once; production sets BHYT_TOKEN_KEYS_DIR."""
+    if not any(keys_dir.glob("*.key.pem")):
+        write_signing_key(keys_dir, "development")
+        say(f"token keys: created a development signing key in {keys_dir}")
+    return keys_dir
 
 
 def start_verifier(stack: Stack, settings: Settings) -> None:
@@ -218,7 +233,8 @@ def _summary(settings: Settings, stack: Stack) -> str:
     return "\n".join(
         [
             "",
-            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, health, reflection)",
+            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, health)",
+            f"  token keys      {settings.token_keys_dir}",
             f"  Kafka           {settings.kafka_bootstrap}",
             f"  Redis           {settings.redis_url}",
             f"  logs            {stack.logs}/ and {stack.state}/kafka/node-*/server.log",

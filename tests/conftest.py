@@ -60,6 +60,7 @@ def settings(kafka_bootstrap: str, redis_server: RedisServer) -> Settings:
         topic_participation=f"test-{run}.participation.v1",
         topic_checkins=f"test-{run}.checkins.v1",
         topic_imports=f"test-{run}.imports.v1",
+        topic_trust=f"test-{run}.trust.v1",
         topic_partitions=4,
         projection_group=f"test-{run}-projections",
         publish_timeout_s=5.0,

@@ -14,10 +14,15 @@ from redis.exceptions import RedisError
 
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
+from verifier.adapters.replay_guard import RedisReplayGuard
+from verifier.adapters.trust_feed import TrustFeed
 from verifier.domain.facilities import FacilityRegistry
+from verifier.key_admin import KeyAdmin
 from verifier.server import SERVICE_NAMES, create_server
 from verifier.service import CheckInService, Clock
 from verifier.settings import Settings
+from verifier.tokens.authority import TokenAuthority
+from verifier.tokens.keys import KeyFileError
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +42,14 @@ class RunningVerifier:
     event_log: KafkaEventLog
     redis: aioredis.Redis
     health: health.aio.HealthServicer
+    trust_feed: TrustFeed
+    tokens: TokenAuthority
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop taking requests, let in-flight ones finish (their events flush), then disconnect."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace_s)
+        await self.trust_feed.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.event_log.close)
         await self.redis.aclose()
 
@@ -51,6 +59,10 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     facilities = FacilityRegistry.from_lines(
         settings.facilities_file.read_text(encoding="utf-8").splitlines()
     )
+    try:
+        tokens = TokenAuthority.from_settings(settings)
+    except KeyFileError as e:
+        raise StartupError(f"token keys (BHYT_TOKEN_KEYS_DIR): {e}") from e
     try:
         await loop.run_in_executor(None, ensure_topics, settings)
         event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
@@ -64,25 +76,44 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     except RedisError as e:
         event_log.close()
         raise StartupError(f"Redis at {settings.redis_url} is not reachable: {e}") from e
+    trust_feed = TrustFeed(settings, tokens)
+    try:
+        replayed = await trust_feed.start()
+    except Exception as e:  # aiokafka raises many types; the message says what failed
+        event_log.close()
+        await client.aclose()
+        await trust_feed.stop()
+        raise StartupError(f"cannot read the trust topic {settings.topic_trust}: {e!r}") from e
     service = CheckInService(
         read_model=RedisReadModel(client),
         event_log=event_log,
         facilities=facilities,
         clock=clock,
         producer_name=settings.producer_name,
+        tokens=tokens,
+        replays=RedisReplayGuard(client),
         recent_usage=settings.recent_usage_size,
     )
+    key_admin = KeyAdmin(tokens, event_log, clock, settings.producer_name)
     health_servicer = health.aio.HealthServicer()
     try:
-        server, port = create_server(service, settings.grpc_listen, health_servicer=health_servicer)
+        server, port = create_server(
+            service, key_admin, settings.grpc_listen, health_servicer=health_servicer
+        )
     except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
         event_log.close()
         await client.aclose()
+        await trust_feed.stop()
         raise StartupError(f"cannot listen on {settings.grpc_listen}: {e}") from e
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(
-        "verifier listening on %s (port %d), %d facilities", settings.grpc_listen, port, len(facilities.codes)
+        "verifier listening on %s (port %d), %d facilities, %d token keys (%d admin events)",
+        settings.grpc_listen,
+        port,
+        len(facilities.codes),
+        len(tokens.trust),
+        replayed,
     )
-    return RunningVerifier(server, port, event_log, client, health_servicer)
+    return RunningVerifier(server, port, event_log, client, health_servicer, trust_feed, tokens)

@@ -29,7 +29,9 @@ from verifier.adapters.kafka_log import ensure_topics
 from verifier.bootstrap import StartupError, start_verifier, utc_now
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
+from verifier.legacy_qr_cli import add_qr_parser
 from verifier.settings import Settings
+from verifier.tokens.cli import add_token_parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -121,6 +123,47 @@ def _parser() -> argparse.ArgumentParser:
     status = client("status", "a participant's status and recent usage, as the mobile app shows it")
     status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
     status.set_defaults(run=_status)
+
+    scan = client("scan", "verify what a kiosk scanned: a card token (BHYT1:...) or a legacy BHYT QR")
+    scan.add_argument("scanned", help="the scanned text, or - to read it from stdin")
+    scan.add_argument("--facility", required=True, help="the kiosk's facility, e.g. 40-C54")
+    scan.add_argument("--kiosk", default="cli-kiosk", help="kiosk id")
+    scan.add_argument(
+        "--check-facility", action="store_true", help="require the registered facility (VSS 090)"
+    )
+    scan.set_defaults(run=_scan)
+
+    token_actions = add_token_parser(sub)
+    issue = token_actions.add_parser("issue", help="have the verifier issue a card token, as the app does")
+    issue.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
+    issue.add_argument("--png", type=Path, help="also write the token as a PNG QR code to this file")
+    issue.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+    issue.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
+    issue.set_defaults(run=_issue_token)
+
+    keys = sub.add_parser("keys", help="card-token signing keys: list, trust, revoke, reload (admin)")
+    key_actions = keys.add_subparsers(required=True, metavar="ACTION")
+
+    def key_action(name: str, help_: str) -> argparse.ArgumentParser:
+        c = key_actions.add_parser(name, help=help_)
+        c.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+        c.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
+        return c
+
+    key_action("list", "every key the verifier trusts, and which one signs").set_defaults(run=_keys_list)
+    trust = key_action("trust", "trust a signer certificate on every verifier (records an event)")
+    trust.add_argument("certificate", type=Path, help="PEM, DER or base64 DER certificate file")
+    trust.add_argument("--reason", default="", help="why, for the audit trail")
+    trust.set_defaults(run=_keys_trust)
+    revoke = key_action("revoke", "refuse every token signed by a key, on every verifier (records an event)")
+    revoke.add_argument("kid", help="the key id, 16 hex digits (see `keys list`)")
+    revoke.add_argument("--reason", required=True, help="why, for the audit trail")
+    revoke.set_defaults(run=_keys_revoke)
+    key_action("reload", "re-read the keys directory of this verifier (picks up a rotated key)").set_defaults(
+        run=_keys_reload
+    )
+
+    add_qr_parser(sub)
     return p
 
 
@@ -145,9 +188,18 @@ async def _serve_until_signal(settings: Settings) -> None:
 
 
 def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message) -> int:
+    _print(_ask(args, rpc, stub_class, request))
+    return 0
+
+
+def _ask(args: argparse.Namespace, rpc: str, stub_class: type, request: Message) -> Message:
     target = args.target or Settings.from_env().grpc_listen
     with grpc.insecure_channel(target) as channel:
-        answer = getattr(stub_class(channel), rpc)(request, timeout=args.timeout)
+        answer: Message = getattr(stub_class(channel), rpc)(request, timeout=args.timeout)
+    return answer
+
+
+def _print(answer: Message) -> None:
     print(
         json.dumps(
             MessageToDict(
@@ -157,7 +209,6 @@ def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message
             indent=2,
         )
     )
-    return 0
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -229,3 +280,48 @@ def _status(args: argparse.Namespace) -> int:
     else:
         request = api.GetCardStatusRequest(card_number=number)
     return _call(args, "GetCardStatus", api_grpc.CardsStub, request)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    scanned = sys.stdin.read() if args.scanned == "-" else args.scanned
+    request = api.VerifyScanRequest(
+        scanned=scanned.strip(),
+        facility_id=args.facility,
+        kiosk_id=args.kiosk,
+        check_registered_facility=args.check_facility,
+    )
+    return _call(args, "VerifyScan", api_grpc.CheckInStub, request)
+
+
+def _issue_token(args: argparse.Namespace) -> int:
+    number = args.number.strip()
+    if len(number) == 12 and number.isdigit():
+        request = api.IssueCardTokenRequest(personal_id=number, with_qr_png=bool(args.png))
+    else:
+        request = api.IssueCardTokenRequest(card_number=number, with_qr_png=bool(args.png))
+    answer = _ask(args, "IssueCardToken", api_grpc.CardsStub, request)
+    assert isinstance(answer, api.CardToken)
+    if args.png:
+        args.png.write_bytes(answer.qr_png)
+        print(f"QR code written to {args.png}", file=sys.stderr)
+        answer.ClearField("qr_png")
+    _print(answer)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    return _call(args, "ListSigningKeys", api_grpc.TokenKeysStub, api.ListSigningKeysRequest())
+
+
+def _keys_trust(args: argparse.Namespace) -> int:
+    request = api.TrustSigningKeyRequest(certificate=args.certificate.read_bytes(), reason=args.reason)
+    return _call(args, "TrustSigningKey", api_grpc.TokenKeysStub, request)
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    request = api.RevokeSigningKeyRequest(kid=args.kid, reason=args.reason)
+    return _call(args, "RevokeSigningKey", api_grpc.TokenKeysStub, request)
+
+
+def _keys_reload(args: argparse.Namespace) -> int:
+    return _call(args, "ReloadSigningKeys", api_grpc.TokenKeysStub, api.ReloadSigningKeysRequest())

@@ -37,3 +37,17 @@ class ReadModelUnavailable(VerifierError):
 
     grpc_status = "UNAVAILABLE"
     code = "101"
+
+
+class NotFound(VerifierError):
+    """The subject of the request is unknown (e.g. a token asked for a participant nobody enrolled)."""
+
+    grpc_status = "NOT_FOUND"
+    code = "050"  # VSS "no card information"
+
+
+class NotConfigured(VerifierError):
+    """This verifier lacks what the request needs (e.g. no usable signing key): fix the deployment."""
+
+    grpc_status = "FAILED_PRECONDITION"
+    code = "500"

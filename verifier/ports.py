@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bhyt.v1.events_pb2 import EventEnvelope
 
@@ -36,3 +36,20 @@ class ReadModel(ABC):
 
     @abstractmethod
     async def usage(self, subject: str, *, day: date, recent: int) -> Usage: ...
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """Where and when a digital card token was shown."""
+
+    check_in_id: str
+    facility_id: str
+    kiosk_id: str
+    at: datetime
+
+
+class ReplayGuard(ABC):
+    @abstractmethod
+    async def first_presentation(self, token_id: str, presentation: Presentation, ttl_s: int) -> Presentation:
+        """Record `presentation` when the token was never shown before; return the first one either way.
+        The record may expire after `ttl_s` seconds: by then the token itself has expired."""

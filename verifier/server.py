@@ -1,4 +1,4 @@
-"""The gRPC server: our three services plus the standard health and reflection services."""
+"""The gRPC server: our four services plus the standard health and reflection services."""
 
 from __future__ import annotations
 
@@ -7,18 +7,26 @@ from bhyt.v1 import api_pb2, api_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from verifier.adapters.grpc_api import CardsServicer, CheckInServicer, ParticipationServicer
+from verifier.adapters.grpc_api import (
+    CardsServicer,
+    CheckInServicer,
+    ParticipationServicer,
+    TokenKeysServicer,
+)
+from verifier.key_admin import KeyAdmin
 from verifier.service import CheckInService
 
 MAX_MESSAGE_BYTES = 1 << 20  # a chip read with a face image fits; anything larger is refused by grpc
 
 SERVICE_NAMES = tuple(
-    api_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("CheckIn", "Cards", "Participation")
+    api_pb2.DESCRIPTOR.services_by_name[name].full_name
+    for name in ("CheckIn", "Cards", "Participation", "TokenKeys")
 )
 
 
 def create_server(
     service: CheckInService,
+    key_admin: KeyAdmin,
     address: str = "127.0.0.1:0",
     *,
     health_servicer: health.aio.HealthServicer | None = None,
@@ -34,6 +42,7 @@ def create_server(
     api_pb2_grpc.add_CheckInServicer_to_server(CheckInServicer(service), server)
     api_pb2_grpc.add_CardsServicer_to_server(CardsServicer(service), server)
     api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service), server)
+    api_pb2_grpc.add_TokenKeysServicer_to_server(TokenKeysServicer(key_admin), server)
     health_servicer = health_servicer or health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

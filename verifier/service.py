@@ -7,6 +7,7 @@ is appended and acknowledged by the log, and only then is the answer returned.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,13 +16,18 @@ from verifier.adapters import events
 from verifier.adapters.read_model import unknown_card_subject
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.card_number import CardNumber, CardNumberProblem, normalise, parse_card_number
+from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
-from verifier.domain.participation import Coverage, Participation
+from verifier.domain.legacy_qr import LegacyQr, LegacyQrProblem, parse_legacy_qr
+from verifier.domain.participation import Coverage, Gender, Participation
 from verifier.domain.usage import Usage
-from verifier.domain.verdicts import CardCheck, Decision, judge_card
-from verifier.errors import BadRequest
-from verifier.ports import EventLog, ReadModel, Recorded
+from verifier.domain.verdicts import CardCheck, Decision, judge_card, with_credential_problems
+from verifier.errors import BadRequest, NotConfigured, NotFound
+from verifier.ports import EventLog, Presentation, ReadModel, Recorded, ReplayGuard
+from verifier.tokens.authority import TokenAuthority
+from verifier.tokens.card_token import CardClaims, IssuedToken, TokenReport
+from verifier.tokens.problems import REPLAYED
 
 Clock = Callable[[], datetime]
 _KIOSK_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -41,10 +47,36 @@ class VerifyCard:
 
 
 @dataclass(frozen=True)
+class VerifyScan:
+    """What a kiosk's scanner read, as is: a digital card token or a legacy QR."""
+
+    scanned: str
+    facility_id: str
+    kiosk_id: str
+    check_registered_facility: bool = False
+
+
+@dataclass(frozen=True)
+class TokenOutcome:
+    """The token facts a check-in records: never the token itself."""
+
+    report: TokenReport
+    first: Presentation | None = None  # set on a replay: the first presentation
+
+
+@dataclass(frozen=True)
 class CheckInResult:
     check_in_id: str
     decision: Decision
     decided_at: datetime
+    credential: Credential = Credential.CARD_NUMBER
+    assurance: Assurance = Assurance.UNAUTHENTICATED
+    token: TokenOutcome | None = None
+
+
+# Event keys for scans that name nobody: unreadable input is counted under one subject each.
+UNREADABLE_QR_SUBJECT = "scan:unreadable-qr"
+UNVERIFIED_TOKEN_SUBJECT = "scan:unverified-token"
 
 
 @dataclass(frozen=True)
@@ -63,8 +95,12 @@ class CheckInService:
         facilities: FacilityRegistry,
         clock: Clock,
         producer_name: str,
+        tokens: TokenAuthority,
+        replays: ReplayGuard,
         recent_usage: int = 20,
     ) -> None:
+        self._tokens = tokens
+        self._replays = replays
         self._read_model = read_model
         self._log = event_log
         self._facilities = facilities
@@ -73,9 +109,7 @@ class CheckInService:
         self._recent = recent_usage
 
     async def verify_card(self, command: VerifyCard) -> CheckInResult:
-        facility = self._facilities.require(command.facility_id)
-        if not _KIOSK_ID.fullmatch(command.kiosk_id or ""):
-            raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
+        facility = self._where(command.facility_id, command.kiosk_id)
         presented, text = await self._presented(command)
         participant = None
         if isinstance(presented, CardNumber):
@@ -108,6 +142,158 @@ class CheckInService:
         )
         await self._log.append(event)
         return CheckInResult(event.event_id, decision, at)
+
+    async def verify_scan(self, command: VerifyScan) -> CheckInResult:
+        """A token when it carries one of our prefixes, the legacy QR when it is pipe-separated; any
+        other text is judged as a token and so refused with the token's reason (e.g. T08)."""
+        facility = self._where(command.facility_id, command.kiosk_id)
+        if not self._tokens.looks_like_token(command.scanned) and "|" in command.scanned:
+            return await self._verify_legacy_qr(command, facility)
+        return await self._verify_token(command, facility)
+
+    async def _verify_token(self, command: VerifyScan, facility: str) -> CheckInResult:
+        at = self._clock()
+        check_in_id = str(uuid.uuid4())
+        report = self._tokens.verify(command.scanned, at)
+        card = report.card if report.signature_valid else None
+        if card is None:
+            decision = with_credential_problems(list(report.errors) or ["T01"], detail=report.detail)
+            key, presented = UNVERIFIED_TOKEN_SUBJECT, ""
+            outcome = TokenOutcome(report)
+        else:
+            presented = card.card_number
+            key = card.social_insurance_number
+            problems = list(report.errors)
+            first = None
+            if not problems:
+                alive = (report.expires_at or at) - at + self._tokens.policy.clock_skew
+                first = await self._replays.first_presentation(
+                    report.token_id,
+                    Presentation(check_in_id, facility, command.kiosk_id, at),
+                    ttl_s=int(alive.total_seconds()) + 1,
+                )
+                if (first.facility_id, first.kiosk_id) != (facility, command.kiosk_id):
+                    problems.append(REPLAYED)
+            card_decision = await self._judge_claimed_card(card, facility, command, at)
+            decision = with_credential_problems(problems, card_decision, report.detail)
+            outcome = TokenOutcome(report, first if REPLAYED in problems else None)
+        assurance = Assurance.SIGNED_TOKEN if report.valid else Assurance.UNAUTHENTICATED
+        event = events.check_in_verified(
+            decision,
+            key=key,
+            presented_number=presented,
+            facility_id=facility,
+            kiosk_id=command.kiosk_id,
+            at=at,
+            producer=self._producer,
+            event_id=check_in_id,
+            credential=Credential.DIGITAL_TOKEN,
+            assurance=assurance,
+            token=report,
+            first_presentation=outcome.first,
+        )
+        await self._log.append(event)
+        return CheckInResult(check_in_id, decision, at, Credential.DIGITAL_TOKEN, assurance, outcome)
+
+    async def _judge_claimed_card(
+        self, card: CardClaims, facility: str, command: VerifyScan, at: datetime
+    ) -> Decision:
+        """The card a valid token names, judged against the projection now: it may have been revoked,
+        replaced or reduced since the token was issued."""
+        try:
+            presented: CardNumber | CardNumberProblem = parse_card_number(card.card_number)
+        except CardNumberProblem as problem:
+            presented = problem
+        participant = await self._read_model.participant(card.social_insurance_number)
+        claim = IdentityClaim.parse(
+            full_name=card.full_name, date_of_birth=card.date_of_birth, gender=Gender(card.gender or "")
+        )
+        return judge_card(
+            CardCheck(
+                presented,
+                participant,
+                vietnam_date(at),
+                claim=claim,
+                facility_to_match=facility if command.check_registered_facility else "",
+            )
+        )
+
+    async def _verify_legacy_qr(self, command: VerifyScan, facility: str) -> CheckInResult:
+        at = self._clock()
+        try:
+            qr: LegacyQr | None = parse_legacy_qr(command.scanned)
+        except LegacyQrProblem as problem:
+            qr, decision = None, Decision.reject(problem.code, detail=str(problem))
+        key, presented = UNREADABLE_QR_SUBJECT, ""
+        if qr is not None:
+            presented = qr.number
+            try:
+                number: CardNumber | CardNumberProblem = parse_card_number(qr.number)
+            except CardNumberProblem as problem:
+                number = problem
+            participant = None
+            if isinstance(number, CardNumber):
+                key = number.social_insurance_number
+                participant = await self._read_model.participant(key)
+            else:
+                key = unknown_card_subject(qr.number)
+            claim = IdentityClaim(
+                full_name=qr.name,
+                birth_year=qr.date_of_birth.year if qr.birth_year_only else None,
+                date_of_birth=None if qr.birth_year_only else qr.date_of_birth,
+                gender=qr.gender,
+            )
+            decision = judge_card(
+                CardCheck(
+                    number,
+                    participant,
+                    vietnam_date(at),
+                    claim=claim,
+                    facility_to_match=facility if command.check_registered_facility else "",
+                )
+            )
+        event = events.check_in_verified(
+            decision,
+            key=key,
+            presented_number=presented,
+            facility_id=facility,
+            kiosk_id=command.kiosk_id,
+            at=at,
+            producer=self._producer,
+            credential=Credential.LEGACY_QR,
+            assurance=Assurance.UNAUTHENTICATED,
+        )
+        await self._log.append(event)
+        return CheckInResult(event.event_id, decision, at, Credential.LEGACY_QR, Assurance.UNAUTHENTICATED)
+
+    async def issue_card_token(
+        self, *, card_number: str = "", social_insurance_number: str = "", personal_id: str = ""
+    ) -> IssuedToken:
+        """A fresh token for the app's card display; the card data comes from the projection."""
+        sin = await self._resolve(card_number, social_insurance_number, personal_id)
+        participant = await self._read_model.participant(sin) if sin else None
+        if participant is None:
+            raise NotFound("no participant with this number")
+        card = CardClaims(
+            card_number=participant.card_number,
+            full_name=participant.full_name,
+            date_of_birth=participant.date_of_birth.isoformat(),
+            gender=participant.gender.value,
+            registered_facility=participant.registered_facility,
+            valid_from=participant.valid_from.isoformat(),
+            valid_to=participant.valid_to.isoformat(),
+            five_years_from=participant.five_years_from.isoformat() if participant.five_years_from else "",
+        )
+        token = self._tokens.issue(card, self._clock())
+        if token is None:
+            raise NotConfigured("no usable signing key: configure BHYT_TOKEN_KEYS_DIR (see README)")
+        return token
+
+    def _where(self, facility_id: str, kiosk_id: str) -> str:
+        facility = self._facilities.require(facility_id)
+        if not _KIOSK_ID.fullmatch(kiosk_id or ""):
+            raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
+        return facility
 
     async def _presented(self, command: VerifyCard) -> tuple[CardNumber | CardNumberProblem, str]:
         """The number as presented, parsed; a CCCD number is resolved to its holder's SIN first."""

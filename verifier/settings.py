@@ -40,6 +40,17 @@ class Settings:
     # How soon the group notices a crashed worker and hands its partitions to the others.
     projection_session_timeout_s: float = 10.0
     recent_usage_size: int = 20
+    # Digital card tokens (see verifier/tokens). The keys directory holds `<name>.key.pem` +
+    # `<name>.cert.pem` signing pairs and any further trusted certificates; empty = none.
+    token_keys_dir: str = ""
+    token_prefix: str = "BHYT1:"
+    token_extra_prefixes: str = ""  # comma-separated further prefixes accepted at check-in
+    token_issuer: str = "VN-BHXH"
+    token_lifetime_s: int = 300
+    token_clock_skew_s: int = 30
+    token_max_chars: int = 4096
+    token_max_decompressed_bytes: int = 16384
+    topic_trust: str = "bhyt.trust.v1"  # signing keys trusted or revoked by administrators
     worker_id: str = ""
     producer_name: str = "verifier"
 

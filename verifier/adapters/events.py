@@ -7,9 +7,14 @@ from datetime import date, datetime
 from typing import TypeAlias
 
 from bhyt.v1 import events_pb2 as ev
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.participation import CardValidity, Gender, Participation
 from verifier.domain.verdicts import Decision, Verdict
+from verifier.ports import Presentation
+from verifier.tokens.card_token import TokenReport
+from verifier.tokens.keys import TrustedKey
 
 SCHEMA_VERSION = 1
 
@@ -23,6 +28,15 @@ VERDICT_TO_PB = {
     Verdict.ACCEPTED: ev.VERDICT_ACCEPTED,
     Verdict.REJECTED: ev.VERDICT_REJECTED,
     Verdict.NEEDS_REVIEW: ev.VERDICT_NEEDS_REVIEW,
+}
+CREDENTIAL_TO_PB = {
+    Credential.CARD_NUMBER: ev.CREDENTIAL_KIND_CARD_NUMBER,
+    Credential.DIGITAL_TOKEN: ev.CREDENTIAL_KIND_DIGITAL_TOKEN,
+    Credential.LEGACY_QR: ev.CREDENTIAL_KIND_LEGACY_QR,
+}
+ASSURANCE_TO_PB = {
+    Assurance.UNAUTHENTICATED: ev.ASSURANCE_UNAUTHENTICATED,
+    Assurance.SIGNED_TOKEN: ev.ASSURANCE_SIGNED_TOKEN,
 }
 
 
@@ -82,13 +96,18 @@ def check_in_verified(
     kiosk_id: str,
     at: datetime,
     producer: str,
+    event_id: str = "",
+    credential: Credential = Credential.CARD_NUMBER,
+    assurance: Assurance = Assurance.UNAUTHENTICATED,
+    token: TokenReport | None = None,
+    first_presentation: Presentation | None = None,
 ) -> ev.EventEnvelope:
-    env = envelope(key=key, at=at, producer=producer)
+    env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     person = decision.participant
     env.check_in_verified.CopyFrom(
         ev.CheckInVerified(
             check_in_id=env.event_id,
-            credential=ev.CREDENTIAL_KIND_CARD_NUMBER,
+            credential=CREDENTIAL_TO_PB[credential],
             presented_number=presented_number,
             social_insurance_number=person.social_insurance_number if person else "",
             card_number=person.card_number if person else "",
@@ -97,8 +116,49 @@ def check_in_verified(
             verdict=VERDICT_TO_PB[decision.verdict],
             result_code=decision.result_code,
             reason_codes=list(decision.reasons),
+            assurance=ASSURANCE_TO_PB[assurance],
+            token=token_presented(token, first_presentation) if token else None,
         )
     )
+    return env
+
+
+def token_presented(r: TokenReport, first: Presentation | None) -> ev.TokenPresented:
+    return ev.TokenPresented(
+        token_id=r.token_id,
+        kid=r.kid,
+        alg=r.alg,
+        issued_at=timestamp(r.issued_at),
+        expires_at=timestamp(r.expires_at),
+        signature_valid=r.signature_valid,
+        first_check_in_id=first.check_in_id if first else "",
+        first_facility_id=first.facility_id if first else "",
+        first_kiosk_id=first.kiosk_id if first else "",
+        first_presented_at=timestamp(first.at) if first else None,
+    )
+
+
+def timestamp(at: datetime | None) -> Timestamp | None:
+    if at is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(at)
+    return ts
+
+
+def signing_key_trusted(key: TrustedKey, *, reason: str, at: datetime, producer: str) -> ev.EventEnvelope:
+    env = envelope(key=f"kid:{key.kid_hex}", at=at, producer=producer)
+    env.signing_key_trusted.CopyFrom(
+        ev.SigningKeyTrusted(
+            kid=key.kid_hex, certificate_der=key.certificate_der, subject=key.subject, reason=reason
+        )
+    )
+    return env
+
+
+def signing_key_revoked(kid: bytes, *, reason: str, at: datetime, producer: str) -> ev.EventEnvelope:
+    env = envelope(key=f"kid:{kid.hex()}", at=at, producer=producer)
+    env.signing_key_revoked.CopyFrom(ev.SigningKeyRevoked(kid=kid.hex(), reason=reason))
     return env
 
 

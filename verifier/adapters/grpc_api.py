@@ -17,14 +17,23 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from verifier.adapters.events import GENDER_FROM_PB, VERDICT_TO_PB
+from verifier.adapters.events import (
+    ASSURANCE_TO_PB,
+    CREDENTIAL_TO_PB,
+    GENDER_FROM_PB,
+    GENDER_TO_PB,
+    VERDICT_TO_PB,
+)
+from verifier.adapters.qr_png import qr_png
 from verifier.domain.enrollment import new_participation
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
 from verifier.errors import VerifierError
-from verifier.service import CheckInService, VerifyCard
+from verifier.key_admin import KeyAdmin
+from verifier.service import CheckInResult, CheckInService, VerifyCard, VerifyScan
+from verifier.tokens.authority import KeyView
 
 log = logging.getLogger(__name__)
 Req = TypeVar("Req")
@@ -122,17 +131,47 @@ class CheckInServicer(api_grpc.CheckInServicer):
             claim=claim,
             check_registered_facility=request.check_registered_facility,
         )
-        result = await self._service.verify_card(command)
-        d = result.decision
-        return api.CheckInDecision(
-            check_in_id=result.check_in_id,
-            verdict=VERDICT_TO_PB[d.verdict],
-            result_code=d.result_code,
-            result_text=reason_text(d.result_code) + (f" ({d.detail})" if d.detail else ""),
-            reasons=[api.Reason(code=c, text=reason_text(c)) for c in d.reasons],
-            participant=participant_summary(d.participant) if d.participant else None,
-            decided_at=_timestamp(result.decided_at),
+        return check_in_decision(await self._service.verify_card(command))
+
+    @answers_errors
+    async def VerifyScan(
+        self, request: api.VerifyScanRequest, context: grpc.aio.ServicerContext
+    ) -> api.CheckInDecision:
+        command = VerifyScan(
+            scanned=request.scanned,
+            facility_id=request.facility_id,
+            kiosk_id=request.kiosk_id,
+            check_registered_facility=request.check_registered_facility,
         )
+        return check_in_decision(await self._service.verify_scan(command))
+
+
+def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
+    d = result.decision
+    token = None
+    if result.token is not None:
+        r, first = result.token.report, result.token.first
+        token = api.TokenSummary(
+            token_id=r.token_id,
+            kid=r.kid,
+            alg=r.alg,
+            issued_at=_timestamp(r.issued_at),
+            expires_at=_timestamp(r.expires_at),
+            first_facility_id=first.facility_id if first else "",
+            first_kiosk_id=first.kiosk_id if first else "",
+        )
+    return api.CheckInDecision(
+        check_in_id=result.check_in_id,
+        verdict=VERDICT_TO_PB[d.verdict],
+        result_code=d.result_code,
+        result_text=reason_text(d.result_code) + (f" ({d.detail})" if d.detail else ""),
+        reasons=[api.Reason(code=c, text=reason_text(c)) for c in d.reasons],
+        participant=participant_summary(d.participant) if d.participant else None,
+        decided_at=_timestamp(result.decided_at),
+        credential=CREDENTIAL_TO_PB[result.credential],
+        assurance=ASSURANCE_TO_PB[result.assurance],
+        token=token,
+    )
 
 
 class CardsServicer(api_grpc.CardsServicer):
@@ -156,6 +195,81 @@ class CardsServicer(api_grpc.CardsServicer):
             participant=participant_summary(view.participant),
             usage=card_usage(view.usage),
         )
+
+
+    @answers_errors
+    async def IssueCardToken(
+        self, request: api.IssueCardTokenRequest, context: grpc.aio.ServicerContext
+    ) -> api.CardToken:
+        token = await self._service.issue_card_token(
+            card_number=request.card_number,
+            social_insurance_number=request.social_insurance_number,
+            personal_id=request.personal_id,
+        )
+        c = token.card
+        return api.CardToken(
+            token=token.text,
+            token_id=token.token_id,
+            kid=token.kid,
+            alg=token.alg,
+            issued_at=_timestamp(token.issued_at),
+            expires_at=_timestamp(token.expires_at),
+            card=api.CardDisplay(
+                card_number=c.card_number,
+                full_name=c.full_name,
+                date_of_birth=c.date_of_birth,
+                gender=GENDER_TO_PB[Gender(c.gender)],
+                registered_facility=c.registered_facility,
+                valid_from=c.valid_from,
+                valid_to=c.valid_to,
+                five_years_from=c.five_years_from,
+            ),
+            qr_png=qr_png(token.text) if request.with_qr_png else b"",
+        )
+
+
+class TokenKeysServicer(api_grpc.TokenKeysServicer):
+    def __init__(self, admin: KeyAdmin) -> None:
+        self._admin = admin
+
+    @answers_errors
+    async def ListSigningKeys(
+        self, request: api.ListSigningKeysRequest, context: grpc.aio.ServicerContext
+    ) -> api.SigningKeyList:
+        return api.SigningKeyList(keys=[signing_key_info(v) for v in self._admin.signing_keys()])
+
+    @answers_errors
+    async def TrustSigningKey(
+        self, request: api.TrustSigningKeyRequest, context: grpc.aio.ServicerContext
+    ) -> api.SigningKeyInfo:
+        return signing_key_info(await self._admin.trust(request.certificate, request.reason))
+
+    @answers_errors
+    async def RevokeSigningKey(
+        self, request: api.RevokeSigningKeyRequest, context: grpc.aio.ServicerContext
+    ) -> api.SigningKeyInfo:
+        return signing_key_info(await self._admin.revoke(request.kid, request.reason))
+
+    @answers_errors
+    async def ReloadSigningKeys(
+        self, request: api.ReloadSigningKeysRequest, context: grpc.aio.ServicerContext
+    ) -> api.SigningKeyList:
+        return api.SigningKeyList(keys=[signing_key_info(v) for v in self._admin.reload()])
+
+
+def signing_key_info(view: KeyView) -> api.SigningKeyInfo:
+    k = view.key
+    return api.SigningKeyInfo(
+        kid=k.kid_hex,
+        subject=k.subject,
+        alg=view.alg,
+        not_before=_timestamp(k.not_before),
+        not_after=_timestamp(k.not_after),
+        revoked=view.revoked is not None,
+        revocation_reason=view.revoked or "",
+        issuing=view.issuing,
+        source=k.source,
+    )
 
 
 class ParticipationServicer(api_grpc.ParticipationServicer):

@@ -34,12 +34,15 @@ def topic_routes(settings: Settings) -> dict[str, str]:
     return {
         "participant_enrolled": settings.topic_participation,
         "check_in_verified": settings.topic_checkins,
+        "signing_key_trusted": settings.topic_trust,
+        "signing_key_revoked": settings.topic_trust,
     }
 
 
 def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
     """Create the topics if missing: events are retained forever, because the log is the source of
-    truth; the imports topic is compacted, because only each file's latest checkpoint matters."""
+    truth; the imports topic is compacted, because only each file's latest checkpoint matters; the
+    trust topic has one partition, because key administration is rare and must stay in order."""
     admin = KafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000)
     )
@@ -49,6 +52,7 @@ def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
         forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
         specs = [(name, settings.topic_partitions, forever) for name in settings.topics]
         specs.append((settings.topic_imports, 1, {**durable, "cleanup.policy": "compact"}))
+        specs.append((settings.topic_trust, 1, forever))
         wanted = [
             NewTopic(
                 name,
@@ -107,7 +111,7 @@ class KafkaEventLog(EventLog):
             reconnect_backoff_max_ms=1000,
             client_id=settings.producer_name,
         )
-        for topic in settings.topics:
+        for topic in (*settings.topics, settings.topic_trust):
             if not producer.partitions_for(topic):
                 producer.close()
                 raise EventLogUnavailable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")

@@ -1,11 +1,13 @@
 """The verdict vocabulary: VSS card-check result codes (maKetQua) and our own, kept apart.
 
 VSS codes are three digits and mean what hospitals already know. Ours start with a letter naming
-the family (K = card, T = digital token, C = chip, F = face) so they can never collide with a
+the family (K = card, Q = legacy QR, T = digital token, C = chip, F = face) so they can never collide with a
 future VSS code.
 """
 
 from __future__ import annotations
+
+from verifier.tokens.problems import TOKEN_REASONS
 
 VSS_REASONS: dict[str, str] = {
     "000": "card valid",
@@ -40,6 +42,8 @@ VSS_REASONS: dict[str, str] = {
 OUR_REASONS: dict[str, str] = {
     "K01": "card not yet valid",
     "K02": "card reported lost: check ID papers",
+    "Q01": "legacy QR unreadable",
+    **TOKEN_REASONS,
 }
 
 ACCEPTED_CODE = "000"

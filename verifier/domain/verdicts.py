@@ -133,3 +133,14 @@ def _prefix_mismatch(presented: CardNumber, person: Participation) -> str:
     if presented.province_code != person.province_code:
         return "052"
     return "051"
+
+
+def with_credential_problems(
+    problems: list[str], decision: Decision | None = None, detail: str = ""
+) -> Decision:
+    """Problems with the credential itself (token, chip: codes like T04, T06) come first and reject;
+    the card's own verdict follows when the card could be judged at all."""
+    card_reasons = [c for c in decision.reasons if c != ACCEPTED_CODE] if decision else []
+    participant = decision.participant if decision else None
+    details = "; ".join(d for d in (detail, decision.detail if decision else "") if d)
+    return Decision.of([*problems, *card_reasons], participant, details)

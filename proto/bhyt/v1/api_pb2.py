@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from bhyt.v1 import events_pb2 as bhyt_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x62hyt/v1/api.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14\x62hyt/v1/events.proto\"\xd2\x01\n\x11VerifyCardRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12!\n\x19\x63heck_registered_facility\x18\x07 \x01(\x08\x12\x13\n\x0bpersonal_id\x18\x08 \x01(\t\"$\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"I\n\x0cPreviousCard\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x12\n\nvalid_from\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"\xe7\x02\n\x12ParticipantSummary\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x12\n\ngroup_code\x18\x04 \x01(\t\x12\x15\n\rbenefit_level\x18\x05 \x01(\r\x12\x15\n\rprovince_code\x18\x06 \x01(\t\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\x12\x13\n\x0bpersonal_id\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x16\n\x0ereduction_code\x18\r \x01(\t\x12-\n\x0eprevious_cards\x18\x0e \x03(\x0b\x32\x15.bhyt.v1.PreviousCard\"\xf7\x01\n\x0f\x43heckInDecision\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12!\n\x07verdict\x18\x02 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\x03 \x01(\t\x12\x13\n\x0bresult_text\x18\x04 \x01(\t\x12 \n\x07reasons\x18\x05 \x03(\x0b\x32\x0f.bhyt.v1.Reason\x12\x30\n\x0bparticipant\x18\x06 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"r\n\x14GetCardStatusRequest\x12\x15\n\x0b\x63\x61rd_number\x18\x01 \x01(\tH\x00\x12!\n\x17social_insurance_number\x18\x02 \x01(\tH\x00\x12\x15\n\x0bpersonal_id\x18\x03 \x01(\tH\x00\x42\t\n\x07subject\"\x85\x01\n\nUsageEntry\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x13\n\x0bresult_code\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xca\x01\n\tCardUsage\x12\x17\n\x0f\x63heck_ins_today\x18\x01 \x01(\r\x12\x17\n\x0f\x63heck_ins_total\x18\x02 \x01(\r\x12\x16\n\x0e\x61\x63\x63\x65pted_total\x18\x03 \x01(\r\x12\x18\n\x10last_facility_id\x18\x04 \x01(\t\x12\x34\n\x10last_check_in_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x06recent\x18\x06 \x03(\x0b\x32\x13.bhyt.v1.UsageEntry\"\x82\x01\n\nCardStatus\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x08\x63overage\x18\x02 \x01(\t\x12\x30\n\x0bparticipant\x18\x03 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12!\n\x05usage\x18\x04 \x01(\x0b\x32\x12.bhyt.v1.CardUsage\"\x8c\x02\n\x18\x45nrollParticipantRequest\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"S\n\rEventRecorded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x32M\n\x07\x43heckIn\x12\x42\n\nVerifyCard\x12\x1a.bhyt.v1.VerifyCardRequest\x1a\x18.bhyt.v1.CheckInDecision2L\n\x05\x43\x61rds\x12\x43\n\rGetCardStatus\x12\x1d.bhyt.v1.GetCardStatusRequest\x1a\x13.bhyt.v1.CardStatus2_\n\rParticipation\x12N\n\x11\x45nrollParticipant\x12!.bhyt.v1.EnrollParticipantRequest\x1a\x16.bhyt.v1.EventRecordedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x62hyt/v1/api.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14\x62hyt/v1/events.proto\"\xd2\x01\n\x11VerifyCardRequest\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12!\n\x19\x63heck_registered_facility\x18\x07 \x01(\x08\x12\x13\n\x0bpersonal_id\x18\x08 \x01(\t\"n\n\x11VerifyScanRequest\x12\x0f\n\x07scanned\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12!\n\x19\x63heck_registered_facility\x18\x04 \x01(\x08\"\xcc\x01\n\x0cTokenSummary\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0b\n\x03kid\x18\x02 \x01(\t\x12\x0b\n\x03\x61lg\x18\x03 \x01(\t\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x66irst_facility_id\x18\x06 \x01(\t\x12\x16\n\x0e\x66irst_kiosk_id\x18\x07 \x01(\t\"$\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"I\n\x0cPreviousCard\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x12\n\nvalid_from\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"\xe7\x02\n\x12ParticipantSummary\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12\x12\n\ngroup_code\x18\x04 \x01(\t\x12\x15\n\rbenefit_level\x18\x05 \x01(\r\x12\x15\n\rprovince_code\x18\x06 \x01(\t\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\x12\x13\n\x0bpersonal_id\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x16\n\x0ereduction_code\x18\r \x01(\t\x12-\n\x0eprevious_cards\x18\x0e \x03(\x0b\x32\x15.bhyt.v1.PreviousCard\"\xf1\x02\n\x0f\x43heckInDecision\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12!\n\x07verdict\x18\x02 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\x03 \x01(\t\x12\x13\n\x0bresult_text\x18\x04 \x01(\t\x12 \n\x07reasons\x18\x05 \x03(\x0b\x32\x0f.bhyt.v1.Reason\x12\x30\n\x0bparticipant\x18\x06 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12.\n\ndecided_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\ncredential\x18\x08 \x01(\x0e\x32\x17.bhyt.v1.CredentialKind\x12%\n\tassurance\x18\t \x01(\x0e\x32\x12.bhyt.v1.Assurance\x12$\n\x05token\x18\n \x01(\x0b\x32\x15.bhyt.v1.TokenSummary\"r\n\x14GetCardStatusRequest\x12\x15\n\x0b\x63\x61rd_number\x18\x01 \x01(\tH\x00\x12!\n\x17social_insurance_number\x18\x02 \x01(\tH\x00\x12\x15\n\x0bpersonal_id\x18\x03 \x01(\tH\x00\x42\t\n\x07subject\"\x85\x01\n\nUsageEntry\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x02 \x01(\t\x12\x10\n\x08kiosk_id\x18\x03 \x01(\t\x12\x13\n\x0bresult_code\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xca\x01\n\tCardUsage\x12\x17\n\x0f\x63heck_ins_today\x18\x01 \x01(\r\x12\x17\n\x0f\x63heck_ins_total\x18\x02 \x01(\r\x12\x16\n\x0e\x61\x63\x63\x65pted_total\x18\x03 \x01(\r\x12\x18\n\x10last_facility_id\x18\x04 \x01(\t\x12\x34\n\x10last_check_in_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x06recent\x18\x06 \x03(\x0b\x32\x13.bhyt.v1.UsageEntry\"\x82\x01\n\nCardStatus\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x10\n\x08\x63overage\x18\x02 \x01(\t\x12\x30\n\x0bparticipant\x18\x03 \x01(\x0b\x32\x1b.bhyt.v1.ParticipantSummary\x12!\n\x05usage\x18\x04 \x01(\x0b\x32\x12.bhyt.v1.CardUsage\"\x88\x01\n\x15IssueCardTokenRequest\x12\x15\n\x0b\x63\x61rd_number\x18\x01 \x01(\tH\x00\x12!\n\x17social_insurance_number\x18\x02 \x01(\tH\x00\x12\x15\n\x0bpersonal_id\x18\x03 \x01(\tH\x00\x12\x13\n\x0bwith_qr_png\x18\x04 \x01(\x08\x42\t\n\x07subject\"\xc9\x01\n\x0b\x43\x61rdDisplay\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x11\n\tfull_name\x18\x02 \x01(\t\x12\x15\n\rdate_of_birth\x18\x03 \x01(\t\x12\x1f\n\x06gender\x18\x04 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x05 \x01(\t\x12\x12\n\nvalid_from\x18\x06 \x01(\t\x12\x10\n\x08valid_to\x18\x07 \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\x08 \x01(\t\"\xd9\x01\n\tCardToken\x12\r\n\x05token\x18\x01 \x01(\t\x12\x10\n\x08token_id\x18\x02 \x01(\t\x12\x0b\n\x03kid\x18\x03 \x01(\t\x12\x0b\n\x03\x61lg\x18\x04 \x01(\t\x12-\n\tissued_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x04\x63\x61rd\x18\x07 \x01(\x0b\x32\x14.bhyt.v1.CardDisplay\x12\x0e\n\x06qr_png\x18\x08 \x01(\x0c\"\x18\n\x16ListSigningKeysRequest\"=\n\x16TrustSigningKeyRequest\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x12\x0e\n\x06reason\x18\x02 \x01(\t\"6\n\x17RevokeSigningKeyRequest\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1a\n\x18ReloadSigningKeysRequest\"\xe7\x01\n\x0eSigningKeyInfo\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0b\n\x03\x61lg\x18\x03 \x01(\t\x12.\n\nnot_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07revoked\x18\x06 \x01(\x08\x12\x19\n\x11revocation_reason\x18\x07 \x01(\t\x12\x0f\n\x07issuing\x18\x08 \x01(\x08\x12\x0e\n\x06source\x18\t \x01(\t\"7\n\x0eSigningKeyList\x12%\n\x04keys\x18\x01 \x03(\x0b\x32\x17.bhyt.v1.SigningKeyInfo\"\x8c\x02\n\x18\x45nrollParticipantRequest\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"S\n\rEventRecorded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x32\x91\x01\n\x07\x43heckIn\x12\x42\n\nVerifyCard\x12\x1a.bhyt.v1.VerifyCardRequest\x1a\x18.bhyt.v1.CheckInDecision\x12\x42\n\nVerifyScan\x12\x1a.bhyt.v1.VerifyScanRequest\x1a\x18.bhyt.v1.CheckInDecision2\x92\x01\n\x05\x43\x61rds\x12\x43\n\rGetCardStatus\x12\x1d.bhyt.v1.GetCardStatusRequest\x1a\x13.bhyt.v1.CardStatus\x12\x44\n\x0eIssueCardToken\x12\x1e.bhyt.v1.IssueCardTokenRequest\x1a\x12.bhyt.v1.CardToken2\xc5\x02\n\tTokenKeys\x12K\n\x0fListSigningKeys\x12\x1f.bhyt.v1.ListSigningKeysRequest\x1a\x17.bhyt.v1.SigningKeyList\x12K\n\x0fTrustSigningKey\x12\x1f.bhyt.v1.TrustSigningKeyRequest\x1a\x17.bhyt.v1.SigningKeyInfo\x12M\n\x10RevokeSigningKey\x12 .bhyt.v1.RevokeSigningKeyRequest\x1a\x17.bhyt.v1.SigningKeyInfo\x12O\n\x11ReloadSigningKeys\x12!.bhyt.v1.ReloadSigningKeysRequest\x1a\x17.bhyt.v1.SigningKeyList2_\n\rParticipation\x12N\n\x11\x45nrollParticipant\x12!.bhyt.v1.EnrollParticipantRequest\x1a\x16.bhyt.v1.EventRecordedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +35,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_VERIFYCARDREQUEST']._serialized_start=86
   _globals['_VERIFYCARDREQUEST']._serialized_end=296
-  _globals['_REASON']._serialized_start=298
-  _globals['_REASON']._serialized_end=334
-  _globals['_PREVIOUSCARD']._serialized_start=336
-  _globals['_PREVIOUSCARD']._serialized_end=409
-  _globals['_PARTICIPANTSUMMARY']._serialized_start=412
-  _globals['_PARTICIPANTSUMMARY']._serialized_end=771
-  _globals['_CHECKINDECISION']._serialized_start=774
-  _globals['_CHECKINDECISION']._serialized_end=1021
-  _globals['_GETCARDSTATUSREQUEST']._serialized_start=1023
-  _globals['_GETCARDSTATUSREQUEST']._serialized_end=1137
-  _globals['_USAGEENTRY']._serialized_start=1140
-  _globals['_USAGEENTRY']._serialized_end=1273
-  _globals['_CARDUSAGE']._serialized_start=1276
-  _globals['_CARDUSAGE']._serialized_end=1478
-  _globals['_CARDSTATUS']._serialized_start=1481
-  _globals['_CARDSTATUS']._serialized_end=1611
-  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_start=1614
-  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_end=1882
-  _globals['_EVENTRECORDED']._serialized_start=1884
-  _globals['_EVENTRECORDED']._serialized_end=1967
-  _globals['_CHECKIN']._serialized_start=1969
-  _globals['_CHECKIN']._serialized_end=2046
-  _globals['_CARDS']._serialized_start=2048
-  _globals['_CARDS']._serialized_end=2124
-  _globals['_PARTICIPATION']._serialized_start=2126
-  _globals['_PARTICIPATION']._serialized_end=2221
+  _globals['_VERIFYSCANREQUEST']._serialized_start=298
+  _globals['_VERIFYSCANREQUEST']._serialized_end=408
+  _globals['_TOKENSUMMARY']._serialized_start=411
+  _globals['_TOKENSUMMARY']._serialized_end=615
+  _globals['_REASON']._serialized_start=617
+  _globals['_REASON']._serialized_end=653
+  _globals['_PREVIOUSCARD']._serialized_start=655
+  _globals['_PREVIOUSCARD']._serialized_end=728
+  _globals['_PARTICIPANTSUMMARY']._serialized_start=731
+  _globals['_PARTICIPANTSUMMARY']._serialized_end=1090
+  _globals['_CHECKINDECISION']._serialized_start=1093
+  _globals['_CHECKINDECISION']._serialized_end=1462
+  _globals['_GETCARDSTATUSREQUEST']._serialized_start=1464
+  _globals['_GETCARDSTATUSREQUEST']._serialized_end=1578
+  _globals['_USAGEENTRY']._serialized_start=1581
+  _globals['_USAGEENTRY']._serialized_end=1714
+  _globals['_CARDUSAGE']._serialized_start=1717
+  _globals['_CARDUSAGE']._serialized_end=1919
+  _globals['_CARDSTATUS']._serialized_start=1922
+  _globals['_CARDSTATUS']._serialized_end=2052
+  _globals['_ISSUECARDTOKENREQUEST']._serialized_start=2055
+  _globals['_ISSUECARDTOKENREQUEST']._serialized_end=2191
+  _globals['_CARDDISPLAY']._serialized_start=2194
+  _globals['_CARDDISPLAY']._serialized_end=2395
+  _globals['_CARDTOKEN']._serialized_start=2398
+  _globals['_CARDTOKEN']._serialized_end=2615
+  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_start=2617
+  _globals['_LISTSIGNINGKEYSREQUEST']._serialized_end=2641
+  _globals['_TRUSTSIGNINGKEYREQUEST']._serialized_start=2643
+  _globals['_TRUSTSIGNINGKEYREQUEST']._serialized_end=2704
+  _globals['_REVOKESIGNINGKEYREQUEST']._serialized_start=2706
+  _globals['_REVOKESIGNINGKEYREQUEST']._serialized_end=2760
+  _globals['_RELOADSIGNINGKEYSREQUEST']._serialized_start=2762
+  _globals['_RELOADSIGNINGKEYSREQUEST']._serialized_end=2788
+  _globals['_SIGNINGKEYINFO']._serialized_start=2791
+  _globals['_SIGNINGKEYINFO']._serialized_end=3022
+  _globals['_SIGNINGKEYLIST']._serialized_start=3024
+  _globals['_SIGNINGKEYLIST']._serialized_end=3079
+  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_start=3082
+  _globals['_ENROLLPARTICIPANTREQUEST']._serialized_end=3350
+  _globals['_EVENTRECORDED']._serialized_start=3352
+  _globals['_EVENTRECORDED']._serialized_end=3435
+  _globals['_CHECKIN']._serialized_start=3438
+  _globals['_CHECKIN']._serialized_end=3583
+  _globals['_CARDS']._serialized_start=3586
+  _globals['_CARDS']._serialized_end=3732
+  _globals['_TOKENKEYS']._serialized_start=3735
+  _globals['_TOKENKEYS']._serialized_end=4060
+  _globals['_PARTICIPATION']._serialized_start=4062
+  _globals['_PARTICIPATION']._serialized_end=4157
 # @@protoc_insertion_point(module_scope)

@@ -30,6 +30,36 @@ class VerifyCardRequest(_message.Message):
     personal_id: str
     def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ...) -> None: ...
 
+class VerifyScanRequest(_message.Message):
+    __slots__ = ("scanned", "facility_id", "kiosk_id", "check_registered_facility")
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    scanned: str
+    facility_id: str
+    kiosk_id: str
+    check_registered_facility: bool
+    def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
+
+class TokenSummary(_message.Message):
+    __slots__ = ("token_id", "kid", "alg", "issued_at", "expires_at", "first_facility_id", "first_kiosk_id")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    KID_FIELD_NUMBER: _ClassVar[int]
+    ALG_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    kid: str
+    alg: str
+    issued_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    first_facility_id: str
+    first_kiosk_id: str
+    def __init__(self, token_id: _Optional[str] = ..., kid: _Optional[str] = ..., alg: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_facility_id: _Optional[str] = ..., first_kiosk_id: _Optional[str] = ...) -> None: ...
+
 class Reason(_message.Message):
     __slots__ = ("code", "text")
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -81,7 +111,7 @@ class ParticipantSummary(_message.Message):
     def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ..., status: _Optional[str] = ..., reduction_code: _Optional[str] = ..., previous_cards: _Optional[_Iterable[_Union[PreviousCard, _Mapping]]] = ...) -> None: ...
 
 class CheckInDecision(_message.Message):
-    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at")
+    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at", "credential", "assurance", "token")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +119,9 @@ class CheckInDecision(_message.Message):
     REASONS_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    ASSURANCE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     verdict: _events_pb2.Verdict
     result_code: str
@@ -96,7 +129,10 @@ class CheckInDecision(_message.Message):
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     participant: ParticipantSummary
     decided_at: _timestamp_pb2.Timestamp
-    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    credential: _events_pb2.CredentialKind
+    assurance: _events_pb2.Assurance
+    token: TokenSummary
+    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credential: _Optional[_Union[_events_pb2.CredentialKind, str]] = ..., assurance: _Optional[_Union[_events_pb2.Assurance, str]] = ..., token: _Optional[_Union[TokenSummary, _Mapping]] = ...) -> None: ...
 
 class GetCardStatusRequest(_message.Message):
     __slots__ = ("card_number", "social_insurance_number", "personal_id")
@@ -149,6 +185,110 @@ class CardStatus(_message.Message):
     participant: ParticipantSummary
     usage: CardUsage
     def __init__(self, found: _Optional[bool] = ..., coverage: _Optional[str] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., usage: _Optional[_Union[CardUsage, _Mapping]] = ...) -> None: ...
+
+class IssueCardTokenRequest(_message.Message):
+    __slots__ = ("card_number", "social_insurance_number", "personal_id", "with_qr_png")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    WITH_QR_PNG_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    social_insurance_number: str
+    personal_id: str
+    with_qr_png: bool
+    def __init__(self, card_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., with_qr_png: _Optional[bool] = ...) -> None: ...
+
+class CardDisplay(_message.Message):
+    __slots__ = ("card_number", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    FIVE_YEARS_FROM_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    full_name: str
+    date_of_birth: str
+    gender: _events_pb2.Gender
+    registered_facility: str
+    valid_from: str
+    valid_to: str
+    five_years_from: str
+    def __init__(self, card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ...) -> None: ...
+
+class CardToken(_message.Message):
+    __slots__ = ("token", "token_id", "kid", "alg", "issued_at", "expires_at", "card", "qr_png")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    KID_FIELD_NUMBER: _ClassVar[int]
+    ALG_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    QR_PNG_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    token_id: str
+    kid: str
+    alg: str
+    issued_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    card: CardDisplay
+    qr_png: bytes
+    def __init__(self, token: _Optional[str] = ..., token_id: _Optional[str] = ..., kid: _Optional[str] = ..., alg: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., card: _Optional[_Union[CardDisplay, _Mapping]] = ..., qr_png: _Optional[bytes] = ...) -> None: ...
+
+class ListSigningKeysRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TrustSigningKeyRequest(_message.Message):
+    __slots__ = ("certificate", "reason")
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    reason: str
+    def __init__(self, certificate: _Optional[bytes] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeSigningKeyRequest(_message.Message):
+    __slots__ = ("kid", "reason")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    reason: str
+    def __init__(self, kid: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReloadSigningKeysRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SigningKeyInfo(_message.Message):
+    __slots__ = ("kid", "subject", "alg", "not_before", "not_after", "revoked", "revocation_reason", "issuing", "source")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    ALG_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    ISSUING_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    subject: str
+    alg: str
+    not_before: _timestamp_pb2.Timestamp
+    not_after: _timestamp_pb2.Timestamp
+    revoked: bool
+    revocation_reason: str
+    issuing: bool
+    source: str
+    def __init__(self, kid: _Optional[str] = ..., subject: _Optional[str] = ..., alg: _Optional[str] = ..., not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issuing: _Optional[bool] = ..., source: _Optional[str] = ...) -> None: ...
+
+class SigningKeyList(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[SigningKeyInfo]
+    def __init__(self, keys: _Optional[_Iterable[_Union[SigningKeyInfo, _Mapping]]] = ...) -> None: ...
 
 class EnrollParticipantRequest(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")

@@ -39,6 +39,11 @@ class CheckInStub:
                 request_serializer=bhyt_dot_v1_dot_api__pb2.VerifyCardRequest.SerializeToString,
                 response_deserializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
                 _registered_method=True)
+        self.VerifyScan = channel.unary_unary(
+                '/bhyt.v1.CheckIn/VerifyScan',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
+                _registered_method=True)
 
 
 class CheckInServicer:
@@ -51,12 +56,25 @@ class CheckInServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyScan(self, request, context):
+        """Judge what the kiosk's scanner read: a digital card token (BHYT1:...) or the legacy unsigned
+        BHYT QR (pipe-separated). Anything unreadable is a rejected verdict with its code, recorded too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CheckInServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'VerifyCard': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyCard,
                     request_deserializer=bhyt_dot_v1_dot_api__pb2.VerifyCardRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.SerializeToString,
+            ),
+            'VerifyScan': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyScan,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.FromString,
                     response_serializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.SerializeToString,
             ),
     }
@@ -97,6 +115,33 @@ class CheckIn:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def VerifyScan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.CheckIn/VerifyScan',
+            bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class CardsStub:
     """Missing associated documentation comment in .proto file."""
@@ -112,6 +157,11 @@ class CardsStub:
                 request_serializer=bhyt_dot_v1_dot_api__pb2.GetCardStatusRequest.SerializeToString,
                 response_deserializer=bhyt_dot_v1_dot_api__pb2.CardStatus.FromString,
                 _registered_method=True)
+        self.IssueCardToken = channel.unary_unary(
+                '/bhyt.v1.Cards/IssueCardToken',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.IssueCardTokenRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.CardToken.FromString,
+                _registered_method=True)
 
 
 class CardsServicer:
@@ -124,6 +174,14 @@ class CardsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueCardToken(self, request, context):
+        """A signed card token for the app to show as a QR; it expires within minutes, so a screenshot
+        is useless later. NOT_FOUND when the projection knows no such participant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CardsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +189,11 @@ def add_CardsServicer_to_server(servicer, server):
                     servicer.GetCardStatus,
                     request_deserializer=bhyt_dot_v1_dot_api__pb2.GetCardStatusRequest.FromString,
                     response_serializer=bhyt_dot_v1_dot_api__pb2.CardStatus.SerializeToString,
+            ),
+            'IssueCardToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCardToken,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.IssueCardTokenRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.CardToken.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -160,6 +223,243 @@ class Cards:
             '/bhyt.v1.Cards/GetCardStatus',
             bhyt_dot_v1_dot_api__pb2.GetCardStatusRequest.SerializeToString,
             bhyt_dot_v1_dot_api__pb2.CardStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCardToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Cards/IssueCardToken',
+            bhyt_dot_v1_dot_api__pb2.IssueCardTokenRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.CardToken.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class TokenKeysStub:
+    """Administration of the keys that sign and verify card tokens. Trust and revocation are events
+    (topic bhyt.trust.v1) that every verifier follows, so one call reaches all of them.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListSigningKeys = channel.unary_unary(
+                '/bhyt.v1.TokenKeys/ListSigningKeys',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ListSigningKeysRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.SigningKeyList.FromString,
+                _registered_method=True)
+        self.TrustSigningKey = channel.unary_unary(
+                '/bhyt.v1.TokenKeys/TrustSigningKey',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.TrustSigningKeyRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.FromString,
+                _registered_method=True)
+        self.RevokeSigningKey = channel.unary_unary(
+                '/bhyt.v1.TokenKeys/RevokeSigningKey',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.RevokeSigningKeyRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.FromString,
+                _registered_method=True)
+        self.ReloadSigningKeys = channel.unary_unary(
+                '/bhyt.v1.TokenKeys/ReloadSigningKeys',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ReloadSigningKeysRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.SigningKeyList.FromString,
+                _registered_method=True)
+
+
+class TokenKeysServicer:
+    """Administration of the keys that sign and verify card tokens. Trust and revocation are events
+    (topic bhyt.trust.v1) that every verifier follows, so one call reaches all of them.
+    """
+
+    def ListSigningKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TrustSigningKey(self, request, context):
+        """Trust a signer's certificate (PEM, DER or base64 DER) for verification.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSigningKey(self, request, context):
+        """Refuse every token signed by this key from now on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReloadSigningKeys(self, request, context):
+        """Re-read the configured key files (this verifier only): how a rotated signing key is picked up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_TokenKeysServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListSigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSigningKeys,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ListSigningKeysRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.SigningKeyList.SerializeToString,
+            ),
+            'TrustSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.TrustSigningKey,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.TrustSigningKeyRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.SerializeToString,
+            ),
+            'RevokeSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSigningKey,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.RevokeSigningKeyRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.SerializeToString,
+            ),
+            'ReloadSigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadSigningKeys,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ReloadSigningKeysRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.SigningKeyList.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'bhyt.v1.TokenKeys', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('bhyt.v1.TokenKeys', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class TokenKeys:
+    """Administration of the keys that sign and verify card tokens. Trust and revocation are events
+    (topic bhyt.trust.v1) that every verifier follows, so one call reaches all of them.
+    """
+
+    @staticmethod
+    def ListSigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.TokenKeys/ListSigningKeys',
+            bhyt_dot_v1_dot_api__pb2.ListSigningKeysRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.SigningKeyList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TrustSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.TokenKeys/TrustSigningKey',
+            bhyt_dot_v1_dot_api__pb2.TrustSigningKeyRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.TokenKeys/RevokeSigningKey',
+            bhyt_dot_v1_dot_api__pb2.RevokeSigningKeyRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.SigningKeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadSigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.TokenKeys/ReloadSigningKeys',
+            bhyt_dot_v1_dot_api__pb2.ReloadSigningKeysRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.SigningKeyList.FromString,
             options,
             channel_credentials,
             insecure,

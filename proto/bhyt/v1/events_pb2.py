@@ -25,41 +25,49 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x62hyt/v1/events.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x05\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\r\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x05 \x01(\t\x12<\n\x14participant_enrolled\x18\x10 \x01(\x0b\x32\x1c.bhyt.v1.ParticipantEnrolledH\x00\x12*\n\x0b\x63\x61rd_issued\x18\x11 \x01(\x0b\x32\x13.bhyt.v1.CardIssuedH\x00\x12.\n\rcard_replaced\x18\x12 \x01(\x0b\x32\x15.bhyt.v1.CardReplacedH\x00\x12\x36\n\x11\x63overage_extended\x18\x13 \x01(\x0b\x32\x19.bhyt.v1.CoverageExtendedH\x00\x12>\n\x15participation_reduced\x18\x14 \x01(\x0b\x32\x1d.bhyt.v1.ParticipationReducedH\x00\x12,\n\x0c\x63\x61rd_revoked\x18\x15 \x01(\x0b\x32\x14.bhyt.v1.CardRevokedH\x00\x12\x37\n\x12\x63\x61rd_reported_lost\x18\x16 \x01(\x0b\x32\x19.bhyt.v1.CardReportedLostH\x00\x12I\n\x1bregistered_facility_changed\x18\x17 \x01(\x0b\x32\".bhyt.v1.RegisteredFacilityChangedH\x00\x12\x35\n\x11\x63heck_in_verified\x18  \x01(\x0b\x32\x18.bhyt.v1.CheckInVerifiedH\x00\x12:\n\x13import_checkpointed\x18\x30 \x01(\x0b\x32\x1b.bhyt.v1.ImportCheckpointedH\x00\x42\t\n\x07payload\"\x87\x02\n\x13ParticipantEnrolled\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"I\n\x0c\x43\x61rdValidity\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x12\n\nvalid_from\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"R\n\nCardIssued\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12#\n\x04\x63\x61rd\x18\x02 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\"\x81\x01\n\x0c\x43\x61rdReplaced\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\'\n\x08old_card\x18\x02 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\x12\'\n\x08new_card\x18\x03 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\"Z\n\x10\x43overageExtended\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"b\n\x14ParticipationReduced\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x03 \x01(\t\"S\n\x0b\x43\x61rdRevoked\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"]\n\x10\x43\x61rdReportedLost\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0breported_on\x18\x03 \x01(\t\"o\n\x19RegisteredFacilityChanged\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x1b\n\x13registered_facility\x18\x02 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x03 \x01(\t\"\xc0\x01\n\x12ImportCheckpointed\x12\x13\n\x0b\x66ile_sha256\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x12\n\nlines_done\x18\x03 \x01(\x04\x12\x15\n\rrows_accepted\x18\x04 \x01(\x04\x12\x15\n\rrows_rejected\x18\x05 \x01(\x04\x12\x16\n\x0e\x65vents_written\x18\x06 \x01(\x04\x12\x11\n\tcompleted\x18\x07 \x01(\x08\x12\x15\n\rrejects_bytes\x18\x08 \x01(\x04\"\x98\x02\n\x0f\x43heckInVerified\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12+\n\ncredential\x18\x02 \x01(\x0e\x32\x17.bhyt.v1.CredentialKind\x12\x18\n\x10presented_number\x18\x03 \x01(\t\x12\x1f\n\x17social_insurance_number\x18\x04 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x05 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x06 \x01(\t\x12\x10\n\x08kiosk_id\x18\x07 \x01(\t\x12!\n\x07verdict\x18\x08 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\t \x01(\t\x12\x14\n\x0creason_codes\x18\n \x03(\t*D\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n\x0bGENDER_MALE\x10\x01\x12\x11\n\rGENDER_FEMALE\x10\x02*h\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x14\n\x10VERDICT_ACCEPTED\x10\x01\x12\x14\n\x10VERDICT_REJECTED\x10\x02\x12\x18\n\x14VERDICT_NEEDS_REVIEW\x10\x03*\xb1\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43REDENTIAL_KIND_CARD_NUMBER\x10\x01\x12!\n\x1d\x43REDENTIAL_KIND_DIGITAL_TOKEN\x10\x02\x12\x1d\n\x19\x43REDENTIAL_KIND_LEGACY_QR\x10\x03\x12\x1b\n\x17\x43REDENTIAL_KIND_CHIP_ID\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x62hyt/v1/events.proto\x12\x07\x62hyt.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x06\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\r\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08producer\x18\x05 \x01(\t\x12<\n\x14participant_enrolled\x18\x10 \x01(\x0b\x32\x1c.bhyt.v1.ParticipantEnrolledH\x00\x12*\n\x0b\x63\x61rd_issued\x18\x11 \x01(\x0b\x32\x13.bhyt.v1.CardIssuedH\x00\x12.\n\rcard_replaced\x18\x12 \x01(\x0b\x32\x15.bhyt.v1.CardReplacedH\x00\x12\x36\n\x11\x63overage_extended\x18\x13 \x01(\x0b\x32\x19.bhyt.v1.CoverageExtendedH\x00\x12>\n\x15participation_reduced\x18\x14 \x01(\x0b\x32\x1d.bhyt.v1.ParticipationReducedH\x00\x12,\n\x0c\x63\x61rd_revoked\x18\x15 \x01(\x0b\x32\x14.bhyt.v1.CardRevokedH\x00\x12\x37\n\x12\x63\x61rd_reported_lost\x18\x16 \x01(\x0b\x32\x19.bhyt.v1.CardReportedLostH\x00\x12I\n\x1bregistered_facility_changed\x18\x17 \x01(\x0b\x32\".bhyt.v1.RegisteredFacilityChangedH\x00\x12\x35\n\x11\x63heck_in_verified\x18  \x01(\x0b\x32\x18.bhyt.v1.CheckInVerifiedH\x00\x12\x39\n\x13signing_key_trusted\x18( \x01(\x0b\x32\x1a.bhyt.v1.SigningKeyTrustedH\x00\x12\x39\n\x13signing_key_revoked\x18) \x01(\x0b\x32\x1a.bhyt.v1.SigningKeyRevokedH\x00\x12:\n\x13import_checkpointed\x18\x30 \x01(\x0b\x32\x1b.bhyt.v1.ImportCheckpointedH\x00\x42\t\n\x07payload\"\x87\x02\n\x13ParticipantEnrolled\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0bpersonal_id\x18\x03 \x01(\t\x12\x11\n\tfull_name\x18\x04 \x01(\t\x12\x15\n\rdate_of_birth\x18\x05 \x01(\t\x12\x1f\n\x06gender\x18\x06 \x01(\x0e\x32\x0f.bhyt.v1.Gender\x12\x1b\n\x13registered_facility\x18\x07 \x01(\t\x12\x12\n\nvalid_from\x18\x08 \x01(\t\x12\x10\n\x08valid_to\x18\t \x01(\t\x12\x17\n\x0f\x66ive_years_from\x18\n \x01(\t\"I\n\x0c\x43\x61rdValidity\x12\x13\n\x0b\x63\x61rd_number\x18\x01 \x01(\t\x12\x12\n\nvalid_from\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"R\n\nCardIssued\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12#\n\x04\x63\x61rd\x18\x02 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\"\x81\x01\n\x0c\x43\x61rdReplaced\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\'\n\x08old_card\x18\x02 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\x12\'\n\x08new_card\x18\x03 \x01(\x0b\x32\x15.bhyt.v1.CardValidity\"Z\n\x10\x43overageExtended\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x10\n\x08valid_to\x18\x03 \x01(\t\"b\n\x14ParticipationReduced\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x03 \x01(\t\"S\n\x0b\x43\x61rdRevoked\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"]\n\x10\x43\x61rdReportedLost\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x02 \x01(\t\x12\x13\n\x0breported_on\x18\x03 \x01(\t\"o\n\x19RegisteredFacilityChanged\x12\x1f\n\x17social_insurance_number\x18\x01 \x01(\t\x12\x1b\n\x13registered_facility\x18\x02 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x03 \x01(\t\"\xc0\x01\n\x12ImportCheckpointed\x12\x13\n\x0b\x66ile_sha256\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x12\n\nlines_done\x18\x03 \x01(\x04\x12\x15\n\rrows_accepted\x18\x04 \x01(\x04\x12\x15\n\rrows_rejected\x18\x05 \x01(\x04\x12\x16\n\x0e\x65vents_written\x18\x06 \x01(\x04\x12\x11\n\tcompleted\x18\x07 \x01(\x08\x12\x15\n\rrejects_bytes\x18\x08 \x01(\x04\"\xe7\x02\n\x0f\x43heckInVerified\x12\x13\n\x0b\x63heck_in_id\x18\x01 \x01(\t\x12+\n\ncredential\x18\x02 \x01(\x0e\x32\x17.bhyt.v1.CredentialKind\x12\x18\n\x10presented_number\x18\x03 \x01(\t\x12\x1f\n\x17social_insurance_number\x18\x04 \x01(\t\x12\x13\n\x0b\x63\x61rd_number\x18\x05 \x01(\t\x12\x13\n\x0b\x66\x61\x63ility_id\x18\x06 \x01(\t\x12\x10\n\x08kiosk_id\x18\x07 \x01(\t\x12!\n\x07verdict\x18\x08 \x01(\x0e\x32\x10.bhyt.v1.Verdict\x12\x13\n\x0bresult_code\x18\t \x01(\t\x12\x14\n\x0creason_codes\x18\n \x03(\t\x12%\n\tassurance\x18\x0b \x01(\x0e\x32\x12.bhyt.v1.Assurance\x12&\n\x05token\x18\x0c \x01(\x0b\x32\x17.bhyt.v1.TokenPresented\"\xba\x02\n\x0eTokenPresented\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0b\n\x03kid\x18\x02 \x01(\t\x12\x0b\n\x03\x61lg\x18\x03 \x01(\t\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsignature_valid\x18\x06 \x01(\x08\x12\x19\n\x11\x66irst_check_in_id\x18\x07 \x01(\t\x12\x19\n\x11\x66irst_facility_id\x18\x08 \x01(\t\x12\x16\n\x0e\x66irst_kiosk_id\x18\t \x01(\t\x12\x36\n\x12\x66irst_presented_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x11SigningKeyTrusted\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_der\x18\x02 \x01(\x0c\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"0\n\x11SigningKeyRevoked\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t*D\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n\x0bGENDER_MALE\x10\x01\x12\x11\n\rGENDER_FEMALE\x10\x02*h\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x14\n\x10VERDICT_ACCEPTED\x10\x01\x12\x14\n\x10VERDICT_REJECTED\x10\x02\x12\x18\n\x14VERDICT_NEEDS_REVIEW\x10\x03*\xb1\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43REDENTIAL_KIND_CARD_NUMBER\x10\x01\x12!\n\x1d\x43REDENTIAL_KIND_DIGITAL_TOKEN\x10\x02\x12\x1d\n\x19\x43REDENTIAL_KIND_LEGACY_QR\x10\x03\x12\x1b\n\x17\x43REDENTIAL_KIND_CHIP_ID\x10\x04*a\n\tAssurance\x12\x19\n\x15\x41SSURANCE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41SSURANCE_UNAUTHENTICATED\x10\x01\x12\x1a\n\x16\x41SSURANCE_SIGNED_TOKEN\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bhyt.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GENDER']._serialized_start=2304
-  _globals['_GENDER']._serialized_end=2372
-  _globals['_VERDICT']._serialized_start=2374
-  _globals['_VERDICT']._serialized_end=2478
-  _globals['_CREDENTIALKIND']._serialized_start=2481
-  _globals['_CREDENTIALKIND']._serialized_end=2658
+  _globals['_GENDER']._serialized_start=2960
+  _globals['_GENDER']._serialized_end=3028
+  _globals['_VERDICT']._serialized_start=3030
+  _globals['_VERDICT']._serialized_end=3134
+  _globals['_CREDENTIALKIND']._serialized_start=3137
+  _globals['_CREDENTIALKIND']._serialized_end=3314
+  _globals['_ASSURANCE']._serialized_start=3316
+  _globals['_ASSURANCE']._serialized_end=3413
   _globals['_EVENTENVELOPE']._serialized_start=67
-  _globals['_EVENTENVELOPE']._serialized_end=782
-  _globals['_PARTICIPANTENROLLED']._serialized_start=785
-  _globals['_PARTICIPANTENROLLED']._serialized_end=1048
-  _globals['_CARDVALIDITY']._serialized_start=1050
-  _globals['_CARDVALIDITY']._serialized_end=1123
-  _globals['_CARDISSUED']._serialized_start=1125
-  _globals['_CARDISSUED']._serialized_end=1207
-  _globals['_CARDREPLACED']._serialized_start=1210
-  _globals['_CARDREPLACED']._serialized_end=1339
-  _globals['_COVERAGEEXTENDED']._serialized_start=1341
-  _globals['_COVERAGEEXTENDED']._serialized_end=1431
-  _globals['_PARTICIPATIONREDUCED']._serialized_start=1433
-  _globals['_PARTICIPATIONREDUCED']._serialized_end=1531
-  _globals['_CARDREVOKED']._serialized_start=1533
-  _globals['_CARDREVOKED']._serialized_end=1616
-  _globals['_CARDREPORTEDLOST']._serialized_start=1618
-  _globals['_CARDREPORTEDLOST']._serialized_end=1711
-  _globals['_REGISTEREDFACILITYCHANGED']._serialized_start=1713
-  _globals['_REGISTEREDFACILITYCHANGED']._serialized_end=1824
-  _globals['_IMPORTCHECKPOINTED']._serialized_start=1827
-  _globals['_IMPORTCHECKPOINTED']._serialized_end=2019
-  _globals['_CHECKINVERIFIED']._serialized_start=2022
-  _globals['_CHECKINVERIFIED']._serialized_end=2302
+  _globals['_EVENTENVELOPE']._serialized_end=900
+  _globals['_PARTICIPANTENROLLED']._serialized_start=903
+  _globals['_PARTICIPANTENROLLED']._serialized_end=1166
+  _globals['_CARDVALIDITY']._serialized_start=1168
+  _globals['_CARDVALIDITY']._serialized_end=1241
+  _globals['_CARDISSUED']._serialized_start=1243
+  _globals['_CARDISSUED']._serialized_end=1325
+  _globals['_CARDREPLACED']._serialized_start=1328
+  _globals['_CARDREPLACED']._serialized_end=1457
+  _globals['_COVERAGEEXTENDED']._serialized_start=1459
+  _globals['_COVERAGEEXTENDED']._serialized_end=1549
+  _globals['_PARTICIPATIONREDUCED']._serialized_start=1551
+  _globals['_PARTICIPATIONREDUCED']._serialized_end=1649
+  _globals['_CARDREVOKED']._serialized_start=1651
+  _globals['_CARDREVOKED']._serialized_end=1734
+  _globals['_CARDREPORTEDLOST']._serialized_start=1736
+  _globals['_CARDREPORTEDLOST']._serialized_end=1829
+  _globals['_REGISTEREDFACILITYCHANGED']._serialized_start=1831
+  _globals['_REGISTEREDFACILITYCHANGED']._serialized_end=1942
+  _globals['_IMPORTCHECKPOINTED']._serialized_start=1945
+  _globals['_IMPORTCHECKPOINTED']._serialized_end=2137
+  _globals['_CHECKINVERIFIED']._serialized_start=2140
+  _globals['_CHECKINVERIFIED']._serialized_end=2499
+  _globals['_TOKENPRESENTED']._serialized_start=2502
+  _globals['_TOKENPRESENTED']._serialized_end=2816
+  _globals['_SIGNINGKEYTRUSTED']._serialized_start=2818
+  _globals['_SIGNINGKEYTRUSTED']._serialized_end=2908
+  _globals['_SIGNINGKEYREVOKED']._serialized_start=2910
+  _globals['_SIGNINGKEYREVOKED']._serialized_end=2958
 # @@protoc_insertion_point(module_scope)

@@ -30,6 +30,12 @@ class CredentialKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CREDENTIAL_KIND_DIGITAL_TOKEN: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_LEGACY_QR: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_CHIP_ID: _ClassVar[CredentialKind]
+
+class Assurance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ASSURANCE_UNSPECIFIED: _ClassVar[Assurance]
+    ASSURANCE_UNAUTHENTICATED: _ClassVar[Assurance]
+    ASSURANCE_SIGNED_TOKEN: _ClassVar[Assurance]
 GENDER_UNSPECIFIED: Gender
 GENDER_MALE: Gender
 GENDER_FEMALE: Gender
@@ -42,9 +48,12 @@ CREDENTIAL_KIND_CARD_NUMBER: CredentialKind
 CREDENTIAL_KIND_DIGITAL_TOKEN: CredentialKind
 CREDENTIAL_KIND_LEGACY_QR: CredentialKind
 CREDENTIAL_KIND_CHIP_ID: CredentialKind
+ASSURANCE_UNSPECIFIED: Assurance
+ASSURANCE_UNAUTHENTICATED: Assurance
+ASSURANCE_SIGNED_TOKEN: Assurance
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +68,8 @@ class EventEnvelope(_message.Message):
     CARD_REPORTED_LOST_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_FACILITY_CHANGED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_REVOKED_FIELD_NUMBER: _ClassVar[int]
     IMPORT_CHECKPOINTED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
@@ -74,8 +85,10 @@ class EventEnvelope(_message.Message):
     card_reported_lost: CardReportedLost
     registered_facility_changed: RegisteredFacilityChanged
     check_in_verified: CheckInVerified
+    signing_key_trusted: SigningKeyTrusted
+    signing_key_revoked: SigningKeyRevoked
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -200,7 +213,7 @@ class ImportCheckpointed(_message.Message):
     def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ..., rejects_bytes: _Optional[int] = ...) -> None: ...
 
 class CheckInVerified(_message.Message):
-    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes")
+    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "assurance", "token")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     PRESENTED_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +224,8 @@ class CheckInVerified(_message.Message):
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_CODES_FIELD_NUMBER: _ClassVar[int]
+    ASSURANCE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     credential: CredentialKind
     presented_number: str
@@ -221,4 +236,50 @@ class CheckInVerified(_message.Message):
     verdict: Verdict
     result_code: str
     reason_codes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+    assurance: Assurance
+    token: TokenPresented
+    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assurance: _Optional[_Union[Assurance, str]] = ..., token: _Optional[_Union[TokenPresented, _Mapping]] = ...) -> None: ...
+
+class TokenPresented(_message.Message):
+    __slots__ = ("token_id", "kid", "alg", "issued_at", "expires_at", "signature_valid", "first_check_in_id", "first_facility_id", "first_kiosk_id", "first_presented_at")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    KID_FIELD_NUMBER: _ClassVar[int]
+    ALG_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_VALID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_PRESENTED_AT_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    kid: str
+    alg: str
+    issued_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    signature_valid: bool
+    first_check_in_id: str
+    first_facility_id: str
+    first_kiosk_id: str
+    first_presented_at: _timestamp_pb2.Timestamp
+    def __init__(self, token_id: _Optional[str] = ..., kid: _Optional[str] = ..., alg: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_valid: _Optional[bool] = ..., first_check_in_id: _Optional[str] = ..., first_facility_id: _Optional[str] = ..., first_kiosk_id: _Optional[str] = ..., first_presented_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SigningKeyTrusted(_message.Message):
+    __slots__ = ("kid", "certificate_der", "subject", "reason")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_DER_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    certificate_der: bytes
+    subject: str
+    reason: str
+    def __init__(self, kid: _Optional[str] = ..., certificate_der: _Optional[bytes] = ..., subject: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SigningKeyRevoked(_message.Message):
+    __slots__ = ("kid", "reason")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    reason: str
+    def __init__(self, kid: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,18 @@
+"""What a patient presented, and how strongly it proves itself genuine."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Credential(StrEnum):
+    CARD_NUMBER = "card_number"
+    DIGITAL_TOKEN = "digital_token"
+    LEGACY_QR = "legacy_qr"
+
+
+class Assurance(StrEnum):
+    """Independent of the card's status: an accepted typed number is still unauthenticated."""
+
+    UNAUTHENTICATED = "unauthenticated"  # typed, or the unsigned QR: anyone could have forged it
+    SIGNED_TOKEN = "signed_token"  # a digital card token whose signature, key and times verified
