@@ -27,6 +27,7 @@ from kafka.errors import KafkaError
 
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.bootstrap import StartupError, start_verifier, utc_now
+from verifier.chip.cli import add_chip_parser
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
 from verifier.legacy_qr_cli import add_qr_parser
@@ -164,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_qr_parser(sub)
+    add_chip_parser(sub)
     return p
 
 

@@ -7,6 +7,7 @@ future VSS code.
 
 from __future__ import annotations
 
+from verifier.chip.codes import CHIP_REASONS
 from verifier.tokens.problems import TOKEN_REASONS
 
 VSS_REASONS: dict[str, str] = {
@@ -44,6 +45,7 @@ OUR_REASONS: dict[str, str] = {
     "K02": "card reported lost: check ID papers",
     "Q01": "legacy QR unreadable",
     **TOKEN_REASONS,
+    **CHIP_REASONS,
 }
 
 ACCEPTED_CODE = "000"

@@ -1,0 +1,110 @@
+"""BER-TLV reading for LDS data groups (ICAO 9303-10 §4.4: ASN.1 BER tags), on asn1crypto's parser.
+
+The data groups use application and context tags (0x61, 0x5F1F, 0x7F61, 0x6D…) that asn1crypto has
+no classes for, so we walk them with `asn1crypto.parser` and name tags by their encoded bytes as the
+standard writes them (0x5F1F, not "application 31"). Every malformation becomes a `ChipError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from asn1crypto import parser
+
+from verifier.chip.codes import DG_MALFORMED
+from verifier.chip.errors import ChipError
+
+MAX_DEPTH = 8  # the deepest LDS structure (DG2: 75/7F61/7F60/5F2E) is 4 levels
+
+
+@dataclass(frozen=True)
+class Tlv:
+    tag: int  # the tag as its encoded bytes read big-endian, e.g. 0x5F1F
+    constructed: bool
+    value: bytes
+    size: int  # bytes the whole TLV occupies (header, value, end-of-contents)
+
+
+def encoded_tag(class_: int, method: int, number: int) -> int:
+    """The tag as ICAO writes it: 0x61 for [APPLICATION 1] constructed, 0x7F61 for [APPLICATION 97]."""
+    first = (class_ << 6) | (method << 5)
+    if number < 31:
+        return first | number
+    tail: list[int] = []
+    n = number
+    while True:
+        tail.insert(0, (n & 0x7F) | (0x80 if tail else 0))
+        n >>= 7
+        if not n:
+            break
+    value = first | 0x1F
+    for b in tail:
+        value = (value << 8) | b
+    return value
+
+
+def read_tlv(data: bytes, offset: int = 0, *, code: str = DG_MALFORMED, what: str = "TLV") -> Tlv:
+    """The TLV starting at `offset`; a truncated or garbled header is a `ChipError(code)`."""
+    try:
+        class_, method, number, header, contents, trailer = parser.parse(data[offset:])
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ChipError(code, f"{what}: bad BER encoding at byte {offset}: {e}") from e
+    return Tlv(
+        encoded_tag(class_, method, number), method == 1, contents, len(header) + len(contents) + len(trailer)
+    )
+
+
+def children(value: bytes, *, code: str = DG_MALFORMED, what: str = "TLV") -> Iterator[Tlv]:
+    """The TLVs concatenated in a constructed value, in order."""
+    offset = 0
+    while offset < len(value):
+        item = read_tlv(value, offset, code=code, what=what)
+        yield item
+        offset += item.size
+
+
+def unwrap(data: bytes, tag: int, *, code: str = DG_MALFORMED, what: str = "data group") -> bytes:
+    """The value of the single TLV `tag` that `data` must be (trailing chip padding tolerated)."""
+    if not data:
+        raise ChipError(code, f"{what}: empty")
+    outer = read_tlv(data, code=code, what=what)
+    if outer.tag != tag:
+        raise ChipError(code, f"{what}: expected tag 0x{tag:X}, found 0x{outer.tag:X}")
+    if not _is_padding(data[outer.size :]):
+        raise ChipError(code, f"{what}: {len(data) - outer.size} unexpected bytes after the value")
+    return outer.value
+
+
+def find_first(value: bytes, tags: frozenset[int], *, depth: int = 0, what: str = "TLV") -> Tlv | None:
+    """Depth-first search for the first TLV with one of `tags` inside a constructed value."""
+    if depth > MAX_DEPTH:
+        raise ChipError(DG_MALFORMED, f"{what}: nested deeper than {MAX_DEPTH} levels")
+    for item in children(value, what=what):
+        if item.tag in tags:
+            return item
+        if item.constructed:
+            found = find_first(item.value, tags, depth=depth + 1, what=what)
+            if found is not None:
+                return found
+    return None
+
+
+def ef_contents(raw: bytes) -> bytes:
+    """An elementary file as the chip stores it: the first TLV, without the padding readers append.
+
+    Readers that fetch whole blocks return 0x00/0xFF fill after the data group; the SOD hashes only
+    the TLV. Anything that is not one TLV plus padding is returned unchanged so the hash check (or
+    the parser) reports it instead of us guessing.
+    """
+    try:
+        first = read_tlv(raw)
+    except ChipError:
+        return raw
+    if first.size < len(raw) and _is_padding(raw[first.size :]):
+        return raw[: first.size]
+    return raw
+
+
+def _is_padding(rest: bytes) -> bool:
+    return not rest or set(rest) <= {0x00} or set(rest) <= {0xFF}
