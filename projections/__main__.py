@@ -17,7 +17,7 @@ import sys
 
 from verifier.settings import Settings
 
-NAMES = ("participation", "usage")
+NAMES = ("participation", "usage", "face")
 
 
 def _own_command(argv: list[str]) -> int:

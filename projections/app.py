@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.codec import UndecodableEvent, decode_event
+from projections.face import model as face
 from projections.participation import model as participation
 from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> faust.App:
         settings.topic_checkins,
         lambda store, events: usage.apply_batch(store, events, recent_size=settings.recent_usage_size),
     )
+
+    project("face", settings.topic_face_matches, face.apply_batch)
 
     own_topics = set(settings.topics)
 

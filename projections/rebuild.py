@@ -26,6 +26,7 @@ from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
 from projections.app import ApplyBatch, decode_batch, project_batch
+from projections.face import model as face
 from projections.participation import model as participation
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
@@ -51,6 +52,7 @@ def projections(settings: Settings) -> dict[str, Projection]:
             "participation", settings.topic_participation, participation.PATTERNS, participation.apply_batch
         ),
         "usage": Projection("usage", settings.topic_checkins, usage.PATTERNS, usage_batch),
+        "face": Projection("face", settings.topic_face_matches, face.PATTERNS, face.apply_batch),
     }
 
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import redis.asyncio as aioredis
 from grpc_health.v1 import health, health_pb2
 from redis.exceptions import RedisError
 
+from verifier.adapters.challenges import RedisChallengeStore
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
 from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.adapters.trust_feed import TrustFeed
+from verifier.chip import CscaTrustStore, TrustSources
+from verifier.chip_checkin import ChipCheckIn
+from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.key_admin import KeyAdmin
 from verifier.server import SERVICE_NAMES, create_server
@@ -25,6 +30,21 @@ from verifier.tokens.authority import TokenAuthority
 from verifier.tokens.keys import KeyFileError
 
 log = logging.getLogger(__name__)
+
+
+def csca_trust_store(settings: Settings) -> CscaTrustStore:
+    """The chip trust store from BHYT_CHIP_TRUST_DIR (CSCA certificates, master lists, CRLs)."""
+    directories = (Path(settings.chip_trust_dir),) if settings.chip_trust_dir else ()
+    store = CscaTrustStore(TrustSources(directories=directories))
+    _log_trust_problems(store)
+    return store
+
+
+def _log_trust_problems(store: CscaTrustStore) -> None:
+    status = store.status()
+    for problem in status.get("problems", []):
+        log.warning("chip trust: %s", problem)
+    log.info("chip trust: %s", {k: v for k, v in status.items() if k != "problems"})
 
 
 def utc_now() -> datetime:
@@ -44,6 +64,16 @@ class RunningVerifier:
     health: health.aio.HealthServicer
     trust_feed: TrustFeed
     tokens: TokenAuthority
+    chip_trust: CscaTrustStore
+
+    async def reload_trust(self) -> None:
+        """SIGHUP: re-read token keys and CSCA trust files; a bad file keeps the previous set."""
+        try:
+            self.tokens.reload()
+        except KeyFileError as e:
+            log.error("token keys not reloaded, the previous ones stay in use: %s", e)
+        await asyncio.get_running_loop().run_in_executor(None, self.chip_trust.reload)
+        _log_trust_problems(self.chip_trust)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop taking requests, let in-flight ones finish (their events flush), then disconnect."""
@@ -61,8 +91,12 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     )
     try:
         tokens = TokenAuthority.from_settings(settings)
+        face_policy = FacePolicy.parse(settings.face_match_threshold, settings.face_match_thresholds)
     except KeyFileError as e:
         raise StartupError(f"token keys (BHYT_TOKEN_KEYS_DIR): {e}") from e
+    except ValueError as e:
+        raise StartupError(f"BHYT_FACE_MATCH_THRESHOLDS: {e}") from e
+    chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
     try:
         await loop.run_in_executor(None, ensure_topics, settings)
         event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
@@ -95,10 +129,22 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         recent_usage=settings.recent_usage_size,
     )
     key_admin = KeyAdmin(tokens, event_log, clock, settings.producer_name)
+    chip = ChipCheckIn(
+        read_model=RedisReadModel(client),
+        event_log=event_log,
+        facilities=facilities,
+        challenges=RedisChallengeStore(client),
+        trust=chip_trust,
+        face_policy=face_policy,
+        clock=clock,
+        producer_name=settings.producer_name,
+        challenge_ttl=timedelta(seconds=settings.chip_challenge_ttl_s),
+        require_crl=bool(settings.chip_require_crl),
+    )
     health_servicer = health.aio.HealthServicer()
     try:
         server, port = create_server(
-            service, key_admin, settings.grpc_listen, health_servicer=health_servicer
+            service, key_admin, chip, settings.grpc_listen, health_servicer=health_servicer
         )
     except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
         event_log.close()
@@ -116,4 +162,4 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         len(tokens.trust),
         replayed,
     )
-    return RunningVerifier(server, port, event_log, client, health_servicer, trust_feed, tokens)
+    return RunningVerifier(server, port, event_log, client, health_servicer, trust_feed, tokens, chip_trust)

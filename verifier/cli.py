@@ -185,6 +185,7 @@ async def _serve_until_signal(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(running.reload_trust()))
     await stop.wait()
     await running.stop()
 

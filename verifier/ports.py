@@ -53,3 +53,21 @@ class ReplayGuard(ABC):
     async def first_presentation(self, token_id: str, presentation: Presentation, ttl_s: int) -> Presentation:
         """Record `presentation` when the token was never shown before; return the first one either way.
         The record may expire after `ttl_s` seconds: by then the token itself has expired."""
+
+
+@dataclass(frozen=True)
+class ChipSession:
+    """A challenge handed to a kiosk for active authentication."""
+
+    challenge: bytes
+    facility_id: str
+    kiosk_id: str
+
+
+class ChallengeStore(ABC):
+    @abstractmethod
+    async def put(self, session_id: str, session: ChipSession, ttl_s: int) -> None: ...
+
+    @abstractmethod
+    async def take(self, session_id: str) -> ChipSession | None:
+        """The session, removed so it can never be used again; None if unknown, used or expired."""

@@ -13,6 +13,7 @@ from verifier.adapters.grpc_api import (
     ParticipationServicer,
     TokenKeysServicer,
 )
+from verifier.chip_checkin import ChipCheckIn
 from verifier.key_admin import KeyAdmin
 from verifier.service import CheckInService
 
@@ -27,6 +28,7 @@ SERVICE_NAMES = tuple(
 def create_server(
     service: CheckInService,
     key_admin: KeyAdmin,
+    chip: ChipCheckIn,
     address: str = "127.0.0.1:0",
     *,
     health_servicer: health.aio.HealthServicer | None = None,
@@ -39,7 +41,7 @@ def create_server(
             ("grpc.so_reuseport", 0),
         ]
     )
-    api_pb2_grpc.add_CheckInServicer_to_server(CheckInServicer(service), server)
+    api_pb2_grpc.add_CheckInServicer_to_server(CheckInServicer(service, chip), server)
     api_pb2_grpc.add_CardsServicer_to_server(CardsServicer(service), server)
     api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service), server)
     api_pb2_grpc.add_TokenKeysServicer_to_server(TokenKeysServicer(key_admin), server)

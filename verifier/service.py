@@ -14,6 +14,7 @@ from datetime import datetime
 
 from verifier.adapters import events
 from verifier.adapters.read_model import unknown_card_subject
+from verifier.chip.checks import Check
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.card_number import CardNumber, CardNumberProblem, normalise, parse_card_number
 from verifier.domain.credentials import Assurance, Credential
@@ -32,6 +33,14 @@ from verifier.tokens.problems import REPLAYED
 Clock = Callable[[], datetime]
 _KIOSK_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PERSONAL_ID = re.compile(r"\d{12}")
+
+
+def validate_where(facilities: FacilityRegistry, facility_id: str, kiosk_id: str) -> str:
+    """The facility (normalised) when it is registered and the kiosk id is well formed."""
+    facility = facilities.require(facility_id)
+    if not _KIOSK_ID.fullmatch(kiosk_id or ""):
+        raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
+    return facility
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class CheckInResult:
     credential: Credential = Credential.CARD_NUMBER
     assurance: Assurance = Assurance.UNAUTHENTICATED
     token: TokenOutcome | None = None
+    chip_checks: tuple[Check, ...] = ()
 
 
 # Event keys for scans that name nobody: unreadable input is counted under one subject each.
@@ -290,10 +300,7 @@ class CheckInService:
         return token
 
     def _where(self, facility_id: str, kiosk_id: str) -> str:
-        facility = self._facilities.require(facility_id)
-        if not _KIOSK_ID.fullmatch(kiosk_id or ""):
-            raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
-        return facility
+        return validate_where(self._facilities, facility_id, kiosk_id)
 
     async def _presented(self, command: VerifyCard) -> tuple[CardNumber | CardNumberProblem, str]:
         """The number as presented, parsed; a CCCD number is resolved to its holder's SIN first."""

@@ -51,6 +51,14 @@ class Settings:
     token_max_chars: int = 4096
     token_max_decompressed_bytes: int = 16384
     topic_trust: str = "bhyt.trust.v1"  # signing keys trusted or revoked by administrators
+    topic_face_matches: str = "bhyt.face-matches.v1"
+    # Chip IDs (see verifier/chip): a directory of CSCA certificates, master lists and CRLs.
+    chip_trust_dir: str = ""
+    chip_challenge_ttl_s: int = 120
+    chip_require_crl: int = 0  # 1: refuse a DS whose revocation status no current CRL covers
+    # Face match: the facility's threshold decides, never the kiosk's. "40-001=0.85,01-C54=0.9".
+    face_match_threshold: float = 0.8
+    face_match_thresholds: str = ""
     worker_id: str = ""
     producer_name: str = "verifier"
 
@@ -78,7 +86,7 @@ class Settings:
 
     @property
     def topics(self) -> tuple[str, ...]:
-        return (self.topic_participation, self.topic_checkins)
+        return (self.topic_participation, self.topic_checkins, self.topic_face_matches)
 
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeAlias
 
@@ -10,6 +11,7 @@ from bhyt.v1 import events_pb2 as ev
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from verifier.domain.credentials import Assurance, Credential
+from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.participation import CardValidity, Gender, Participation
 from verifier.domain.verdicts import Decision, Verdict
 from verifier.ports import Presentation
@@ -33,10 +35,13 @@ CREDENTIAL_TO_PB = {
     Credential.CARD_NUMBER: ev.CREDENTIAL_KIND_CARD_NUMBER,
     Credential.DIGITAL_TOKEN: ev.CREDENTIAL_KIND_DIGITAL_TOKEN,
     Credential.LEGACY_QR: ev.CREDENTIAL_KIND_LEGACY_QR,
+    Credential.CHIP_ID: ev.CREDENTIAL_KIND_CHIP_ID,
 }
 ASSURANCE_TO_PB = {
     Assurance.UNAUTHENTICATED: ev.ASSURANCE_UNAUTHENTICATED,
     Assurance.SIGNED_TOKEN: ev.ASSURANCE_SIGNED_TOKEN,
+    Assurance.CHIP_PASSIVE: ev.ASSURANCE_CHIP_PASSIVE,
+    Assurance.CHIP_ACTIVE: ev.ASSURANCE_CHIP_ACTIVE,
 }
 
 
@@ -101,6 +106,7 @@ def check_in_verified(
     assurance: Assurance = Assurance.UNAUTHENTICATED,
     token: TokenReport | None = None,
     first_presentation: Presentation | None = None,
+    chip_failed_checks: Sequence[str] = (),
 ) -> ev.EventEnvelope:
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     person = decision.participant
@@ -118,6 +124,39 @@ def check_in_verified(
             reason_codes=list(decision.reasons),
             assurance=ASSURANCE_TO_PB[assurance],
             token=token_presented(token, first_presentation) if token else None,
+            chip_failed_checks=list(chip_failed_checks),
+        )
+    )
+    return env
+
+
+def face_match_recorded(
+    report: FaceMatchReport,
+    judgement: FaceJudgement,
+    *,
+    key: str,
+    check_in_id: str,
+    social_insurance_number: str,
+    personal_id: str,
+    facility_id: str,
+    kiosk_id: str,
+    at: datetime,
+    producer: str,
+) -> ev.EventEnvelope:
+    env = envelope(key=key, at=at, producer=producer)
+    env.face_match_recorded.CopyFrom(
+        ev.FaceMatchRecorded(
+            check_in_id=check_in_id,
+            social_insurance_number=social_insurance_number,
+            personal_id=personal_id,
+            facility_id=facility_id,
+            kiosk_id=kiosk_id,
+            score=report.score,
+            kiosk_threshold=report.kiosk_threshold,
+            applied_threshold=judgement.applied_threshold,
+            matched=judgement.matched,
+            liveness=report.liveness,
+            matcher=report.matcher,
         )
     )
     return env

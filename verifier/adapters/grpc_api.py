@@ -25,7 +25,9 @@ from verifier.adapters.events import (
     VERDICT_TO_PB,
 )
 from verifier.adapters.qr_png import qr_png
+from verifier.chip_checkin import ChipCheckIn, VerifyChip
 from verifier.domain.enrollment import new_participation
+from verifier.domain.face_match import FaceMatchReport
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
@@ -111,8 +113,9 @@ def card_usage(u: Usage) -> api.CardUsage:
 
 
 class CheckInServicer(api_grpc.CheckInServicer):
-    def __init__(self, service: CheckInService) -> None:
+    def __init__(self, service: CheckInService, chip: ChipCheckIn) -> None:
         self._service = service
+        self._chip = chip
 
     @answers_errors
     async def VerifyCard(
@@ -145,6 +148,37 @@ class CheckInServicer(api_grpc.CheckInServicer):
         )
         return check_in_decision(await self._service.verify_scan(command))
 
+    @answers_errors
+    async def BeginChipCheck(
+        self, request: api.BeginChipCheckRequest, context: grpc.aio.ServicerContext
+    ) -> api.ChipChallenge:
+        started = await self._chip.begin(request.facility_id, request.kiosk_id)
+        return api.ChipChallenge(
+            session_id=started.session_id,
+            challenge=started.challenge,
+            expires_at=_timestamp(started.expires_at),
+        )
+
+    @answers_errors
+    async def VerifyChip(
+        self, request: api.VerifyChipRequest, context: grpc.aio.ServicerContext
+    ) -> api.CheckInDecision:
+        face = None
+        if request.HasField("face_match"):
+            f = request.face_match
+            face = FaceMatchReport(f.score, f.threshold, f.liveness or "not_checked", f.matcher)
+        command = VerifyChip(
+            facility_id=request.facility_id,
+            kiosk_id=request.kiosk_id,
+            sod=request.sod,
+            data_groups=dict(request.data_groups),
+            session_id=request.session_id,
+            active_auth_signature=request.active_auth_signature,
+            face_match=face,
+            check_registered_facility=request.check_registered_facility,
+        )
+        return check_in_decision(await self._chip.verify(command))
+
 
 def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
     d = result.decision
@@ -171,6 +205,10 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
         credential=CREDENTIAL_TO_PB[result.credential],
         assurance=ASSURANCE_TO_PB[result.assurance],
         token=token,
+        chip_checks=[
+            api.ChipCheck(name=c.name, status=c.status, code=c.code or "", clause=c.clause, detail=c.detail)
+            for c in result.chip_checks
+        ],
     )
 
 

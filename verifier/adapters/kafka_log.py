@@ -36,6 +36,7 @@ def topic_routes(settings: Settings) -> dict[str, str]:
         "check_in_verified": settings.topic_checkins,
         "signing_key_trusted": settings.topic_trust,
         "signing_key_revoked": settings.topic_trust,
+        "face_match_recorded": settings.topic_face_matches,
     }
 
 

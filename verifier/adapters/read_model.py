@@ -12,6 +12,7 @@ Keys (SIN = 10-digit social insurance number):
   u:{SIN}:d:YYYYMMDD string check-ins that Vietnam day
   u:{SIN}:r         list   recent check-ins, newest first: id|facility|kiosk|code|epoch-ms
   i:<personal id>   string SIN of the holder of a 12-digit CCCD number (index; its own slot)
+  f:{SIN}, f:fac:<facility>  hash  face-match statistics (projections/face/model.py)
 Usage of a card number that matched nobody is kept under the subject `card:<number>`.
 
 The participation record is one packed string rather than a hash of named fields because there
@@ -54,6 +55,14 @@ def usage_recent_key(subject: str) -> str:
 def guard_field(partition: int) -> str:
     """The hash field holding the last offset applied from one partition."""
     return f"@{partition}"
+
+
+def face_key(subject: str) -> str:
+    return f"f:{{{subject}}}"
+
+
+def face_facility_key(facility_id: str) -> str:
+    return f"f:fac:{facility_id}"
 
 
 def personal_id_key(personal_id: str) -> str:

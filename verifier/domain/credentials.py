@@ -9,6 +9,7 @@ class Credential(StrEnum):
     CARD_NUMBER = "card_number"
     DIGITAL_TOKEN = "digital_token"
     LEGACY_QR = "legacy_qr"
+    CHIP_ID = "chip_id"
 
 
 class Assurance(StrEnum):
@@ -16,3 +17,5 @@ class Assurance(StrEnum):
 
     UNAUTHENTICATED = "unauthenticated"  # typed, or the unsigned QR: anyone could have forged it
     SIGNED_TOKEN = "signed_token"  # a digital card token whose signature, key and times verified
+    CHIP_PASSIVE = "chip_passive"  # chip data proven genuine (passive authentication)
+    CHIP_ACTIVE = "chip_active"  # ... and the chip itself genuine (active authentication)

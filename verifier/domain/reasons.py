@@ -44,6 +44,8 @@ OUR_REASONS: dict[str, str] = {
     "K01": "card not yet valid",
     "K02": "card reported lost: check ID papers",
     "Q01": "legacy QR unreadable",
+    "F01": "face does not match the chip photo: staff review",
+    "F02": "liveness check failed: staff review",
     **TOKEN_REASONS,
     **CHIP_REASONS,
 }

@@ -26,7 +26,7 @@ class Verdict(StrEnum):
 
 
 # Codes after which staff must look at ID papers rather than turn the patient away.
-REVIEW_CODES = frozenset({"001", "002", "K02"})
+REVIEW_CODES = frozenset({"001", "002", "K02", "F01", "F02"})
 # Codes that inform but do not stop the check-in.
 INFORMATIVE_CODES = frozenset({ACCEPTED_CODE, "004"})
 # Cards managed by the Defence (QN, CY) and Public Security (CA) insurance funds.
@@ -143,4 +143,4 @@ def with_credential_problems(
     card_reasons = [c for c in decision.reasons if c != ACCEPTED_CODE] if decision else []
     participant = decision.participant if decision else None
     details = "; ".join(d for d in (detail, decision.detail if decision else "") if d)
-    return Decision.of([*problems, *card_reasons], participant, details)
+    return Decision.of(_hard_first([*problems, *card_reasons]), participant, details)

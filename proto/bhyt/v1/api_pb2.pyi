@@ -42,6 +42,77 @@ class VerifyScanRequest(_message.Message):
     check_registered_facility: bool
     def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
 
+class BeginChipCheckRequest(_message.Message):
+    __slots__ = ("facility_id", "kiosk_id")
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    facility_id: str
+    kiosk_id: str
+    def __init__(self, facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ...) -> None: ...
+
+class ChipChallenge(_message.Message):
+    __slots__ = ("session_id", "challenge", "expires_at")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    challenge: bytes
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, session_id: _Optional[str] = ..., challenge: _Optional[bytes] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FaceMatch(_message.Message):
+    __slots__ = ("score", "threshold", "liveness", "matcher")
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    LIVENESS_FIELD_NUMBER: _ClassVar[int]
+    MATCHER_FIELD_NUMBER: _ClassVar[int]
+    score: float
+    threshold: float
+    liveness: str
+    matcher: str
+    def __init__(self, score: _Optional[float] = ..., threshold: _Optional[float] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ...) -> None: ...
+
+class VerifyChipRequest(_message.Message):
+    __slots__ = ("facility_id", "kiosk_id", "session_id", "sod", "data_groups", "active_auth_signature", "face_match", "check_registered_facility")
+    class DataGroupsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: bytes
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[bytes] = ...) -> None: ...
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOD_FIELD_NUMBER: _ClassVar[int]
+    DATA_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_AUTH_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    FACE_MATCH_FIELD_NUMBER: _ClassVar[int]
+    CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    facility_id: str
+    kiosk_id: str
+    session_id: str
+    sod: bytes
+    data_groups: _containers.ScalarMap[int, bytes]
+    active_auth_signature: bytes
+    face_match: FaceMatch
+    check_registered_facility: bool
+    def __init__(self, facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., session_id: _Optional[str] = ..., sod: _Optional[bytes] = ..., data_groups: _Optional[_Mapping[int, bytes]] = ..., active_auth_signature: _Optional[bytes] = ..., face_match: _Optional[_Union[FaceMatch, _Mapping]] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
+
+class ChipCheck(_message.Message):
+    __slots__ = ("name", "status", "code", "clause", "detail")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    CLAUSE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    status: str
+    code: str
+    clause: str
+    detail: str
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[str] = ..., code: _Optional[str] = ..., clause: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
 class TokenSummary(_message.Message):
     __slots__ = ("token_id", "kid", "alg", "issued_at", "expires_at", "first_facility_id", "first_kiosk_id")
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -111,7 +182,7 @@ class ParticipantSummary(_message.Message):
     def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ..., status: _Optional[str] = ..., reduction_code: _Optional[str] = ..., previous_cards: _Optional[_Iterable[_Union[PreviousCard, _Mapping]]] = ...) -> None: ...
 
 class CheckInDecision(_message.Message):
-    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at", "credential", "assurance", "token")
+    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at", "credential", "assurance", "token", "chip_checks")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +193,7 @@ class CheckInDecision(_message.Message):
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     ASSURANCE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CHIP_CHECKS_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     verdict: _events_pb2.Verdict
     result_code: str
@@ -132,7 +204,8 @@ class CheckInDecision(_message.Message):
     credential: _events_pb2.CredentialKind
     assurance: _events_pb2.Assurance
     token: TokenSummary
-    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credential: _Optional[_Union[_events_pb2.CredentialKind, str]] = ..., assurance: _Optional[_Union[_events_pb2.Assurance, str]] = ..., token: _Optional[_Union[TokenSummary, _Mapping]] = ...) -> None: ...
+    chip_checks: _containers.RepeatedCompositeFieldContainer[ChipCheck]
+    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credential: _Optional[_Union[_events_pb2.CredentialKind, str]] = ..., assurance: _Optional[_Union[_events_pb2.Assurance, str]] = ..., token: _Optional[_Union[TokenSummary, _Mapping]] = ..., chip_checks: _Optional[_Iterable[_Union[ChipCheck, _Mapping]]] = ...) -> None: ...
 
 class GetCardStatusRequest(_message.Message):
     __slots__ = ("card_number", "social_insurance_number", "personal_id")

@@ -44,6 +44,16 @@ class CheckInStub:
                 request_serializer=bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.SerializeToString,
                 response_deserializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
                 _registered_method=True)
+        self.BeginChipCheck = channel.unary_unary(
+                '/bhyt.v1.CheckIn/BeginChipCheck',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.BeginChipCheckRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.ChipChallenge.FromString,
+                _registered_method=True)
+        self.VerifyChip = channel.unary_unary(
+                '/bhyt.v1.CheckIn/VerifyChip',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.VerifyChipRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
+                _registered_method=True)
 
 
 class CheckInServicer:
@@ -64,6 +74,22 @@ class CheckInServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BeginChipCheck(self, request, context):
+        """Start a chip check: a fresh random challenge for active authentication, bound to this kiosk,
+        single use, valid for a short time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyChip(self, request, context):
+        """Judge a chip ID read: passive authentication (EF.SOD, DS -> CSCA, data-group hashes), active
+        authentication against the session's challenge, the person's insurance, and the face match.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CheckInServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +101,16 @@ def add_CheckInServicer_to_server(servicer, server):
             'VerifyScan': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyScan,
                     request_deserializer=bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.SerializeToString,
+            ),
+            'BeginChipCheck': grpc.unary_unary_rpc_method_handler(
+                    servicer.BeginChipCheck,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.BeginChipCheckRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.ChipChallenge.SerializeToString,
+            ),
+            'VerifyChip': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyChip,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.VerifyChipRequest.FromString,
                     response_serializer=bhyt_dot_v1_dot_api__pb2.CheckInDecision.SerializeToString,
             ),
     }
@@ -131,6 +167,60 @@ class CheckIn:
             target,
             '/bhyt.v1.CheckIn/VerifyScan',
             bhyt_dot_v1_dot_api__pb2.VerifyScanRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BeginChipCheck(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.CheckIn/BeginChipCheck',
+            bhyt_dot_v1_dot_api__pb2.BeginChipCheckRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.ChipChallenge.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyChip(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.CheckIn/VerifyChip',
+            bhyt_dot_v1_dot_api__pb2.VerifyChipRequest.SerializeToString,
             bhyt_dot_v1_dot_api__pb2.CheckInDecision.FromString,
             options,
             channel_credentials,

@@ -36,6 +36,8 @@ class Assurance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSURANCE_UNSPECIFIED: _ClassVar[Assurance]
     ASSURANCE_UNAUTHENTICATED: _ClassVar[Assurance]
     ASSURANCE_SIGNED_TOKEN: _ClassVar[Assurance]
+    ASSURANCE_CHIP_PASSIVE: _ClassVar[Assurance]
+    ASSURANCE_CHIP_ACTIVE: _ClassVar[Assurance]
 GENDER_UNSPECIFIED: Gender
 GENDER_MALE: Gender
 GENDER_FEMALE: Gender
@@ -51,9 +53,11 @@ CREDENTIAL_KIND_CHIP_ID: CredentialKind
 ASSURANCE_UNSPECIFIED: Assurance
 ASSURANCE_UNAUTHENTICATED: Assurance
 ASSURANCE_SIGNED_TOKEN: Assurance
+ASSURANCE_CHIP_PASSIVE: Assurance
+ASSURANCE_CHIP_ACTIVE: Assurance
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +74,7 @@ class EventEnvelope(_message.Message):
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    FACE_MATCH_RECORDED_FIELD_NUMBER: _ClassVar[int]
     IMPORT_CHECKPOINTED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
@@ -87,8 +92,9 @@ class EventEnvelope(_message.Message):
     check_in_verified: CheckInVerified
     signing_key_trusted: SigningKeyTrusted
     signing_key_revoked: SigningKeyRevoked
+    face_match_recorded: FaceMatchRecorded
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -213,7 +219,7 @@ class ImportCheckpointed(_message.Message):
     def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ..., rejects_bytes: _Optional[int] = ...) -> None: ...
 
 class CheckInVerified(_message.Message):
-    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "assurance", "token")
+    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "assurance", "token", "chip_failed_checks")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     PRESENTED_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -226,6 +232,7 @@ class CheckInVerified(_message.Message):
     REASON_CODES_FIELD_NUMBER: _ClassVar[int]
     ASSURANCE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CHIP_FAILED_CHECKS_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     credential: CredentialKind
     presented_number: str
@@ -238,7 +245,34 @@ class CheckInVerified(_message.Message):
     reason_codes: _containers.RepeatedScalarFieldContainer[str]
     assurance: Assurance
     token: TokenPresented
-    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assurance: _Optional[_Union[Assurance, str]] = ..., token: _Optional[_Union[TokenPresented, _Mapping]] = ...) -> None: ...
+    chip_failed_checks: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assurance: _Optional[_Union[Assurance, str]] = ..., token: _Optional[_Union[TokenPresented, _Mapping]] = ..., chip_failed_checks: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FaceMatchRecorded(_message.Message):
+    __slots__ = ("check_in_id", "social_insurance_number", "personal_id", "facility_id", "kiosk_id", "score", "kiosk_threshold", "applied_threshold", "matched", "liveness", "matcher")
+    CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_FIELD_NUMBER: _ClassVar[int]
+    LIVENESS_FIELD_NUMBER: _ClassVar[int]
+    MATCHER_FIELD_NUMBER: _ClassVar[int]
+    check_in_id: str
+    social_insurance_number: str
+    personal_id: str
+    facility_id: str
+    kiosk_id: str
+    score: float
+    kiosk_threshold: float
+    applied_threshold: float
+    matched: bool
+    liveness: str
+    matcher: str
+    def __init__(self, check_in_id: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., score: _Optional[float] = ..., kiosk_threshold: _Optional[float] = ..., applied_threshold: _Optional[float] = ..., matched: _Optional[bool] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ...) -> None: ...
 
 class TokenPresented(_message.Message):
     __slots__ = ("token_id", "kid", "alg", "issued_at", "expires_at", "signature_valid", "first_check_in_id", "first_facility_id", "first_kiosk_id", "first_presented_at")

@@ -1,0 +1,1 @@
+"""Face-match statistics per person and per facility."""
