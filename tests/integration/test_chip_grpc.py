@@ -3,9 +3,11 @@ insurance, the face-match policy and its projection, and malformed reads that ne
 
 from __future__ import annotations
 
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -15,7 +17,16 @@ from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import free_port, wait_until
 from infra.local.redis_server import RedisServer
-from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem, with_group
+from tests.support.chip_fixtures import (
+    CITIZEN,
+    Chip,
+    aa_sign_ec,
+    make_chip,
+    make_csca,
+    make_ds,
+    pem,
+    with_group,
+)
 from tests.support.client import Client
 from tests.support.kafka_state import all_records
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
@@ -201,3 +212,15 @@ def test_the_facility_threshold_decides_the_face_match_and_the_projection_counts
     assert (stats["m"], stats["s"], stats["b9"], stats["b8"]) == ("1", "2", "2", "1")
     assert client.hget(face_facility_key(FACILITY), "n") == "3"
     client.close()
+
+
+def test_a_new_csca_is_trusted_after_sighup_without_a_restart(stack: Stack) -> None:
+    other_csca = make_csca("csca-2031", common_name="CSCA Viet Nam 2031", serial=31)
+    chip = make_chip(csca=other_csca, ds=make_ds(other_csca, "ds-2031", serial=0x2031))
+    assert stack.verify(chip).result_code == "C04"  # DS not trusted: its CSCA is unknown
+
+    (Path(stack.settings.chip_trust_dir) / "csca-2031.pem").write_bytes(pem(other_csca.cert))
+    stack.verifier.process.send_signal(signal.SIGHUP)
+
+    wait_until(lambda: stack.verify(chip).result_code == "000", timeout=30, what="CSCA reloaded")
+    assert stack.verifier.alive()
