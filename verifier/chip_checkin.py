@@ -117,7 +117,10 @@ class ChipCheckIn:
             failed.append(session_problem.name)
         personal_id = _personal_id(report)
         participant = None
-        sin = await self._read_model.social_insurance_number_for(personal_id) if personal_id else None
+        # A read that fails authentication names nobody: a forged DG13 must not put its check-in
+        # or its face mismatch on a real person's record.
+        linkable = personal_id and not problems
+        sin = await self._read_model.social_insurance_number_for(personal_id) if linkable else None
         if sin is not None:
             participant = await self._read_model.participant(sin)
             if participant is not None and participant.personal_id != personal_id:

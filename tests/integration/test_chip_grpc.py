@@ -162,6 +162,8 @@ def test_a_tampered_data_group_and_a_malformed_sod_are_rejected_with_their_codes
     assert (decision.verdict, decision.result_code) == (ev.VERDICT_REJECTED, "C07")
     assert decision.assurance == ev.ASSURANCE_UNAUTHENTICATED
     assert not decision.HasField("participant")  # a forged read proves nothing it says
+    event = event_of(stack, decision.check_in_id)
+    assert event.social_insurance_number == "" and event.card_number == ""  # nor lands on their record
 
     for sod in (b"\x77\x03\x30\x01", chip.sod[: len(chip.sod) // 2], b"\x00" * 100):
         broken = stack.verify(Chip(sod, chip.data_groups, chip.csca, chip.ds))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import base45
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from verifier.tokens import problems as p
 from verifier.tokens.card_token import IssuedToken, issue_card_token, verify_token
 from verifier.tokens.cose import HEADER_ALG, HEADER_KID, PS256, CoseSign1, sign1
 from verifier.tokens.framing import Limits, unwrap, wrap
-from verifier.tokens.keys import SigningKey, TrustStore
+from verifier.tokens.keys import SigningKey, TrustStore, read_trusted_keys
 
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 LIFETIME = timedelta(minutes=5)
@@ -224,3 +225,45 @@ def test_mutated_tokens_never_verify_with_other_claims(data: st.DataObject) -> N
 
     if mutated != cose:
         assert not report.valid or report.claims == verify_token(VALID.text, trust(), NOW).claims
+
+
+# --- found in review: crafted claims that are cheap to send and must stay cheap to refuse ---------
+
+
+def _signed(payload: bytes) -> str:
+    key = signing_key()
+    return wrap(sign1(payload, key.private_key, key.kid).to_bytes(), "BHYT1:")
+
+
+def test_shared_cbor_values_cannot_blow_up_the_claims_report() -> None:
+    # {6: 0, 4: 1, 8: [x, x, x, x]} where x is the array itself (CBOR tags 28/29): 4^depth nodes.
+    self_referencing = b"\xa3\x06\x00\x04\x01\x08" + b"\xd8\x1c\x84" + b"\xd8\x1d\x00" * 4
+    report = verify_token(_signed(self_referencing), trust(), NOW)
+    assert report.errors  # answered, and quickly (the test's own timeout would catch a hang)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{6: 0, 4: 253402300799}, {6: -62135596800, 4: 10**400}, {6: float("nan"), 4: float("inf")}],
+)
+def test_times_at_the_edge_of_the_calendar_are_refused_not_raised(claims: dict[int, object]) -> None:
+    assert verify_token(_signed(cbor2.dumps(claims)), trust(), NOW).errors
+
+
+def test_a_signed_but_empty_or_idless_card_token_is_malformed() -> None:
+    assert verify_token(_signed(cbor2.dumps({})), trust(), NOW).errors == (p.MALFORMED,)
+    iat = int(NOW.timestamp())
+    idless = {1: "VN-BHXH", 6: iat, 4: iat + 60, -65584: CARD.to_cbor()}
+    assert verify_token(_signed(cbor2.dumps(idless)), trust(), NOW).errors == (p.MALFORMED,)
+
+
+def test_revoking_a_key_also_refuses_it_under_another_certificate() -> None:
+    key = signing_key()
+    store = trust()
+    bare = read_trusted_keys(
+        key.trusted.public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo), "bare"
+    )[0]
+    store.add(bare)  # the same key pair trusted a second time, under the kid of its bare public key
+    store.revoke(key.kid, "compromised")
+
+    assert store.revocation(bare.kid) == "compromised"

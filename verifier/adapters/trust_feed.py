@@ -15,7 +15,7 @@ from bhyt.v1 import events_pb2 as ev
 
 from verifier.settings import Settings
 from verifier.tokens.authority import TokenAuthority
-from verifier.tokens.keys import KeyFileError, read_trusted_keys
+from verifier.tokens.keys import read_trusted_keys
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class TrustFeed:
                 for record in batch.get(self._partition, []):
                     applied += self._apply(record.value)
         self._task = asyncio.create_task(self._follow(), name="trust-feed")
+        self._task.add_done_callback(_report_end)
         return applied
 
     async def stop(self) -> None:
@@ -64,15 +65,28 @@ class TrustFeed:
         await self._consumer.stop()
 
     async def _follow(self) -> None:
-        async for record in self._consumer:
-            self._apply(record.value)
+        """Runs for the verifier's life: a broker outage is waited out, never ends the feed."""
+        while True:
+            try:
+                async for record in self._consumer:
+                    self._apply(record.value)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("trust feed interrupted; resuming in 1 s")
+                await asyncio.sleep(1)
 
     def _apply(self, value: bytes | None) -> int:
         env = ev.EventEnvelope()
         try:
             env.ParseFromString(value or b"")
             apply_trust_event(self._authority, env)
-        except (ValueError, KeyFileError) as e:  # DecodeError is a ValueError; bad hex too
-            log.error("skipping unusable trust event %s: %s", env.event_id or "?", e)
+        except Exception as e:  # one unusable event (bad bytes, hex, certificate) never stops the feed
+            log.error("skipping unusable trust event %s: %r", env.event_id or "?", e)
             return 0
         return 1
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("trust feed stopped: %r; revocations are no longer followed", task.exception())

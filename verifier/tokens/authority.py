@@ -100,7 +100,7 @@ class TokenAuthority:
 
     def issuing_key(self, at: datetime) -> SigningKey | None:
         """The newest signing key valid now and not revoked: a rotation takes effect by itself."""
-        usable = [k for k in self._signing if k.trusted.covers(at) and k.kid not in self._revoked]
+        usable = [k for k in self._signing if k.trusted.covers(at) and self.trust.revocation(k.kid) is None]
         return max(usable, key=lambda k: k.trusted.not_before or at, default=None)
 
     def issue(self, card: CardClaims, at: datetime) -> IssuedToken | None:

@@ -7,6 +7,7 @@ check-in need travels: card number, name, birth date, gender, registered facilit
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,13 +223,19 @@ def verify_token(
             errors.append(p.KEY_REVOKED)
             details.append(f"key {kid.hex()} revoked: {revoked}")
 
-    iat = _instant(raw_claims.get(IAT))
-    exp = _instant(raw_claims.get(EXP))
-    expired = exp is not None and at > exp + clock_skew
-    not_yet_valid = iat is not None and iat > at + clock_skew
-    if raw_claims and (iat is None or exp is None):
+    # Compared as numbers: date arithmetic near year 1 or 9999 would overflow on crafted claims.
+    iat_s, exp_s = _seconds(raw_claims.get(IAT)), _seconds(raw_claims.get(EXP))
+    iat, exp = _instant(iat_s), _instant(exp_s)
+    now_s, skew_s = at.timestamp(), clock_skew.total_seconds()
+    expired = exp_s is not None and now_s > exp_s + skew_s
+    not_yet_valid = iat_s is not None and iat_s > now_s + skew_s
+    if iat is None or exp is None:
         errors.append(p.MALFORMED)
         details.append("iat and exp are required")
+    cti = raw_claims.get(CTI)
+    if BHYT_CARD_CLAIM in raw_claims and not (isinstance(cti, bytes) and 8 <= len(cti) <= 64):
+        errors.append(p.MALFORMED)
+        details.append("a card token needs a token id (cti) of 8 to 64 bytes")
     if expired:
         errors.append(p.EXPIRED)
         details.append(f"expired at {exp:%Y-%m-%dT%H:%M:%SZ}" if exp else "expired")
@@ -245,7 +252,6 @@ def verify_token(
         except p.TokenProblem as e:
             errors.append(e.code)
             details.append(str(e))
-    cti = raw_claims.get(CTI)
     issuer = raw_claims.get(ISS)
     return TokenReport(
         errors=_ordered(errors),
@@ -265,34 +271,49 @@ def verify_token(
     )
 
 
-def json_claims(claims: Mapping[Any, Any]) -> dict[str, Any]:
-    """Claims for JSON output: well-known keys by name, bytes as hex, times as ISO text."""
-    return {CLAIM_NAMES.get(k, str(k)): _jsonable(v) for k, v in claims.items()}
+def json_claims(claims: Mapping[Any, Any], budget: int = 2000) -> dict[str, Any]:
+    """Claims for JSON output: well-known keys by name, bytes as hex, times as ISO text.
+
+    At most `budget` values are converted: CBOR shared values (tags 28/29) let a tiny payload
+    reference one array many times over, which a plain walk would expand exponentially."""
+    remaining = [budget]
+    return {CLAIM_NAMES.get(k, str(k)): _jsonable(v, remaining) for k, v in claims.items()}
 
 
-def _jsonable(value: object, depth: int = 0) -> Any:
-    if depth > 32:
+def _jsonable(value: object, remaining: list[int], depth: int = 0) -> Any:
+    remaining[0] -= 1
+    if depth > 32 or remaining[0] < 0:
         return "…"
     if isinstance(value, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+        return {str(k): _jsonable(v, remaining, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v, depth + 1) for v in value]
+        return [_jsonable(v, remaining, depth + 1) for v in value]
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, cbor2.CBORTag):
-        return {"tag": value.tag, "value": _jsonable(value.value, depth + 1)}
+        return {"tag": value.tag, "value": _jsonable(value.value, remaining, depth + 1)}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
 
 
-def _instant(value: object) -> datetime | None:
+def _seconds(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
-        return datetime.fromtimestamp(value, UTC)
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
+def _instant(seconds: float | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 

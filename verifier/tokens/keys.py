@@ -74,6 +74,7 @@ class TrustStore:
     def __init__(self, keys: Iterable[TrustedKey] = ()) -> None:
         self._keys: dict[bytes, TrustedKey] = {}
         self._revoked: dict[bytes, str] = {}
+        self._revoked_public_keys: dict[bytes, str] = {}  # by SPKI hash: a key, whatever its certificate
         for key in keys:
             self.add(key)
 
@@ -81,14 +82,23 @@ class TrustStore:
         self._keys[key.kid] = key
 
     def revoke(self, kid: bytes, reason: str) -> None:
-        """Revocation is permanent for a kid: re-adding its certificate does not undo it."""
+        """Revocation is permanent and follows the key: re-adding its certificate, or another
+        certificate (or a bare public key) for the same key pair, does not undo it."""
         self._revoked[kid] = reason or "revoked"
+        key = self._keys.get(kid)
+        if key is not None:
+            self._revoked_public_keys[kid_of_public_key(key.public_key)] = reason or "revoked"
 
     def get(self, kid: bytes) -> TrustedKey | None:
         return self._keys.get(kid)
 
     def revocation(self, kid: bytes) -> str | None:
-        return self._revoked.get(kid)
+        if kid in self._revoked:
+            return self._revoked[kid]
+        key = self._keys.get(kid)
+        if key is None or not self._revoked_public_keys:
+            return None
+        return self._revoked_public_keys.get(kid_of_public_key(key.public_key))
 
     def all_keys(self) -> list[TrustedKey]:
         return sorted(self._keys.values(), key=lambda k: (k.not_before or datetime.min.replace(tzinfo=UTC)))
@@ -107,7 +117,10 @@ def kid_of_public_key(key: PublicKey) -> bytes:
 
 
 def trusted_from_certificate(cert: x509.Certificate, source: str = "") -> TrustedKey:
-    public_key = cert.public_key()
+    try:
+        public_key = cert.public_key()
+    except (ValueError, CryptographyUnsupported) as e:
+        raise KeyFileError(f"{source or 'certificate'}: its public key cannot be used: {e}") from None
     if not _usable_public_key(public_key):
         raise KeyFileError(f"{source or 'certificate'}: {type(public_key).__name__} keys cannot sign tokens")
     return TrustedKey(
@@ -133,7 +146,7 @@ def read_trusted_keys(data: bytes, source: str = "") -> list[TrustedKey]:
                     found.append(trusted_from_certificate(x509.load_pem_x509_certificate(pem), source))
                 elif kind == b"PUBLIC KEY":
                     found.append(_trusted_from_public_key(serialization.load_pem_public_key(pem), source))
-            except ValueError as e:
+            except (ValueError, CryptographyUnsupported) as e:
                 raise KeyFileError(f"{label}: unreadable {kind.decode()} block: {e}") from None
         if not found:
             raise KeyFileError(f"{label}: no CERTIFICATE or PUBLIC KEY block in the PEM text")
@@ -142,9 +155,11 @@ def read_trusted_keys(data: bytes, source: str = "") -> list[TrustedKey]:
         if der is None:
             continue
         try:
-            return [trusted_from_certificate(x509.load_der_x509_certificate(der), source)]
+            cert = x509.load_der_x509_certificate(der)
         except ValueError:
             pass
+        else:
+            return [trusted_from_certificate(cert, source)]
         try:
             return [_trusted_from_public_key(serialization.load_der_public_key(der), source)]
         except (ValueError, CryptographyUnsupported):
@@ -166,7 +181,7 @@ def load_signing_key(key_path: Path, cert_path: Path) -> SigningKey:
         private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     except OSError as e:
         raise KeyFileError(f"{key_path}: {e.strerror or e}") from None
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, CryptographyUnsupported) as e:
         raise KeyFileError(f"{key_path}: not an unencrypted PEM private key: {e}") from None
     certificates = read_trusted_key_file(cert_path)
     trusted = certificates[0]
