@@ -67,7 +67,8 @@ class RunningVerifier:
     chip_trust: CscaTrustStore
 
     async def reload_trust(self) -> None:
-        """SIGHUP: re-read token keys and CSCA trust files; a bad file keeps the previous set."""
+        """SIGHUP: re-read token keys (a bad key file keeps the previous keys) and the CSCA trust
+        files (an unusable file is logged and left out of the new set)."""
         try:
             self.tokens.reload()
         except KeyFileError as e:
