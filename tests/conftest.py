@@ -8,17 +8,14 @@ flush it.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from infra.local.kafka import KafkaCluster
-from infra.local.procs import free_port
 from infra.local.redis_server import RedisServer
-from verifier.adapters.kafka_log import ensure_topics
+from tests.support.isolation import isolated_settings
 from verifier.settings import Settings
 
 
@@ -49,24 +46,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture
 def settings(kafka_bootstrap: str, redis_server: RedisServer) -> Settings:
     """Fresh topics, consumer group and Redis contents for each test; a free port for gRPC."""
-    run = uuid.uuid4().hex[:8]
-    client = redis.Redis.from_url(redis_server.url)
-    client.flushdb()
-    client.close()
-    s = Settings(
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_server.url,
-        grpc_listen=f"127.0.0.1:{free_port()}",
-        topic_participation=f"test-{run}.participation.v1",
-        topic_checkins=f"test-{run}.checkins.v1",
-        topic_imports=f"test-{run}.imports.v1",
-        topic_trust=f"test-{run}.trust.v1",
-        topic_partitions=4,
-        projection_group=f"test-{run}-projections",
-        publish_timeout_s=5.0,
-    )
-    ensure_topics(s)
-    return s
+    return isolated_settings(kafka_bootstrap, redis_server.url)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import base45
 import cbor2
 import grpc
 import pytest
-import redis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -27,10 +26,10 @@ from infra.local.procs import free_port, wait_until
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from tests.support.client import Client
+from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
 from tests.support.tokens import flip_bit, rewrap, with_flipped_bit
-from verifier.adapters.kafka_log import ensure_topics
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
 from verifier.tokens.cose import CoseSign1
@@ -67,25 +66,17 @@ class Stack:
 def stack(
     kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    run = uuid.uuid4().hex[:8]
     keys_dir = tmp_path_factory.mktemp("token-keys")
     write_signing_key(keys_dir, "issuer-2026", not_before=datetime.now(UTC) - timedelta(days=1))
     log_dir = tmp_path_factory.mktemp("logs")
-    redis.Redis.from_url(redis_server.url).flushdb()
-    settings = Settings(
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_server.url,
-        grpc_listen=f"127.0.0.1:{free_port()}",
-        topic_participation=f"tok-{run}.participation.v1",
-        topic_checkins=f"tok-{run}.checkins.v1",
-        topic_imports=f"tok-{run}.imports.v1",
-        topic_trust=f"tok-{run}.trust.v1",
+    settings = isolated_settings(
+        kafka_bootstrap,
+        redis_server.url,
+        prefix="tok",
         topic_partitions=2,
-        projection_group=f"tok-{run}-projections",
         token_keys_dir=str(keys_dir),
         token_lifetime_s=120,
     )
-    ensure_topics(settings)
     with verifier_process(settings, log_dir) as verifier:
         worker = start_worker(settings, "w1", log_dir)
         client = Client(settings.grpc_listen)

@@ -4,7 +4,6 @@ insurance, the face-match policy and its projection, and malformed reads that ne
 from __future__ import annotations
 
 import signal
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import redis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import events_pb2 as ev
 
-from infra.local.procs import free_port, wait_until
+from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
 from tests.support.chip_fixtures import (
     CITIZEN,
@@ -28,9 +27,9 @@ from tests.support.chip_fixtures import (
     with_group,
 )
 from tests.support.client import Client
+from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
-from verifier.adapters.kafka_log import ensure_topics
 from verifier.adapters.read_model import face_facility_key, face_key
 from verifier.settings import Settings
 
@@ -73,27 +72,18 @@ class Stack:
 def stack(
     kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    run = uuid.uuid4().hex[:8]
     trust_dir = tmp_path_factory.mktemp("csca")
     (trust_dir / "csca-vn.pem").write_bytes(pem(make_chip().csca.cert))
     log_dir = tmp_path_factory.mktemp("logs")
-    redis.Redis.from_url(redis_server.url).flushdb()
-    settings = Settings(
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_server.url,
-        grpc_listen=f"127.0.0.1:{free_port()}",
-        topic_participation=f"chip-{run}.participation.v1",
-        topic_checkins=f"chip-{run}.checkins.v1",
-        topic_imports=f"chip-{run}.imports.v1",
-        topic_trust=f"chip-{run}.trust.v1",
-        topic_face_matches=f"chip-{run}.face-matches.v1",
+    settings = isolated_settings(
+        kafka_bootstrap,
+        redis_server.url,
+        prefix="chip",
         topic_partitions=2,
-        projection_group=f"chip-{run}-projections",
         chip_trust_dir=str(trust_dir),
         face_match_threshold=0.8,
         face_match_thresholds=f"{FACILITY}=0.9",
     )
-    ensure_topics(settings)
     with verifier_process(settings, log_dir) as verifier:
         worker = start_worker(settings, "w1", log_dir)
         client = Client(settings.grpc_listen)

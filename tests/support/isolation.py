@@ -1,0 +1,38 @@
+"""Settings that give a test (or a test module) its own topics, consumer group and gRPC port."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import redis
+
+from infra.local.procs import free_port
+from verifier.adapters.kafka_log import ensure_topics
+from verifier.settings import Settings
+
+
+def isolated_settings(
+    kafka_bootstrap: str, redis_url: str, *, prefix: str = "test", **overrides: Any
+) -> Settings:
+    """Every topic named uniquely (so no two tests ever share one), Redis flushed, topics created."""
+    run = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
+    values: dict[str, Any] = {
+        "kafka_bootstrap": kafka_bootstrap,
+        "redis_url": redis_url,
+        "grpc_listen": f"127.0.0.1:{free_port()}",
+        "topic_participation": f"{run}.participation.v1",
+        "topic_checkins": f"{run}.checkins.v1",
+        "topic_imports": f"{run}.imports.v1",
+        "topic_trust": f"{run}.trust.v1",
+        "topic_face_matches": f"{run}.face-matches.v1",
+        "topic_partitions": 4,
+        "projection_group": f"{run}-projections",
+        "publish_timeout_s": 5.0,
+    }
+    settings = Settings(**{**values, **overrides})
+    ensure_topics(settings)
+    return settings
