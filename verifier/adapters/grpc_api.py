@@ -9,13 +9,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 import grpc
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from verifier.adapters.events import (
     ASSURANCE_TO_PB,
@@ -23,6 +21,7 @@ from verifier.adapters.events import (
     GENDER_FROM_PB,
     GENDER_TO_PB,
     VERDICT_TO_PB,
+    timestamp,
 )
 from verifier.adapters.qr_png import qr_png
 from verifier.chip_checkin import ChipCheckIn, VerifyChip
@@ -58,14 +57,6 @@ def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
     return wrapper
 
 
-def _timestamp(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(at)
-    return ts
-
-
 def participant_summary(p: Participation) -> api.ParticipantSummary:
     return api.ParticipantSummary(
         social_insurance_number=p.social_insurance_number,
@@ -98,14 +89,14 @@ def card_usage(u: Usage) -> api.CardUsage:
         check_ins_total=u.check_ins_total,
         accepted_total=u.accepted_total,
         last_facility_id=u.last_facility_id,
-        last_check_in_at=_timestamp(u.last_check_in_at),
+        last_check_in_at=timestamp(u.last_check_in_at),
         recent=[
             api.UsageEntry(
                 check_in_id=e.check_in_id,
                 facility_id=e.facility_id,
                 kiosk_id=e.kiosk_id,
                 result_code=e.result_code,
-                at=_timestamp(e.at),
+                at=timestamp(e.at),
             )
             for e in u.recent
         ],
@@ -156,7 +147,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
         return api.ChipChallenge(
             session_id=started.session_id,
             challenge=started.challenge,
-            expires_at=_timestamp(started.expires_at),
+            expires_at=timestamp(started.expires_at),
         )
 
     @answers_errors
@@ -189,8 +180,8 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
             token_id=r.token_id,
             kid=r.kid,
             alg=r.alg,
-            issued_at=_timestamp(r.issued_at),
-            expires_at=_timestamp(r.expires_at),
+            issued_at=timestamp(r.issued_at),
+            expires_at=timestamp(r.expires_at),
             first_facility_id=first.facility_id if first else "",
             first_kiosk_id=first.kiosk_id if first else "",
         )
@@ -201,7 +192,7 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
         result_text=reason_text(d.result_code) + (f" ({d.detail})" if d.detail else ""),
         reasons=[api.Reason(code=c, text=reason_text(c)) for c in d.reasons],
         participant=participant_summary(d.participant) if d.participant else None,
-        decided_at=_timestamp(result.decided_at),
+        decided_at=timestamp(result.decided_at),
         credential=CREDENTIAL_TO_PB[result.credential],
         assurance=ASSURANCE_TO_PB[result.assurance],
         token=token,
@@ -250,8 +241,8 @@ class CardsServicer(api_grpc.CardsServicer):
             token_id=token.token_id,
             kid=token.kid,
             alg=token.alg,
-            issued_at=_timestamp(token.issued_at),
-            expires_at=_timestamp(token.expires_at),
+            issued_at=timestamp(token.issued_at),
+            expires_at=timestamp(token.expires_at),
             card=api.CardDisplay(
                 card_number=c.card_number,
                 full_name=c.full_name,
@@ -301,8 +292,8 @@ def signing_key_info(view: KeyView) -> api.SigningKeyInfo:
         kid=k.kid_hex,
         subject=k.subject,
         alg=view.alg,
-        not_before=_timestamp(k.not_before),
-        not_after=_timestamp(k.not_after),
+        not_before=timestamp(k.not_before),
+        not_after=timestamp(k.not_after),
         revoked=view.revoked is not None,
         revocation_reason=view.revoked or "",
         issuing=view.issuing,
