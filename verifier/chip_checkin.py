@@ -80,10 +80,6 @@ class ChipCheckIn:
         self._challenge_ttl = challenge_ttl
         self._require_crl = require_crl
 
-    @property
-    def trust(self) -> CscaTrustStore:
-        return self._trust
-
     async def begin(self, facility_id: str, kiosk_id: str) -> Challenge:
         facility = validate_where(self._facilities, facility_id, kiosk_id)
         session_id, challenge = uuid.uuid4().hex, os.urandom(8)

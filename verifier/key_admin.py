@@ -7,7 +7,6 @@ decision here; the trust feed then brings them to the other verifiers.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from verifier.adapters import events
 from verifier.errors import BadRequest, NotConfigured, NotFound
@@ -69,5 +68,5 @@ class KeyAdmin:
             raise NotConfigured(f"keys not reloaded, the previous ones stay in use: {e}") from e
         return self.signing_keys()
 
-    def _view(self, kid: bytes, at: datetime | None = None) -> KeyView:
-        return next(v for v in self._authority.views(at or self._clock()) if v.key.kid == kid)
+    def _view(self, kid: bytes) -> KeyView:
+        return next(v for v in self._authority.views(self._clock()) if v.key.kid == kid)

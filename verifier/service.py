@@ -35,6 +35,14 @@ _KIOSK_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PERSONAL_ID = re.compile(r"\d{12}")
 
 
+def _card_or_problem(text: str) -> CardNumber | CardNumberProblem:
+    """A number that does not parse is a verdict (its VSS code), not an error."""
+    try:
+        return parse_card_number(text)
+    except CardNumberProblem as problem:
+        return problem
+
+
 def validate_where(facilities: FacilityRegistry, facility_id: str, kiosk_id: str) -> str:
     """The facility (normalised) when it is registered and the kiosk id is well formed."""
     facility = facilities.require(facility_id)
@@ -210,10 +218,7 @@ class CheckInService:
     ) -> Decision:
         """The card a valid token names, judged against the projection now: it may have been revoked,
         replaced or reduced since the token was issued."""
-        try:
-            presented: CardNumber | CardNumberProblem = parse_card_number(card.card_number)
-        except CardNumberProblem as problem:
-            presented = problem
+        presented = _card_or_problem(card.card_number)
         participant = await self._read_model.participant(card.social_insurance_number)
         claim = IdentityClaim.parse(
             full_name=card.full_name, date_of_birth=card.date_of_birth, gender=Gender(card.gender or "")
@@ -237,10 +242,7 @@ class CheckInService:
         key, presented = UNREADABLE_QR_SUBJECT, ""
         if qr is not None:
             presented = qr.number
-            try:
-                number: CardNumber | CardNumberProblem = parse_card_number(qr.number)
-            except CardNumberProblem as problem:
-                number = problem
+            number = _card_or_problem(qr.number)
             participant = None
             if isinstance(number, CardNumber):
                 key = number.social_insurance_number
@@ -313,10 +315,7 @@ class CheckInService:
                 return CardNumberProblem("050", "no participant holds this personal id"), pid
             return CardNumber(social_insurance_number=sin), pid
         text = normalise(command.card_number)
-        try:
-            return parse_card_number(text), text
-        except CardNumberProblem as problem:
-            return problem, text
+        return _card_or_problem(text), text
 
     async def enroll(self, participant: Participation) -> tuple[str, Recorded]:
         self._facilities.require(participant.registered_facility)

@@ -75,19 +75,20 @@ class TrustStore:
         self._keys: dict[bytes, TrustedKey] = {}
         self._revoked: dict[bytes, str] = {}
         self._revoked_public_keys: dict[bytes, str] = {}  # by SPKI hash: a key, whatever its certificate
+        self._public_key_ids: dict[bytes, bytes] = {}  # kid -> SPKI hash, computed once on add
         for key in keys:
             self.add(key)
 
     def add(self, key: TrustedKey) -> None:
         self._keys[key.kid] = key
+        self._public_key_ids[key.kid] = kid_of_public_key(key.public_key)
 
     def revoke(self, kid: bytes, reason: str) -> None:
         """Revocation is permanent and follows the key: re-adding its certificate, or another
         certificate (or a bare public key) for the same key pair, does not undo it."""
         self._revoked[kid] = reason or "revoked"
-        key = self._keys.get(kid)
-        if key is not None:
-            self._revoked_public_keys[kid_of_public_key(key.public_key)] = reason or "revoked"
+        if kid in self._public_key_ids:
+            self._revoked_public_keys[self._public_key_ids[kid]] = reason or "revoked"
 
     def get(self, kid: bytes) -> TrustedKey | None:
         return self._keys.get(kid)
@@ -95,10 +96,8 @@ class TrustStore:
     def revocation(self, kid: bytes) -> str | None:
         if kid in self._revoked:
             return self._revoked[kid]
-        key = self._keys.get(kid)
-        if key is None or not self._revoked_public_keys:
-            return None
-        return self._revoked_public_keys.get(kid_of_public_key(key.public_key))
+        public_key_id = self._public_key_ids.get(kid)
+        return self._revoked_public_keys.get(public_key_id) if public_key_id else None
 
     def all_keys(self) -> list[TrustedKey]:
         return sorted(self._keys.values(), key=lambda k: (k.not_before or datetime.min.replace(tzinfo=UTC)))
