@@ -12,6 +12,8 @@ import json
 import logging
 import os
 import socket
+import tempfile
+from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -38,6 +40,8 @@ def create_app(settings: Settings) -> faust.App:
         settings.projection_group,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store="memory://",
+        # Faust wants a data directory even with in-memory tables; keep it out of the work tree.
+        datadir=str(Path(tempfile.gettempdir()) / "bhyt-faust" / settings.projection_group),
         web_enabled=False,
         autodiscover=False,
         topic_replication_factor=settings.topic_replication,

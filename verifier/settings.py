@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 _DEFAULT_FACILITIES = Path(__file__).parent / "data" / "facilities.csv"
+_DEFAULT_RULES = Path(__file__).parent / "data" / "rules.toml"
 
 # Environment names that differ from BHYT_<FIELD>: the conventional names operators expect.
 _ENV_ALIASES = {"kafka_bootstrap": "KAFKA_BOOTSTRAP", "redis_url": "REDIS_URL"}
@@ -59,6 +60,12 @@ class Settings:
     # Face match: the facility's threshold decides, never the kiosk's. "40-001=0.85,01-C54=0.9".
     face_match_threshold: float = 0.8
     face_match_thresholds: str = ""
+    # Misuse monitoring (see projections/monitor): rules, thresholds and windows from a TOML file.
+    topic_alerts: str = "bhyt.alerts.v1"
+    rules_file: Path = _DEFAULT_RULES
+    # The staff dashboard (HTTP, same process as the gRPC server); empty = not served.
+    dashboard_listen: str = "127.0.0.1:8080"
+    alerts_recent_size: int = 10000  # how many alerts the read model lists, newest first
     worker_id: str = ""
     producer_name: str = "verifier"
 
@@ -86,7 +93,8 @@ class Settings:
 
     @property
     def topics(self) -> tuple[str, ...]:
-        return (self.topic_participation, self.topic_checkins, self.topic_face_matches)
+        """The partitioned topics the projection workers consume."""
+        return (self.topic_participation, self.topic_checkins, self.topic_face_matches, self.topic_alerts)
 
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:

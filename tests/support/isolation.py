@@ -29,6 +29,8 @@ def isolated_settings(
         "topic_imports": f"{run}.imports.v1",
         "topic_trust": f"{run}.trust.v1",
         "topic_face_matches": f"{run}.face-matches.v1",
+        "topic_alerts": f"{run}.alerts.v1",
+        "dashboard_listen": "",
         "topic_partitions": 4,
         "projection_group": f"{run}-projections",
         "publish_timeout_s": 5.0,

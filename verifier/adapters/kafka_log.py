@@ -37,6 +37,10 @@ def topic_routes(settings: Settings) -> dict[str, str]:
         "signing_key_trusted": settings.topic_trust,
         "signing_key_revoked": settings.topic_trust,
         "face_match_recorded": settings.topic_face_matches,
+        "alert_raised": settings.topic_alerts,
+        "alert_updated": settings.topic_alerts,
+        "alert_acknowledged": settings.topic_alerts,
+        "alert_closed": settings.topic_alerts,
     }
 
 

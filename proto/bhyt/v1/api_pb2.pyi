@@ -3,12 +3,24 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from bhyt.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class AlertStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_STATUS_UNSPECIFIED: _ClassVar[AlertStatus]
+    ALERT_STATUS_OPEN: _ClassVar[AlertStatus]
+    ALERT_STATUS_ACKNOWLEDGED: _ClassVar[AlertStatus]
+    ALERT_STATUS_CLOSED: _ClassVar[AlertStatus]
+ALERT_STATUS_UNSPECIFIED: AlertStatus
+ALERT_STATUS_OPEN: AlertStatus
+ALERT_STATUS_ACKNOWLEDGED: AlertStatus
+ALERT_STATUS_CLOSED: AlertStatus
 
 class VerifyCardRequest(_message.Message):
     __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id")
@@ -398,3 +410,73 @@ class EventRecorded(_message.Message):
     partition: int
     offset: int
     def __init__(self, event_id: _Optional[str] = ..., topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class AlertFilter(_message.Message):
+    __slots__ = ("province", "facility_id", "rule", "min_severity", "include_closed")
+    PROVINCE_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    province: str
+    facility_id: str
+    rule: str
+    min_severity: _events_pb2.Severity
+    include_closed: bool
+    def __init__(self, province: _Optional[str] = ..., facility_id: _Optional[str] = ..., rule: _Optional[str] = ..., min_severity: _Optional[_Union[_events_pb2.Severity, str]] = ..., include_closed: _Optional[bool] = ...) -> None: ...
+
+class WatchAlertsRequest(_message.Message):
+    __slots__ = ("filter", "replay")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
+    filter: AlertFilter
+    replay: int
+    def __init__(self, filter: _Optional[_Union[AlertFilter, _Mapping]] = ..., replay: _Optional[int] = ...) -> None: ...
+
+class ListAlertsRequest(_message.Message):
+    __slots__ = ("filter", "limit")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    filter: AlertFilter
+    limit: int
+    def __init__(self, filter: _Optional[_Union[AlertFilter, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class AlertView(_message.Message):
+    __slots__ = ("alert", "status", "status_by", "status_note", "updated_at")
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_BY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_NOTE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    alert: _events_pb2.Alert
+    status: AlertStatus
+    status_by: str
+    status_note: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, alert: _Optional[_Union[_events_pb2.Alert, _Mapping]] = ..., status: _Optional[_Union[AlertStatus, str]] = ..., status_by: _Optional[str] = ..., status_note: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AlertNotice(_message.Message):
+    __slots__ = ("alert", "replayed")
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    alert: AlertView
+    replayed: bool
+    def __init__(self, alert: _Optional[_Union[AlertView, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class AlertList(_message.Message):
+    __slots__ = ("alerts",)
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[AlertView]
+    def __init__(self, alerts: _Optional[_Iterable[_Union[AlertView, _Mapping]]] = ...) -> None: ...
+
+class AlertActionRequest(_message.Message):
+    __slots__ = ("alert_id", "staff_id", "note", "resolution")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    staff_id: str
+    note: str
+    resolution: str
+    def __init__(self, alert_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., note: _Optional[str] = ..., resolution: _Optional[str] = ...) -> None: ...

@@ -561,6 +561,212 @@ class TokenKeys:
             _registered_method=True)
 
 
+class MonitoringStub:
+    """Misuse monitoring for VSS and hospital staff: alerts raised by the streaming rules.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.WatchAlerts = channel.unary_stream(
+                '/bhyt.v1.Monitoring/WatchAlerts',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.WatchAlertsRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AlertNotice.FromString,
+                _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/bhyt.v1.Monitoring/ListAlerts',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AlertList.FromString,
+                _registered_method=True)
+        self.AcknowledgeAlert = channel.unary_unary(
+                '/bhyt.v1.Monitoring/AcknowledgeAlert',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.AlertActionRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AlertView.FromString,
+                _registered_method=True)
+        self.CloseAlert = channel.unary_unary(
+                '/bhyt.v1.Monitoring/CloseAlert',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.AlertActionRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AlertView.FromString,
+                _registered_method=True)
+
+
+class MonitoringServicer:
+    """Misuse monitoring for VSS and hospital staff: alerts raised by the streaming rules.
+    """
+
+    def WatchAlerts(self, request, context):
+        """Recent alerts first (oldest of them first), then every new alert or change as it happens.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlerts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeAlert(self, request, context):
+        """Acknowledging and closing are events on the alerts topic, like the alerts themselves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseAlert(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_MonitoringServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'WatchAlerts': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchAlerts,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.WatchAlertsRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AlertNotice.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ListAlertsRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AlertList.SerializeToString,
+            ),
+            'AcknowledgeAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlert,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.AlertActionRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AlertView.SerializeToString,
+            ),
+            'CloseAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseAlert,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.AlertActionRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AlertView.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'bhyt.v1.Monitoring', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('bhyt.v1.Monitoring', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Monitoring:
+    """Misuse monitoring for VSS and hospital staff: alerts raised by the streaming rules.
+    """
+
+    @staticmethod
+    def WatchAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/bhyt.v1.Monitoring/WatchAlerts',
+            bhyt_dot_v1_dot_api__pb2.WatchAlertsRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AlertNotice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Monitoring/ListAlerts',
+            bhyt_dot_v1_dot_api__pb2.ListAlertsRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AlertList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Monitoring/AcknowledgeAlert',
+            bhyt_dot_v1_dot_api__pb2.AlertActionRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AlertView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Monitoring/CloseAlert',
+            bhyt_dot_v1_dot_api__pb2.AlertActionRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AlertView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class ParticipationStub:
     """Missing associated documentation comment in .proto file."""
 

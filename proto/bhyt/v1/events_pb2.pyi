@@ -38,6 +38,14 @@ class Assurance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSURANCE_SIGNED_TOKEN: _ClassVar[Assurance]
     ASSURANCE_CHIP_PASSIVE: _ClassVar[Assurance]
     ASSURANCE_CHIP_ACTIVE: _ClassVar[Assurance]
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_LOW: _ClassVar[Severity]
+    SEVERITY_MEDIUM: _ClassVar[Severity]
+    SEVERITY_HIGH: _ClassVar[Severity]
+    SEVERITY_CRITICAL: _ClassVar[Severity]
 GENDER_UNSPECIFIED: Gender
 GENDER_MALE: Gender
 GENDER_FEMALE: Gender
@@ -55,9 +63,14 @@ ASSURANCE_UNAUTHENTICATED: Assurance
 ASSURANCE_SIGNED_TOKEN: Assurance
 ASSURANCE_CHIP_PASSIVE: Assurance
 ASSURANCE_CHIP_ACTIVE: Assurance
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_LOW: Severity
+SEVERITY_MEDIUM: Severity
+SEVERITY_HIGH: Severity
+SEVERITY_CRITICAL: Severity
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +88,10 @@ class EventEnvelope(_message.Message):
     SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_REVOKED_FIELD_NUMBER: _ClassVar[int]
     FACE_MATCH_RECORDED_FIELD_NUMBER: _ClassVar[int]
+    ALERT_RAISED_FIELD_NUMBER: _ClassVar[int]
+    ALERT_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    ALERT_CLOSED_FIELD_NUMBER: _ClassVar[int]
     IMPORT_CHECKPOINTED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
@@ -93,8 +110,12 @@ class EventEnvelope(_message.Message):
     signing_key_trusted: SigningKeyTrusted
     signing_key_revoked: SigningKeyRevoked
     face_match_recorded: FaceMatchRecorded
+    alert_raised: AlertRaised
+    alert_updated: AlertUpdated
+    alert_acknowledged: AlertAcknowledged
+    alert_closed: AlertClosed
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -317,3 +338,83 @@ class SigningKeyRevoked(_message.Message):
     kid: str
     reason: str
     def __init__(self, kid: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Evidence(_message.Message):
+    __slots__ = ("event_id", "kind", "occurred_at", "facility_id", "kiosk_id", "detail")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    kind: str
+    occurred_at: _timestamp_pb2.Timestamp
+    facility_id: str
+    kiosk_id: str
+    detail: str
+    def __init__(self, event_id: _Optional[str] = ..., kind: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class Alert(_message.Message):
+    __slots__ = ("alert_id", "revision", "rule", "severity", "subject_kind", "subject", "facility_ids", "provinces", "window_start", "window_end", "evidence", "evidence_count", "summary")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    PROVINCES_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    revision: int
+    rule: str
+    severity: Severity
+    subject_kind: str
+    subject: str
+    facility_ids: _containers.RepeatedScalarFieldContainer[str]
+    provinces: _containers.RepeatedScalarFieldContainer[str]
+    window_start: _timestamp_pb2.Timestamp
+    window_end: _timestamp_pb2.Timestamp
+    evidence: _containers.RepeatedCompositeFieldContainer[Evidence]
+    evidence_count: int
+    summary: str
+    def __init__(self, alert_id: _Optional[str] = ..., revision: _Optional[int] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_kind: _Optional[str] = ..., subject: _Optional[str] = ..., facility_ids: _Optional[_Iterable[str]] = ..., provinces: _Optional[_Iterable[str]] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., evidence_count: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class AlertRaised(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: Alert
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
+
+class AlertUpdated(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: Alert
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
+
+class AlertAcknowledged(_message.Message):
+    __slots__ = ("alert_id", "staff_id", "note")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    staff_id: str
+    note: str
+    def __init__(self, alert_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AlertClosed(_message.Message):
+    __slots__ = ("alert_id", "staff_id", "resolution", "note")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    staff_id: str
+    resolution: str
+    note: str
+    def __init__(self, alert_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., resolution: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
