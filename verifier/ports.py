@@ -71,3 +71,26 @@ class ChallengeStore(ABC):
     @abstractmethod
     async def take(self, session_id: str) -> ChipSession | None:
         """The session, removed so it can never be used again; None if unknown, used or expired."""
+
+
+@dataclass(frozen=True)
+class FacilityStats:
+    """What the staff dashboard shows per facility, from the monitor's and face projections.
+
+    Minutes are event-time minutes ending at the newest event the monitor has seen there.
+    """
+
+    facility_id: str
+    province: str
+    checkins_per_minute: tuple[int, ...]  # the last 30 minutes, oldest first
+    checkins: int  # in the monitor's current window (rules.toml: facility_rate.window_minutes)
+    rejected: int
+    face_attempts: int
+    face_mismatches: int
+    face_score_buckets: tuple[int, ...]  # all time, ten buckets of 0.1 (projections/face)
+    latest_at: datetime | None
+
+
+class FacilityStatsReader(ABC):
+    @abstractmethod
+    async def facility_stats(self) -> list[FacilityStats]: ...
