@@ -1,0 +1,1 @@
+"""Misuse monitoring: projections that watch check-ins for patterns a single verdict cannot see."""

@@ -1,0 +1,71 @@
+"""Rate rules for a place (a facility, or one kiosk): a reject or face-mismatch rate that jumps.
+
+Each place is judged against its own recent past, not a national figure: a commune station that
+always turns away a third of its walk-ins is not news; one that usually turns away 5% and now
+turns away 40% is (a kiosk fed a stack of borrowed cards, a misconfigured camera).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from projections.monitor.incidents import EvidenceItem, Violation
+from projections.monitor.observations import CHECK_IN
+from projections.monitor.rules_config import RateJump
+
+MINUTE_MS = 60_000
+
+REJECT_RATE_JUMP = "reject_rate_jump"
+MISMATCH_RATE_JUMP = "mismatch_rate_jump"
+
+# Bucket counters: [check-ins, rejected check-ins, face matches, face mismatches]
+CHECK_INS, REJECTED, FACES, MISMATCHES = range(4)
+
+
+def rate_violations(
+    buckets: Mapping[int, Sequence[int]],
+    bad: Sequence[EvidenceItem],
+    newest: int,
+    rule: RateJump,
+) -> Iterator[Violation]:
+    """Compare the last `window_minutes` (ending at the newest event) with the baseline before."""
+    if not rule.enabled or not buckets:
+        return
+    last_minute = newest // MINUTE_MS
+    window_from = last_minute - rule.window_minutes + 1
+    baseline_from = window_from - rule.baseline_minutes
+    window = _sum(buckets, window_from, last_minute)
+    baseline = _sum(buckets, baseline_from, window_from - 1)
+    checks = (
+        (REJECT_RATE_JUMP, "reject rate", CHECK_INS, REJECTED, True),
+        (MISMATCH_RATE_JUMP, "face mismatch rate", FACES, MISMATCHES, False),
+    )
+    for name, label, total_i, bad_i, of_check_ins in checks:
+        n, k = window[total_i], window[bad_i]
+        base_n, base_k = baseline[total_i], baseline[bad_i]
+        if n < rule.min_events or base_n < rule.min_baseline_events:
+            continue
+        rate, base_rate = k / n, base_k / base_n
+        if rate < base_rate * rule.factor or rate < base_rate + rule.margin:
+            continue
+        since = window_from * MINUTE_MS
+        evidence = tuple(
+            e for e in bad if e.at >= since and (e.kind == CHECK_IN) == of_check_ins and e.at <= newest
+        )
+        if not evidence:
+            continue
+        yield Violation(
+            name,
+            evidence,
+            f"{label} {rate:.0%} over the last {rule.window_minutes} min ({k} of {n}) against "
+            f"{base_rate:.0%} in the {rule.baseline_minutes} min before ({base_k} of {base_n})",
+        )
+
+
+def _sum(buckets: Mapping[int, Sequence[int]], first: int, last: int) -> list[int]:
+    total = [0, 0, 0, 0]
+    for minute, counts in buckets.items():
+        if first <= minute <= last:
+            for i in range(4):
+                total[i] += counts[i]
+    return total

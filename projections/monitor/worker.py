@@ -1,0 +1,184 @@
+"""The monitor as a stream processor: batches of check-ins and face matches in, alerts out.
+
+For each batch: read the state of every card and place it touches from Redis, run the pure rules
+(`engine`), publish the alerts that are new or grew, and only then save the states, each with a
+compare-and-set on its version. So a crash between publishing and saving republishes the same
+revisions (same alert id, revision and envelope id; the alerts projection keeps one), and nothing
+is ever saved as alerted without having been published. A refused save means another worker
+changed that subject meanwhile (a place is fed from every partition, a card from two topics):
+its deliveries are re-run from the fresh state.
+
+Redis keys: m:c:{SIN}               hash  s = card state (JSON), v = version
+            m:p:<facility>[/<kiosk>] hash s = place state (JSON), v = version
+            m:places                set   facilities with a place state (for the dashboard)
+            m:stats                 hash  taken, duplicates, late, alerts: running totals
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from bhyt.v1.events_pb2 import EventEnvelope
+
+from projections.monitor.alerts import alert_event, alert_of, subject_kind
+from projections.monitor.engine import (
+    CardState,
+    Delivered,
+    Outcome,
+    PlaceState,
+    observe_card,
+    observe_place,
+)
+from projections.monitor.geography import Geography
+from projections.monitor.observations import seen_from_event
+from projections.monitor.rules_config import RulesConfig
+from projections.store import Position
+
+log = logging.getLogger(__name__)
+
+PLACES_KEY = "m:places"
+STATS_KEY = "m:stats"
+PATTERNS = ("m:*",)
+MAX_ATTEMPTS = 20
+
+Publish = Callable[[Sequence[EventEnvelope]], Awaitable[None]]
+
+_SAVE = """
+local refused = {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 3
+  local version = redis.call('HGET', KEYS[i], 'v') or '0'
+  if version == ARGV[a + 1] then
+    redis.call('HSET', KEYS[i], 'v', tostring(tonumber(version) + 1), 's', ARGV[a + 2])
+    redis.call('PEXPIRE', KEYS[i], ARGV[a + 3])
+  else
+    table.insert(refused, i)
+  end
+end
+return refused
+"""
+
+
+def card_key(subject: str) -> str:
+    return f"m:c:{{{subject}}}"
+
+
+def place_key(subject: str) -> str:
+    return f"m:p:{subject}"
+
+
+@dataclass(frozen=True)
+class _Subject:
+    name: str
+    place: bool
+
+    @property
+    def key(self) -> str:
+        return place_key(self.name) if self.place else card_key(self.name)
+
+
+class MonitorWorker:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        rules: RulesConfig,
+        geography: Geography,
+        publish: Publish,
+        *,
+        producer: str,
+    ) -> None:
+        self._redis = client
+        self._rules = rules
+        self._geography = geography
+        self._publish = publish
+        self._producer = producer
+        self._save = client.register_script(_SAVE)
+
+    async def process(self, events: Sequence[tuple[Position, EventEnvelope]]) -> Outcome:
+        """Run the rules over a batch; return what was taken and which incidents changed."""
+        pending: dict[_Subject, list[Delivered]] = defaultdict(list)
+        facilities: set[str] = set()
+        for position, event in events:
+            seen = seen_from_event(event)
+            if seen is None:
+                continue
+            d = Delivered(position.stream, position.offset, seen)
+            pending[_Subject(event.key, place=False)].append(d)
+            if seen.facility:
+                facilities.add(seen.facility)
+                pending[_Subject(seen.facility, place=True)].append(d)
+                if seen.kiosk:
+                    pending[_Subject(f"{seen.facility}/{seen.kiosk}", place=True)].append(d)
+        total = Outcome()
+        if facilities:
+            await self._redis.sadd(PLACES_KEY, *sorted(facilities))
+        for _ in range(MAX_ATTEMPTS):
+            if not pending:
+                break
+            refused = await self._attempt(pending, total)
+            pending = {s: pending[s] for s in refused}
+        else:
+            raise RuntimeError(f"monitor state kept changing under {len(pending)} subject(s); will retry")
+        await self._count(total)
+        return total
+
+    async def _attempt(self, pending: dict[_Subject, list[Delivered]], total: Outcome) -> list[_Subject]:
+        subjects = list(pending)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for s in subjects:
+                pipe.hmget(s.key, ["s", "v"])
+            rows = await pipe.execute()
+        alerts: list[EventEnvelope] = []
+        now = datetime.now(UTC)
+        args: list[str | int] = []
+        outcomes: list[Outcome] = []
+        for subject, (text, version) in zip(subjects, rows, strict=True):
+            state: CardState | PlaceState
+            if subject.place:
+                state = PlaceState.from_json(text)
+                outcome = observe_place(subject.name, state, pending[subject], self._rules)
+                ttl = self._rules.facility_retention_ms * 2
+            else:
+                state = CardState.from_json(text)
+                outcome = observe_card(subject.name, state, pending[subject], self._rules, self._geography)
+                ttl = self._rules.card_retention_ms + 24 * 3600 * 1000
+            outcomes.append(outcome)
+            kind = subject_kind(subject.name, place=subject.place)
+            for incident in outcome.changed:
+                alert = alert_of(incident, subject=subject.name, kind=kind, rules=self._rules)
+                alerts.append(alert_event(alert, producer=self._producer, now=now))
+            args += [version or "0", state.to_json(), ttl]
+        if alerts:
+            await self._publish(alerts)
+        refused_at = await self._save(keys=[s.key for s in subjects], args=args)
+        refused = {int(i) - 1 for i in refused_at}
+        for i, outcome in enumerate(outcomes):
+            if i in refused:
+                continue
+            total.changed += outcome.changed
+            if not subjects[i].place:  # count each event once, by its card
+                total.taken += outcome.taken
+                total.duplicates += outcome.duplicates
+                total.late += outcome.late
+        if refused:
+            log.info("monitor: %d subject(s) changed by another worker; running them again", len(refused))
+        return [subjects[i] for i in sorted(refused)]
+
+    async def _count(self, total: Outcome) -> None:
+        if not (total.taken or total.duplicates or total.late):
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(STATS_KEY, "taken", total.taken)
+            pipe.hincrby(STATS_KEY, "duplicates", total.duplicates)
+            pipe.hincrby(STATS_KEY, "late", total.late)
+            pipe.hincrby(STATS_KEY, "alerts", len(total.changed))
+            await pipe.execute()
+        if total.late:
+            log.warning(
+                "monitor: %d event(s) arrived later than the grace period and were left out", total.late
+            )
