@@ -150,6 +150,7 @@ async def end_to_end(settings: Settings, requests: int, concurrency: int, people
         token_rate, token_lat, accepted = await load(scan, requests, concurrency)
     if accepted != requests:
         raise SystemExit(f"only {accepted} of {requests} tokens were accepted: the benchmark is not valid")
+
     def row(path: str, requests_per_s: float, latencies: list[float]) -> str:
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         return f"| {path} | {requests_per_s:,.0f} | {p50:.1f} | {p99:.1f} |"

@@ -17,7 +17,7 @@ import sys
 
 from verifier.settings import Settings
 
-NAMES = ("participation", "usage", "face")
+NAMES = ("participation", "usage", "face", "alerts")
 
 
 def _own_command(argv: list[str]) -> int:

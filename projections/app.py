@@ -7,22 +7,27 @@ it and the offset guard makes the replay harmless.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import os
 import socket
 import tempfile
-from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import faust
 import redis.asyncio as aioredis
 from bhyt.v1.events_pb2 import EventEnvelope
 
+from projections.alerts import model as alerts
 from projections.codec import UndecodableEvent, decode_event
 from projections.face import model as face
+from projections.monitor.geography import Geography
+from projections.monitor.rules_config import load_rules
+from projections.monitor.worker import MonitorWorker
 from projections.participation import model as participation
 from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
@@ -36,12 +41,15 @@ ApplyBatch = Callable[[ProjectionStore, Sequence[tuple[Position, EventEnvelope]]
 
 
 def create_app(settings: Settings) -> faust.App:
+    # Faust wants a data directory even with in-memory tables; keep it out of the work tree. It
+    # creates only the last level, so a fresh (or cleaned) temporary directory needs the parent.
+    datadir = Path(tempfile.gettempdir()) / "bhyt-faust" / settings.projection_group
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.projection_group,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store="memory://",
-        # Faust wants a data directory even with in-memory tables; keep it out of the work tree.
-        datadir=str(Path(tempfile.gettempdir()) / "bhyt-faust" / settings.projection_group),
+        datadir=str(datadir),
         web_enabled=False,
         autodiscover=False,
         topic_replication_factor=settings.topic_replication,
@@ -58,9 +66,10 @@ def create_app(settings: Settings) -> faust.App:
     store = ProjectionStore(client)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
-    def project(name: str, topic_name: str, apply_batch: ApplyBatch) -> None:
+    def project(name: str, topic_names: str | tuple[str, ...], apply_batch: ApplyBatch) -> None:
+        names = (topic_names,) if isinstance(topic_names, str) else topic_names
         topic = app.topic(
-            topic_name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+            *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
@@ -83,6 +92,24 @@ def create_app(settings: Settings) -> faust.App:
     )
 
     project("face", settings.topic_face_matches, face.apply_batch)
+    project(
+        "alerts",
+        settings.topic_alerts,
+        functools.partial(alerts.apply_batch, recent_size=settings.alerts_recent_size),
+    )
+
+    monitor = MonitorWorker(
+        client,
+        load_rules(settings.rules_file),
+        Geography.load(),
+        functools.partial(publish_until_done, app, settings.topic_alerts),
+        producer=f"monitor/{worker_id}",
+    )
+
+    async def watch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
+        return (await monitor.process(events)).taken
+
+    project("monitor", (settings.topic_checkins, settings.topic_face_matches), watch)
 
     own_topics = set(settings.topics)
 
@@ -97,6 +124,27 @@ def create_app(settings: Settings) -> faust.App:
         await client.hdel(WORKERS_KEY, worker_id)
 
     return app
+
+
+async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventEnvelope]) -> None:
+    """Publish alerts and wait for the broker's acks, retrying while it is unreachable: the batch
+    that raised them is acked only after this returns, so an alert is never lost."""
+    delay = 0.2
+    while True:
+        try:
+            sent = [
+                await app.producer.send(topic, e.key.encode(), e.SerializeToString(), None, None, None)
+                for e in events
+            ]
+            for ack in sent:
+                await ack
+            return
+        except Exception as e:  # aiokafka's errors have no common base with asyncio's timeouts
+            log.warning(
+                "cannot publish %d alert(s) to %s (%r); retrying in %.1fs", len(events), topic, e, delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def project_batch(

@@ -12,6 +12,7 @@ the verifier too), or they are judged against missing records.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import sys
@@ -25,6 +26,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
+from projections.alerts import model as alerts
 from projections.app import ApplyBatch, decode_batch, project_batch
 from projections.face import model as face
 from projections.participation import model as participation
@@ -53,6 +55,12 @@ def projections(settings: Settings) -> dict[str, Projection]:
         ),
         "usage": Projection("usage", settings.topic_checkins, usage.PATTERNS, usage_batch),
         "face": Projection("face", settings.topic_face_matches, face.PATTERNS, face.apply_batch),
+        "alerts": Projection(
+            "alerts",
+            settings.topic_alerts,
+            alerts.PATTERNS,
+            functools.partial(alerts.apply_batch, recent_size=settings.alerts_recent_size),
+        ),
     }
 
 
@@ -197,6 +205,8 @@ async def _digest(redis_url: str, patterns: Sequence[str]) -> tuple[str, int]:
                         pipe.hgetall(key)
                     elif kind == "list":
                         pipe.lrange(key, 0, -1)
+                    elif kind == "zset":
+                        pipe.zrange(key, 0, -1, withscores=True)
                     else:
                         pipe.get(key)
                 values = await pipe.execute()

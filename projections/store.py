@@ -130,6 +130,12 @@ class ProjectionStore:
         self._apply_once = client.register_script(_APPLY_ONCE)
         self._write_snapshots = client.register_script(_WRITE_SNAPSHOTS)
 
+    @property
+    def client(self) -> aioredis.Redis:
+        """For a projection whose guard is not a log offset (alerts: revision and status) and so
+        needs its own script on the same connection pool."""
+        return self._redis
+
     async def apply(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
         """Apply per-event mutations in log order in one round trip; return how many were new."""
         if not changes:

@@ -13,6 +13,10 @@ import redis.asyncio as aioredis
 from grpc_health.v1 import health, health_pb2
 from redis.exceptions import RedisError
 
+from projections.monitor.rules_config import RulesFileError, load_rules
+from projections.monitor.stats import RedisFacilityStats
+from verifier.adapters.alert_feed import AlertFeed
+from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.challenges import RedisChallengeStore
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
@@ -20,9 +24,11 @@ from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.adapters.trust_feed import TrustFeed
 from verifier.chip import CscaTrustStore, TrustSources
 from verifier.chip_checkin import ChipCheckIn
+from verifier.dashboard import RunningDashboard, start_dashboard
 from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.key_admin import KeyAdmin
+from verifier.monitoring import MonitoringService
 from verifier.server import SERVICE_NAMES, create_server
 from verifier.service import CheckInService, Clock
 from verifier.settings import Settings
@@ -65,6 +71,9 @@ class RunningVerifier:
     trust_feed: TrustFeed
     tokens: TokenAuthority
     chip_trust: CscaTrustStore
+    alert_feed: AlertFeed
+    monitoring: MonitoringService  # the alerts use cases, also served by the staff dashboard
+    dashboard: RunningDashboard | None = None
 
     async def reload_trust(self) -> None:
         """SIGHUP: re-read token keys (a bad key file keeps the previous keys) and the CSCA trust
@@ -79,6 +88,9 @@ class RunningVerifier:
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop taking requests, let in-flight ones finish (their events flush), then disconnect."""
         await self.health.enter_graceful_shutdown()
+        if self.dashboard is not None:
+            await self.dashboard.close()
+        await self.alert_feed.stop()  # ends the alert watchers' streams now, not at the grace's end
         await self.server.stop(grace_s)
         await self.trust_feed.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.event_log.close)
@@ -93,8 +105,11 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     try:
         tokens = TokenAuthority.from_settings(settings)
         face_policy = FacePolicy.parse(settings.face_match_threshold, settings.face_match_thresholds)
+        rules = load_rules(settings.rules_file)
     except KeyFileError as e:
         raise StartupError(f"token keys (BHYT_TOKEN_KEYS_DIR): {e}") from e
+    except RulesFileError as e:
+        raise StartupError(f"BHYT_RULES_FILE: {e}") from e
     except ValueError as e:
         raise StartupError(f"BHYT_FACE_MATCH_THRESHOLDS: {e}") from e
     chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
@@ -119,6 +134,23 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         await client.aclose()
         await trust_feed.stop()
         raise StartupError(f"cannot read the trust topic {settings.topic_trust}: {e!r}") from e
+    alert_store = AlertStore(client)
+    alert_feed = AlertFeed(settings, alert_store)
+    try:
+        await alert_feed.start()
+    except Exception as e:  # aiokafka raises many types; the message says what failed
+        event_log.close()
+        await client.aclose()
+        await trust_feed.stop()
+        await alert_feed.stop()
+        raise StartupError(f"cannot follow the alerts topic {settings.topic_alerts}: {e!r}") from e
+    monitoring = MonitoringService(
+        store=alert_store,
+        feed=alert_feed,
+        event_log=event_log,
+        clock=clock,
+        producer_name=settings.producer_name,
+    )
     service = CheckInService(
         read_model=RedisReadModel(client),
         event_log=event_log,
@@ -145,14 +177,33 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     health_servicer = health.aio.HealthServicer()
     try:
         server, port = create_server(
-            service, key_admin, chip, settings.grpc_listen, health_servicer=health_servicer
+            service,
+            key_admin,
+            chip,
+            settings.grpc_listen,
+            health_servicer=health_servicer,
+            monitoring=monitoring,
         )
     except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
         event_log.close()
         await client.aclose()
         await trust_feed.stop()
+        await alert_feed.stop()
         raise StartupError(f"cannot listen on {settings.grpc_listen}: {e}") from e
     await server.start()
+    dashboard = None
+    if settings.dashboard_listen:
+        stats = RedisFacilityStats(client, window_minutes=rules.rate_jump.window_minutes)
+        try:
+            dashboard = await start_dashboard(settings.dashboard_listen, monitoring, stats)
+        except OSError as e:
+            await server.stop(0)
+            event_log.close()
+            await client.aclose()
+            await trust_feed.stop()
+            await alert_feed.stop()
+            raise StartupError(f"cannot serve the dashboard on {settings.dashboard_listen}: {e}") from e
+        log.info("staff dashboard at %s", dashboard.url)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(
@@ -163,4 +214,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         len(tokens.trust),
         replayed,
     )
-    return RunningVerifier(server, port, event_log, client, health_servicer, trust_feed, tokens, chip_trust)
+    return RunningVerifier(
+        server, port, event_log, client, health_servicer, trust_feed, tokens, chip_trust,
+        alert_feed=alert_feed, monitoring=monitoring, dashboard=dashboard,
+    )  # fmt: skip

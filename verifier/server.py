@@ -1,4 +1,4 @@
-"""The gRPC server: our four services plus the standard health and reflection services."""
+"""The gRPC server: our five services plus the standard health and reflection services."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ from grpc_reflection.v1alpha import reflection
 from verifier.adapters.grpc_api import (
     CardsServicer,
     CheckInServicer,
+    MonitoringServicer,
     ParticipationServicer,
     TokenKeysServicer,
 )
 from verifier.chip_checkin import ChipCheckIn
 from verifier.key_admin import KeyAdmin
+from verifier.monitoring import MonitoringService
 from verifier.service import CheckInService
 
 MAX_MESSAGE_BYTES = 1 << 20  # a chip read with a face image fits; anything larger is refused by grpc
 
 SERVICE_NAMES = tuple(
     api_pb2.DESCRIPTOR.services_by_name[name].full_name
-    for name in ("CheckIn", "Cards", "Participation", "TokenKeys")
+    for name in ("CheckIn", "Cards", "Participation", "TokenKeys", "Monitoring")
 )
 
 
@@ -32,6 +34,7 @@ def create_server(
     address: str = "127.0.0.1:0",
     *,
     health_servicer: health.aio.HealthServicer | None = None,
+    monitoring: MonitoringService | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Build (not start) the server bound to `address`; port 0 picks a free one, returned here."""
     server = grpc.aio.server(
@@ -45,6 +48,8 @@ def create_server(
     api_pb2_grpc.add_CardsServicer_to_server(CardsServicer(service), server)
     api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service), server)
     api_pb2_grpc.add_TokenKeysServicer_to_server(TokenKeysServicer(key_admin), server)
+    if monitoring is not None:  # always in `start_verifier`; tests of the other services may leave it out
+        api_pb2_grpc.add_MonitoringServicer_to_server(MonitoringServicer(monitoring), server)
     health_servicer = health_servicer or health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

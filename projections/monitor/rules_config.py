@@ -17,9 +17,10 @@ from bhyt.v1.events_pb2 import (
     SEVERITY_HIGH,
     SEVERITY_LOW,
     SEVERITY_MEDIUM,
+    Severity,
 )
 
-SEVERITIES = {
+SEVERITIES: dict[str, Severity] = {
     "low": SEVERITY_LOW,
     "medium": SEVERITY_MEDIUM,
     "high": SEVERITY_HIGH,
@@ -37,7 +38,7 @@ class Rule:
     severity: str = "medium"
 
     @property
-    def severity_value(self) -> int:
+    def severity_value(self) -> Severity:
         return SEVERITIES[self.severity]
 
 

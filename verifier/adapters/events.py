@@ -201,6 +201,25 @@ def signing_key_revoked(kid: bytes, *, reason: str, at: datetime, producer: str)
     return env
 
 
+def alert_acknowledged(
+    alert_id: str, *, staff_id: str, note: str, at: datetime, producer: str
+) -> ev.EventEnvelope:
+    """Keyed by the alert id, like the alert itself, so it follows the alert in its partition."""
+    env = envelope(key=alert_id, at=at, producer=producer)
+    env.alert_acknowledged.CopyFrom(ev.AlertAcknowledged(alert_id=alert_id, staff_id=staff_id, note=note))
+    return env
+
+
+def alert_closed(
+    alert_id: str, *, staff_id: str, resolution: str, note: str, at: datetime, producer: str
+) -> ev.EventEnvelope:
+    env = envelope(key=alert_id, at=at, producer=producer)
+    env.alert_closed.CopyFrom(
+        ev.AlertClosed(alert_id=alert_id, staff_id=staff_id, resolution=resolution, note=note)
+    )
+    return env
+
+
 def card_validity(c: CardValidity) -> ev.CardValidity:
     return ev.CardValidity(
         card_number=c.card_number, valid_from=c.valid_from.isoformat(), valid_to=c.valid_to.isoformat()

@@ -6,9 +6,10 @@ clear message; anything unexpected is logged here and answered INTERNAL with a g
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
@@ -33,6 +34,7 @@ from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
 from verifier.errors import VerifierError
 from verifier.key_admin import KeyAdmin
+from verifier.monitoring import MonitoringService
 from verifier.service import CheckInResult, CheckInService, VerifyCard, VerifyScan
 from verifier.tokens.authority import KeyView
 
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 Handler = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
+StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext], AsyncGenerator[Resp, None]]
 
 
 def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
@@ -53,6 +56,29 @@ def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
             log.exception("unexpected error in %s", handler.__name__)
             await context.abort(grpc.StatusCode.INTERNAL, "500 internal error; it has been logged")
         raise AssertionError("unreachable: abort raises")
+
+    return wrapper
+
+
+def streams_errors(handler: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp]:
+    """`answers_errors` for a server-streaming handler (an async generator): an error before or
+    between messages ends the stream with its status. A client cancelling the stream cancels the
+    handler's task; `aclosing` then closes the handler at once, so what it holds (a feed
+    subscription) is released now, not whenever the generator is garbage-collected."""
+
+    @functools.wraps(handler)
+    async def wrapper(
+        self: Any, request: Req, context: grpc.aio.ServicerContext
+    ) -> AsyncGenerator[Resp, None]:
+        try:
+            async with contextlib.aclosing(handler(self, request, context)) as messages:
+                async for message in messages:
+                    yield message
+        except VerifierError as e:
+            await context.abort(grpc.StatusCode[e.grpc_status], f"{e.code} {e}")
+        except Exception:
+            log.exception("unexpected error in %s", handler.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, "500 internal error; it has been logged")
 
     return wrapper
 
@@ -225,7 +251,6 @@ class CardsServicer(api_grpc.CardsServicer):
             usage=card_usage(view.usage),
         )
 
-
     @answers_errors
     async def IssueCardToken(
         self, request: api.IssueCardTokenRequest, context: grpc.aio.ServicerContext
@@ -324,4 +349,39 @@ class ParticipationServicer(api_grpc.ParticipationServicer):
         event_id, where = await self._service.enroll(participant)
         return api.EventRecorded(
             event_id=event_id, topic=where.topic, partition=where.partition, offset=where.offset
+        )
+
+
+class MonitoringServicer(api_grpc.MonitoringServicer):
+    def __init__(self, monitoring: MonitoringService) -> None:
+        self._monitoring = monitoring
+
+    @streams_errors
+    async def WatchAlerts(
+        self, request: api.WatchAlertsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncGenerator[api.AlertNotice, None]:
+        async with contextlib.aclosing(
+            self._monitoring.watch_alerts(request.filter, request.replay)
+        ) as notices:
+            async for notice in notices:
+                yield notice
+
+    @answers_errors
+    async def ListAlerts(
+        self, request: api.ListAlertsRequest, context: grpc.aio.ServicerContext
+    ) -> api.AlertList:
+        return api.AlertList(alerts=await self._monitoring.list_alerts(request.filter, request.limit))
+
+    @answers_errors
+    async def AcknowledgeAlert(
+        self, request: api.AlertActionRequest, context: grpc.aio.ServicerContext
+    ) -> api.AlertView:
+        return await self._monitoring.acknowledge(request.alert_id, request.staff_id, request.note)
+
+    @answers_errors
+    async def CloseAlert(
+        self, request: api.AlertActionRequest, context: grpc.aio.ServicerContext
+    ) -> api.AlertView:
+        return await self._monitoring.close(
+            request.alert_id, request.staff_id, request.resolution, request.note
         )

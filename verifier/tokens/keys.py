@@ -100,7 +100,7 @@ class TrustStore:
         return self._revoked_public_keys.get(public_key_id) if public_key_id else None
 
     def all_keys(self) -> list[TrustedKey]:
-        return sorted(self._keys.values(), key=lambda k: (k.not_before or datetime.min.replace(tzinfo=UTC)))
+        return sorted(self._keys.values(), key=lambda k: k.not_before or datetime.min.replace(tzinfo=UTC))
 
     def __len__(self) -> int:
         return len(self._keys)

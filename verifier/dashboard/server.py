@@ -1,0 +1,444 @@
+"""The staff dashboard's HTTP side: the page, two JSON endpoints and one Server-Sent Events stream.
+
+It runs inside the verifier's asyncio loop next to grpc.aio, so it must never block: every handler
+only awaits the two readers it is given. It is a read-only window on the monitor; acknowledging
+and closing alerts stay on the gRPC `Monitoring` service, where the staff member is recorded.
+
+Server-Sent Events rather than WebSockets because the traffic is one-way, EventSource reconnects
+by itself, and a plain `curl -N` shows the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+from bhyt.v1 import api_pb2, events_pb2
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from verifier.domain.facilities import normalise_facility
+from verifier.errors import BadRequest, VerifierError
+from verifier.ports import FacilityStats, FacilityStatsReader
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DEFAULT_LIMIT = 50  # the Monitoring service's own default for ListAlerts and WatchAlerts
+MAX_LIMIT = 1000  # ... and its ceiling
+DEFAULT_STATS_INTERVAL_S = 2.0
+DEFAULT_HEARTBEAT_S = 15.0  # below the 30-60 s idle timeouts of common proxies
+RECONNECT_MS = 2000  # tells EventSource how soon to come back after the stream drops
+
+_PROVINCE = re.compile(r"\d{2}")
+_RULE = re.compile(r"[A-Za-z0-9_]{1,64}")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+_FILTER_PARAMS = frozenset({"province", "facility", "rule", "min_severity", "include_closed"})
+_SEVERITIES: dict[str, events_pb2.Severity] = {
+    "low": events_pb2.SEVERITY_LOW,
+    "medium": events_pb2.SEVERITY_MEDIUM,
+    "high": events_pb2.SEVERITY_HIGH,
+    "critical": events_pb2.SEVERITY_CRITICAL,
+}
+_SEVERITY_NUMBERS = {str(int(value)): value for value in _SEVERITIES.values()}
+
+# Content-Security-Policy: the page loads nothing but its own three files and talks only to us,
+# which also holds on a machine without internet access.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class AlertReader(Protocol):
+    """What the dashboard needs from the monitor; `verifier.monitoring.MonitoringService` fits it.
+
+    A Protocol, not an ABC, so the service satisfies it without importing the dashboard.
+    """
+
+    async def list_alerts(self, flt: api_pb2.AlertFilter, limit: int) -> list[api_pb2.AlertView]:
+        """Alerts matching `flt`, newest change first, at most `limit`."""
+        ...
+
+    def watch_alerts(self, flt: api_pb2.AlertFilter, replay: int) -> AsyncIterator[api_pb2.AlertNotice]:
+        """The `replay` most recent matching alerts (oldest of them first), then every change, forever."""
+        ...
+
+
+class BadQuery(BadRequest):
+    """A query parameter the dashboard cannot use; answered with HTTP 400 naming the parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Query:
+    """A dashboard request's filter and size, parsed once at the edge."""
+
+    alerts: api_pb2.AlertFilter
+    limit: int
+
+
+def parse_query(params: Mapping[str, str], *, size_param: str | None) -> Query:
+    """Turn the query string into an AlertFilter; BadQuery on anything unknown or malformed.
+
+    Unknown parameters are refused rather than ignored: a misspelt `min_severty` that silently
+    showed every alert would mislead the person watching.
+    """
+    for name in params:
+        if name not in _FILTER_PARAMS and name != size_param:
+            allowed = ", ".join(sorted(_FILTER_PARAMS | ({size_param} if size_param else set())))
+            raise BadQuery(name, f"unknown query parameter {name!r} (allowed: {allowed})")
+    province = params.get("province", "").strip()
+    if province and not _PROVINCE.fullmatch(province):
+        raise BadQuery("province", f"province must be a 2-digit code such as 79, not {province[:20]!r}")
+    facility = params.get("facility", "").strip()
+    if facility:
+        try:
+            facility = normalise_facility(facility)
+        except BadRequest as e:
+            raise BadQuery("facility", str(e)) from e
+    rule = params.get("rule", "").strip()
+    if rule and not _RULE.fullmatch(rule):
+        raise BadQuery("rule", f"rule must be a rule name such as two_facilities, not {rule[:40]!r}")
+    return Query(
+        alerts=api_pb2.AlertFilter(
+            province=province,
+            facility_id=facility,
+            rule=rule,
+            min_severity=parse_severity(params.get("min_severity", "")),
+            include_closed=_parse_bool("include_closed", params.get("include_closed", "")),
+        ),
+        limit=_parse_limit(size_param, params.get(size_param, "")) if size_param else DEFAULT_LIMIT,
+    )
+
+
+def parse_severity(text: str) -> events_pb2.Severity:
+    """`high`, `HIGH`, `SEVERITY_HIGH` or `3`; empty means no minimum."""
+    name = text.strip().lower().removeprefix("severity_")
+    if not name:
+        return events_pb2.SEVERITY_UNSPECIFIED
+    for value in _SEVERITIES.get(name), _SEVERITY_NUMBERS.get(name):
+        if value is not None:
+            return value
+    raise BadQuery(
+        "min_severity", f"min_severity must be low, medium, high or critical, not {text.strip()[:20]!r}"
+    )
+
+
+def _parse_bool(parameter: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise BadQuery(parameter, f"{parameter} must be true or false, not {text.strip()[:20]!r}")
+
+
+def _parse_limit(parameter: str, text: str) -> int:
+    value = text.strip()
+    if not value:
+        return DEFAULT_LIMIT
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise BadQuery(
+            parameter, f"{parameter} must be a whole number from 1 to {MAX_LIMIT}, not {value[:20]!r}"
+        )
+    return int(value)
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """Proto field names and every field, so the page never has to guess a default (0, [], "")."""
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def stats_json(stats: list[FacilityStats], flt: api_pb2.AlertFilter) -> dict[str, Any]:
+    """Facility statistics with the two rates worked out here, so the page and tests agree on them."""
+    facilities = []
+    for s in sorted(stats, key=lambda s: s.facility_id):
+        if flt.province and s.province != flt.province:
+            continue
+        if flt.facility_id and s.facility_id != flt.facility_id:
+            continue
+        facilities.append(
+            {
+                "facility_id": s.facility_id,
+                "province": s.province,
+                "checkins_per_minute": list(s.checkins_per_minute),
+                "checkins": s.checkins,
+                "rejected": s.rejected,
+                "reject_rate": _rate(s.rejected, s.checkins),
+                "face_attempts": s.face_attempts,
+                "face_mismatches": s.face_mismatches,
+                "face_mismatch_rate": _rate(s.face_mismatches, s.face_attempts),
+                "face_score_buckets": list(s.face_score_buckets),
+                "latest_at": s.latest_at.isoformat() if s.latest_at else None,
+            }
+        )
+    return {"facilities": facilities}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    """None, not 0, when nothing happened: "no data" must not look like "all fine"."""
+    return part / whole if whole else None
+
+
+def sse_frame(event: str, data: Mapping[str, Any]) -> bytes:
+    """One SSE message; the JSON is on one line, so one `data:` field always suffices.
+
+    Never name an event "error": EventSource fires its own connection failures under that name.
+    """
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+def _json_error(status: int, message: str, parameter: str | None = None) -> web.Response:
+    body: dict[str, Any] = {"error": message, "status": status}
+    if parameter:
+        body["parameter"] = parameter
+    return web.json_response(body, status=status)
+
+
+@web.middleware
+async def _errors_and_headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every failure becomes a short JSON error: details go to the log, never to the browser."""
+    try:
+        response = await handler(request)
+    except BadQuery as e:
+        response = _json_error(400, e.message, e.parameter)
+    except BadRequest as e:  # the reader refused the filter
+        response = _json_error(400, str(e))
+    except web.HTTPException as e:
+        if not request.path.startswith("/api/") or e.status < 400:
+            raise
+        response = _json_error(e.status, e.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("dashboard request %s %s failed", request.method, request.path_qs)
+        response = _json_error(500, "internal error; see the verifier's log")
+    if not response.prepared:
+        response.headers.update(_SECURITY_HEADERS)
+    return response
+
+
+class _Dashboard:
+    """The handlers, holding the readers and the open event streams (so `close` can end them)."""
+
+    def __init__(
+        self, alerts: AlertReader, stats: FacilityStatsReader, stats_interval_s: float, heartbeat_s: float
+    ) -> None:
+        self.alerts = alerts
+        self.stats = stats
+        self.stats_interval_s = stats_interval_s
+        self.heartbeat_s = heartbeat_s
+        self.closing = asyncio.Event()
+        self.open_streams = 0
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def list_alerts(self, request: web.Request) -> web.StreamResponse:
+        query = parse_query(request.query, size_param="limit")
+        views = await self.alerts.list_alerts(query.alerts, query.limit)
+        return web.json_response({"alerts": [message_json(v) for v in views]})
+
+    async def facility_stats(self, request: web.Request) -> web.StreamResponse:
+        """Statistics of the facilities the filter's province and facility allow (the same query
+        string as the alerts, so the page can use one)."""
+        query = parse_query(request.query, size_param=None)
+        return web.json_response(stats_json(await self.stats.facility_stats(), query.alerts))
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """Replayed then live alerts, stats every few seconds, heartbeats; until either side leaves.
+
+        Three producers write to one response; the first to finish (the browser went away, the
+        alert source ended or failed, the server is closing) ends the stream, and the others are
+        cancelled and awaited here, so no task and no open watch outlives the request.
+        """
+        query = parse_query(request.query, size_param="replay")
+        response = web.StreamResponse(
+            headers={
+                **_SECURITY_HEADERS,
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",  # no proxy buffering: events must arrive as they happen
+            }
+        )
+        await response.prepare(request)
+        stream = _EventStream(response)
+        self.open_streams += 1
+        try:
+            if not await stream.send(f"retry: {RECONNECT_MS}\n: connected\n\n".encode()):
+                return response
+            producers = [
+                asyncio.create_task(self._pump_alerts(stream, query), name="dashboard-alerts"),
+                asyncio.create_task(self._pump_stats(stream, query.alerts), name="dashboard-stats"),
+                asyncio.create_task(self._heartbeat(stream), name="dashboard-heartbeat"),
+                asyncio.create_task(self.closing.wait(), name="dashboard-closing"),
+            ]
+            try:
+                await asyncio.wait(producers, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in producers:
+                    task.cancel()
+                await asyncio.gather(*producers, return_exceptions=True)
+        finally:
+            self.open_streams -= 1
+        return response
+
+    async def _pump_alerts(self, stream: _EventStream, query: Query) -> None:
+        """Forward notices as they come. The reader tells a watcher that leaves closed alerts out
+        when an alert it shows is closed (MonitoringService does), and the page drops that row."""
+        notices = self.alerts.watch_alerts(query.alerts, query.limit)
+        try:
+            async for notice in notices:
+                if not await stream.send(sse_frame("alert", message_json(notice))):
+                    return
+        except asyncio.CancelledError:
+            raise
+        except VerifierError as e:
+            # Expected ends (the feed stopped, this watcher fell behind): say why, and EventSource
+            # reconnects after RECONNECT_MS with a fresh replay.
+            log.warning("dashboard alert stream ended: %s", e)
+            await stream.send(sse_frame("warning", {"message": f"alert feed: {e}; reconnecting"}))
+        except Exception:
+            log.exception("dashboard alert stream failed")
+            await stream.send(sse_frame("warning", {"message": "the alert feed failed; reconnecting"}))
+        finally:
+            close = getattr(notices, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def _pump_stats(self, stream: _EventStream, flt: api_pb2.AlertFilter) -> None:
+        while True:
+            try:
+                frame = sse_frame("stats", stats_json(await self.stats.facility_stats(), flt))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Statistics are a side panel: keep the alerts flowing and try again next tick.
+                log.exception("dashboard facility statistics failed")
+                frame = sse_frame("warning", {"message": "facility statistics are unavailable"})
+            if not await stream.send(frame):
+                return
+            await asyncio.sleep(self.stats_interval_s)
+
+    async def _heartbeat(self, stream: _EventStream) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            if not await stream.send(b": heartbeat\n\n"):
+                return
+
+
+class _EventStream:
+    """Serialises writes from the producers; a write to a departed browser reports False, not an error."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        self._response = response
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: bytes) -> bool:
+        async with self._lock:
+            try:
+                await self._response.write(frame)
+            except (ConnectionError, RuntimeError):
+                # ConnectionResetError when the peer is gone; RuntimeError once the response is closed.
+                return False
+            return True
+
+
+class RunningDashboard:
+    """A started dashboard: where it listens, and how to stop it."""
+
+    def __init__(self, runner: web.AppRunner, dashboard: _Dashboard, url: str) -> None:
+        self._runner = runner
+        self._dashboard = dashboard
+        self.url = url
+
+    @property
+    def open_streams(self) -> int:
+        """Event streams being served now; 0 once every browser has gone (tests rely on it)."""
+        return self._dashboard.open_streams
+
+    async def close(self) -> None:
+        """End the event streams first (they would otherwise hold shutdown up), then stop serving."""
+        self._dashboard.closing.set()
+        await self._runner.cleanup()
+
+
+def create_app(
+    alerts: AlertReader,
+    stats: FacilityStatsReader,
+    *,
+    stats_interval_s: float = DEFAULT_STATS_INTERVAL_S,
+    heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+) -> tuple[web.Application, _Dashboard]:
+    """The aiohttp application, apart from any socket (aiohttp's test client can use it directly)."""
+    dashboard = _Dashboard(alerts, stats, stats_interval_s, heartbeat_s)
+    app = web.Application(middlewares=[_errors_and_headers])
+    app.router.add_get("/", dashboard.page)
+    app.router.add_get("/api/alerts", dashboard.list_alerts)
+    app.router.add_get("/api/stats", dashboard.facility_stats)
+    app.router.add_get("/api/events", dashboard.events)
+    app.router.add_static("/static/", STATIC_DIR, append_version=True)
+
+    async def end_streams(_: web.Application) -> None:
+        dashboard.closing.set()
+
+    app.on_shutdown.append(end_streams)
+    return app, dashboard
+
+
+async def start_dashboard(
+    listen: str,
+    alerts: AlertReader,
+    stats: FacilityStatsReader,
+    *,
+    stats_interval_s: float = DEFAULT_STATS_INTERVAL_S,
+    heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+) -> RunningDashboard:
+    """Serve the dashboard on `listen` ("host:port"; port 0 picks a free one) in the running loop."""
+    host, port = _split_listen(listen)
+    app, dashboard = create_app(alerts, stats, stats_interval_s=stats_interval_s, heartbeat_s=heartbeat_s)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port, shutdown_timeout=5.0)
+        await site.start()
+        if not runner.addresses:
+            raise OSError(f"dashboard cannot listen on {listen}")
+        bound_host, bound_port = runner.addresses[0][:2]
+    except BaseException:
+        await runner.cleanup()
+        raise
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    url = f"http://{shown}:{bound_port}/"
+    log.info("dashboard: serving on %s", url)
+    return RunningDashboard(runner, dashboard, url)
+
+
+def _split_listen(listen: str) -> tuple[str, int]:
+    host, sep, port = listen.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"dashboard listen address must be host:port, not {listen!r}")
+    return host, int(port)

@@ -1,0 +1,459 @@
+// The staff dashboard: one EventSource on api/events feeds the alert table and the facility cards.
+// Plain JS, no build step and nothing from the internet. Data never goes through innerHTML: every
+// value from the server is set with textContent or an attribute, so a crafted detail stays text.
+"use strict";
+
+(() => {
+  const MAX_ALERTS = 500; // the page keeps this many; older rows fall off the bottom
+  const VIETNAM_OFFSET_MS = 7 * 3600 * 1000; // check-in days are Vietnamese days (UTC+7, no DST)
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const FILTER_FIELDS = ["province", "facility", "rule", "min_severity", "include_closed"];
+
+  const SEVERITY = {
+    SEVERITY_UNSPECIFIED: "unknown",
+    SEVERITY_LOW: "low",
+    SEVERITY_MEDIUM: "medium",
+    SEVERITY_HIGH: "high",
+    SEVERITY_CRITICAL: "critical",
+  };
+  const STATUS = {
+    ALERT_STATUS_UNSPECIFIED: "unknown",
+    ALERT_STATUS_OPEN: "open",
+    ALERT_STATUS_ACKNOWLEDGED: "acknowledged",
+    ALERT_STATUS_CLOSED: "closed",
+  };
+  const KIND = { check_in: "check-in", face_match: "face match" };
+
+  const state = {
+    source: null, // the current EventSource
+    views: new Map(), // alert id -> {view, seq}
+    seq: 0, // arrival order, the tie-breaker between equal update times
+    selected: null, // alert id whose evidence is shown
+    includeClosed: false,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ---- small helpers ------------------------------------------------------------------------
+
+  function el(tag, attrs = {}, text = null) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    if (text !== null) node.textContent = text;
+    return node;
+  }
+
+  function svgEl(tag, attrs = {}) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+    return node;
+  }
+
+  function parseTime(text) {
+    if (!text) return NaN;
+    // Protobuf JSON may carry nanoseconds; Date wants at most milliseconds.
+    return Date.parse(text.replace(/(\.\d{3})\d+/, "$1"));
+  }
+
+  /** "2026-03-01 14:05:09" in Vietnam time; the headers say UTC+7. */
+  function vnTime(text) {
+    const ms = parseTime(text);
+    if (Number.isNaN(ms)) return text || "";
+    return new Date(ms + VIETNAM_OFFSET_MS).toISOString().slice(0, 19).replace("T", " ");
+  }
+
+  /** The incident's window as [first line, second line]: the start, then the end and its length. */
+  function windowLines(alert) {
+    const start = vnTime(alert.window_start);
+    const end = vnTime(alert.window_end);
+    if (!start || !end || start === end) return [start || end, ""];
+    const shownEnd = start.slice(0, 10) === end.slice(0, 10) ? end.slice(11) : end;
+    const minutes = Math.round((parseTime(alert.window_end) - parseTime(alert.window_start)) / 60000);
+    return [start, `→ ${shownEnd} (${minutes} min)`];
+  }
+
+  function windowCell(alert) {
+    const cell = el("td", { class: "window" });
+    for (const line of windowLines(alert)) if (line) cell.append(el("span", { class: "line" }, line));
+    return cell;
+  }
+
+  function percent(rate) {
+    return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)} %`;
+  }
+
+  function severityBadge(severity) {
+    const name = SEVERITY[severity] || "unknown";
+    return el("span", { class: `badge sev-${name}` }, name);
+  }
+
+  function statusText(view) {
+    const name = STATUS[view.status] || "unknown";
+    return view.status_by ? `${name} by ${view.status_by}` : name;
+  }
+
+  function updatedAt(view) {
+    const ms = parseTime(view.updated_at || (view.alert && view.alert.window_end));
+    return Number.isNaN(ms) ? 0 : ms;
+  }
+
+  // ---- filters ------------------------------------------------------------------------------
+
+  function filterParams() {
+    const form = $("filters");
+    const params = new URLSearchParams();
+    for (const name of FILTER_FIELDS) {
+      const field = form.elements[name];
+      if (field.type === "checkbox") {
+        if (field.checked) params.set(name, "true");
+      } else if (field.value.trim()) {
+        params.set(name, field.value.trim());
+      }
+    }
+    return params;
+  }
+
+  function loadFiltersFromUrl() {
+    const params = new URLSearchParams(window.location.search);
+    const form = $("filters");
+    for (const name of FILTER_FIELDS) {
+      const field = form.elements[name];
+      if (field.type === "checkbox") field.checked = params.get(name) === "true";
+      else field.value = params.get(name) || "";
+    }
+  }
+
+  function showFilterError(message) {
+    const node = $("filter-error");
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  function showWarning(message) {
+    const node = $("feed-warning");
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  // ---- the stream ---------------------------------------------------------------------------
+
+  function setStatus(text) {
+    const node = $("stream-status");
+    node.textContent = text;
+    node.className = `status status-${text.replace(/\W+/g, "-")}`;
+  }
+
+  function connect() {
+    if (state.source) state.source.close();
+    const params = filterParams();
+    state.includeClosed = params.get("include_closed") === "true";
+    clearAlerts();
+    const query = params.toString();
+    const source = new EventSource(`api/events${query ? `?${query}` : ""}`);
+    state.source = source;
+    setStatus("connecting");
+    source.onopen = () => {
+      if (source !== state.source) return;
+      setStatus("live");
+      showFilterError("");
+    };
+    source.onerror = () => {
+      if (source !== state.source) return;
+      if (source.readyState === EventSource.CLOSED) {
+        setStatus("offline");
+        explainFailure(source, query);
+      } else {
+        setStatus("reconnecting"); // EventSource retries by itself
+      }
+    };
+    source.addEventListener("alert", (event) => onNotice(JSON.parse(event.data)));
+    source.addEventListener("stats", (event) => onStats(JSON.parse(event.data)));
+    source.addEventListener("warning", (event) => showWarning(JSON.parse(event.data).message));
+  }
+
+  /** EventSource gives up without saying why (e.g. HTTP 400); ask the JSON endpoint for the reason. */
+  async function explainFailure(source, query) {
+    let retry = true;
+    try {
+      const response = await fetch(`api/alerts?${query}${query ? "&" : ""}limit=1`);
+      if (response.status === 400) {
+        showFilterError((await response.json()).error);
+        retry = false;
+      }
+    } catch (_) {
+      showWarning("The dashboard server cannot be reached; retrying.");
+    }
+    if (retry) {
+      setTimeout(() => {
+        if (source === state.source) connect();
+      }, 5000);
+    }
+  }
+
+  // ---- alerts -------------------------------------------------------------------------------
+
+  function clearAlerts() {
+    state.views.clear();
+    state.selected = null;
+    $("alert-rows").replaceChildren();
+    $("evidence").hidden = true;
+    updateCount();
+  }
+
+  function updateCount() {
+    $("alert-count").textContent = String(state.views.size);
+    $("no-alerts").hidden = state.views.size > 0;
+  }
+
+  /** True when `incoming` is a later state of the same alert than `current`. */
+  function isNewer(incoming, current) {
+    const a = incoming.alert.revision || 0;
+    const b = current.alert.revision || 0;
+    if (a !== b) return a > b;
+    return updatedAt(incoming) >= updatedAt(current); // same revision: a status change
+  }
+
+  function onNotice(notice) {
+    const view = notice.alert;
+    if (!view || !view.alert || !view.alert.alert_id) return;
+    const id = view.alert.alert_id;
+    const known = state.views.get(id);
+    if (known && !isNewer(view, known.view)) return; // a replay of what we already show
+    if (view.status === "ALERT_STATUS_CLOSED" && !state.includeClosed) {
+      removeAlert(id);
+      return;
+    }
+    const entry = { view, seq: ++state.seq };
+    state.views.set(id, entry);
+    placeRow(alertRow(view), entry);
+    while (state.views.size > MAX_ALERTS) {
+      const last = $("alert-rows").lastElementChild;
+      removeAlert(last.dataset.alertId);
+    }
+    if (state.selected === id) showEvidence(view);
+    updateCount();
+  }
+
+  function removeAlert(id) {
+    state.views.delete(id);
+    const row = findRow(id);
+    if (row) row.remove();
+    if (state.selected === id) {
+      state.selected = null;
+      $("evidence").hidden = true;
+    }
+    updateCount();
+  }
+
+  function findRow(id) {
+    for (const row of $("alert-rows").children) if (row.dataset.alertId === id) return row;
+    return null;
+  }
+
+  /** Newest change first; equal times keep the order they arrived in, newest first. */
+  function comesBefore(a, b) {
+    const ta = updatedAt(a.view);
+    const tb = updatedAt(b.view);
+    return ta !== tb ? ta > tb : a.seq > b.seq;
+  }
+
+  function placeRow(row, entry) {
+    const body = $("alert-rows");
+    const old = findRow(entry.view.alert.alert_id);
+    if (old) old.remove();
+    let before = null;
+    for (const other of body.children) {
+      const otherEntry = state.views.get(other.dataset.alertId);
+      if (otherEntry && comesBefore(entry, otherEntry)) {
+        before = other;
+        break;
+      }
+    }
+    body.insertBefore(row, before);
+  }
+
+  function alertRow(view) {
+    const alert = view.alert;
+    const severity = SEVERITY[alert.severity] || "unknown";
+    const row = el("tr", {
+      "data-testid": "alert-row",
+      "data-alert-id": alert.alert_id,
+      "data-revision": String(alert.revision || 0),
+      "data-severity": severity,
+      tabindex: "0",
+      "aria-selected": String(state.selected === alert.alert_id),
+      class: `alert-row sev-row-${severity}`,
+    });
+    const severityCell = el("td");
+    severityCell.append(severityBadge(alert.severity));
+    const subjectCell = el("td", { class: "subject" });
+    subjectCell.append(el("span", {}, alert.subject || ""));
+    if (alert.subject_kind) subjectCell.append(el("span", { class: "muted" }, ` (${alert.subject_kind})`));
+    row.append(
+      severityCell,
+      el("td", { class: "rule" }, alert.rule || ""),
+      subjectCell,
+      facilitiesCell(alert.facility_ids || []),
+      windowCell(alert),
+      el("td", { class: "num", "data-testid": "evidence-count" }, String(alert.evidence_count || 0)),
+      el("td", { class: "summary" }, alert.summary || ""),
+      el("td", { class: `alert-status st-${STATUS[view.status] || "unknown"}` }, statusText(view)),
+    );
+    const choose = () => selectAlert(alert.alert_id);
+    row.addEventListener("click", choose);
+    row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        choose();
+      }
+    });
+    return row;
+  }
+
+  function facilitiesCell(ids) {
+    const cell = el("td", { class: "facility-list" });
+    ids.forEach((id, i) => cell.append(el("span", {}, i + 1 < ids.length ? `${id}, ` : id)));
+    return cell;
+  }
+
+  function selectAlert(id) {
+    const entry = state.views.get(id);
+    if (!entry) return;
+    state.selected = id;
+    for (const row of $("alert-rows").children) {
+      row.setAttribute("aria-selected", String(row.dataset.alertId === id));
+    }
+    showEvidence(entry.view);
+  }
+
+  function showEvidence(view) {
+    const alert = view.alert;
+    const evidence = alert.evidence || [];
+    const panel = $("evidence");
+    panel.dataset.alertId = alert.alert_id;
+    $("evidence-heading").textContent = `Evidence: ${alert.rule} · ${alert.subject} · revision ${alert.revision}`;
+    const total = alert.evidence_count || evidence.length;
+    const shown =
+      evidence.length < total
+        ? `Showing the first ${evidence.length} of ${total} events.`
+        : `${total} event${total === 1 ? "" : "s"}.`;
+    $("evidence-summary").textContent = `${alert.summary || ""} ${shown}`.trim();
+    $("evidence-rows").replaceChildren(
+      ...evidence.map((item) => {
+        const row = el("tr", { "data-testid": "evidence-row", "data-event-id": item.event_id || "" });
+        const idCell = el("td");
+        idCell.append(el("code", {}, item.event_id || ""));
+        row.append(
+          el("td", { class: "time" }, vnTime(item.occurred_at)),
+          el("td", {}, KIND[item.kind] || item.kind || ""),
+          el("td", {}, item.facility_id || ""),
+          el("td", {}, item.kiosk_id || ""),
+          el("td", {}, item.detail || ""),
+          idCell,
+        );
+        return row;
+      }),
+    );
+    panel.hidden = false;
+  }
+
+  // ---- facility statistics -----------------------------------------------------------------
+
+  function onStats(data) {
+    const facilities = data.facilities || [];
+    const container = $("facility-cards");
+    container.replaceChildren(...facilities.map(facilityCard));
+    const now = new Date(Date.now() + VIETNAM_OFFSET_MS).toISOString().slice(11, 19);
+    $("stats-note").textContent = facilities.length
+      ? `${facilities.length} facilit${facilities.length === 1 ? "y" : "ies"}, updated ${now} (UTC+7).`
+      : "No facility statistics yet.";
+    showWarning("");
+  }
+
+  function facilityCard(f) {
+    const card = el("article", {
+      class: "facility-card",
+      "data-testid": `facility-${f.facility_id}`,
+      "aria-labelledby": `facility-${f.facility_id}-name`,
+    });
+    const title = el("h3", { id: `facility-${f.facility_id}-name` }, f.facility_id);
+    title.append(el("span", { class: "muted" }, ` province ${f.province}`));
+    const facts = el("dl", { class: "facts" });
+    const fact = (label, value, testid) => {
+      facts.append(el("dt", {}, label), el("dd", { "data-testid": testid }, value));
+    };
+    fact("Check-ins (window)", String(f.checkins), "checkins");
+    fact("Reject rate", `${percent(f.reject_rate)} (${f.rejected}/${f.checkins})`, "reject-rate");
+    fact(
+      "Face mismatch rate",
+      `${percent(f.face_mismatch_rate)} (${f.face_mismatches}/${f.face_attempts})`,
+      "face-mismatch-rate",
+    );
+    fact("Latest event", f.latest_at ? vnTime(f.latest_at) : "—", "latest-at");
+    card.append(
+      title,
+      facts,
+      chart("Check-ins per minute, last 30 min", f.checkins_per_minute || [], "sparkline", "minute"),
+      chart("Face-match scores, 0 to 1", f.face_score_buckets || [], "score-buckets", "bucket"),
+    );
+    return card;
+  }
+
+  /** A labelled row of bars; the exact counts are in the label for screen readers and on hover. */
+  function chart(caption, counts, testid, unit) {
+    const figure = el("figure", { class: `chart chart-${testid}` });
+    const width = 150;
+    const height = 32;
+    const max = Math.max(1, ...counts);
+    const step = counts.length ? width / counts.length : width;
+    const svg = svgEl("svg", {
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: "img",
+      "aria-label": `${caption}: ${counts.join(", ") || "no data"}`,
+      "data-testid": testid,
+    });
+    counts.forEach((count, i) => {
+      const h = count ? Math.max(1, (count / max) * (height - 1)) : 0;
+      const bar = svgEl("rect", {
+        x: (i * step + 0.5).toFixed(2),
+        y: (height - h).toFixed(2),
+        width: Math.max(1, step - 1).toFixed(2),
+        height: h.toFixed(2),
+        class: "bar",
+        "data-count": count,
+      });
+      const tip = svgEl("title");
+      tip.textContent =
+        unit === "bucket" ? `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count}` : `${count}`;
+      bar.append(tip);
+      svg.append(bar);
+    });
+    svg.append(svgEl("line", { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: "axis" }));
+    figure.append(svg, el("figcaption", {}, caption));
+    return figure;
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+
+  function start() {
+    loadFiltersFromUrl();
+    const form = $("filters");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      const query = filterParams().toString();
+      window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+      connect();
+    });
+    form.addEventListener("reset", () => {
+      // After the browser has cleared the fields.
+      setTimeout(() => form.requestSubmit(), 0);
+    });
+    connect();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
