@@ -75,11 +75,16 @@ def two_facilities(
         worst = min((e for e in edges if e[0] in group), key=lambda e: e[2] - e[3])
         a, b = check_ins[worst[0]], check_ins[worst[1]]
         places = sorted({m.facility for m in members})
+        closest = f"{a.facility} and {b.facility} {worst[2]:.0f} min apart"
         yield Violation(
             TWO_FACILITIES,
             _evidence(members),
-            f"checked in at {', '.join(places)}: {a.facility} and {b.facility} {worst[2]:.0f} min apart, "
-            f"travel needs at least {worst[3]:.0f} min",
+            (
+                f"checked in at {closest}"
+                if len(places) == 2
+                else f"checked in at {', '.join(places)}; {closest}"
+            )
+            + f", travel needs at least {worst[3]:.0f} min",
         )
 
 

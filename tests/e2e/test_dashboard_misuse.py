@@ -1,0 +1,89 @@
+"""The staff dashboard against the whole stack: misuse produced through gRPC shows up on the page.
+
+Verifier (serving gRPC and the dashboard), Kafka, Redis and a Faust worker (projections and the
+monitor) run for real; headless Chromium watches the page while a borrowed card is used at a
+hospital in Ha Noi and, minutes later, in Ho Chi Minh City. The alert must appear without a
+reload, carry those two check-ins as evidence, and the facility panel must count the check-ins.
+A screenshot is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
+from bhyt.v1 import events_pb2 as ev
+from grpc import aio
+from playwright.async_api import expect
+
+from infra.local.procs import free_port
+from infra.local.redis_server import RedisServer
+from tests.support.browser import chromium_page, page_errors, save_screenshot
+from tests.support.isolation import isolated_settings
+from tests.support.processes import start_worker, verifier_process
+
+
+async def enroll(channel: aio.Channel, card: str) -> None:
+    participation, cards = api_grpc.ParticipationStub(channel), api_grpc.CardsStub(channel)
+    await participation.EnrollParticipant(
+        api.EnrollParticipantRequest(
+            card_number=card, full_name="Trần Thị Bình", date_of_birth="1985-02-03",
+            gender=ev.GENDER_FEMALE, registered_facility="01-001",
+            valid_from="2020-01-01", valid_to="2099-12-31",
+        ),
+        timeout=15,
+    )  # fmt: skip
+    for _ in range(300):
+        if (await cards.GetCardStatus(api.GetCardStatusRequest(card_number=card), timeout=5)).found:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("enrollment never projected")
+
+
+async def test_misuse_through_grpc_appears_live_on_the_dashboard(
+    kafka_bootstrap: str, redis_server: RedisServer, log_dir: Path
+) -> None:
+    dashboard_port = free_port()
+    settings = isolated_settings(
+        kafka_bootstrap, redis_server.url, prefix="dash", dashboard_listen=f"127.0.0.1:{dashboard_port}"
+    )
+    card = f"GD401{uuid.uuid4().int % 10**10:010d}"
+    with verifier_process(settings, log_dir):
+        worker = start_worker(settings, "w1", log_dir)
+        try:
+            async with aio.insecure_channel(settings.grpc_listen) as channel:
+                await enroll(channel, card)
+                async with chromium_page("dashboard-misuse", timeout_ms=30_000) as page:
+                    await page.goto(f"http://127.0.0.1:{dashboard_port}/")
+                    await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+                    await expect(page.get_by_test_id("alert-row")).to_have_count(0)
+
+                    checkin = api_grpc.CheckInStub(channel)
+                    in_ha_noi = await checkin.VerifyCard(
+                        api.VerifyCardRequest(card_number=card, facility_id="01-001", kiosk_id="hn-3"),
+                        timeout=15,
+                    )
+                    in_saigon = await checkin.VerifyCard(
+                        api.VerifyCardRequest(card_number=card, facility_id="79-001", kiosk_id="hcm-7"),
+                        timeout=15,
+                    )
+
+                    row = page.get_by_test_id("alert-row")
+                    await expect(row).to_have_count(1)
+                    await expect(row).to_contain_text("two_facilities")
+                    await expect(row).to_contain_text(card[-10:])
+                    await row.click()
+                    evidence = page.get_by_test_id("evidence-row")
+                    await expect(evidence).to_have_count(2)
+                    await expect(evidence.first).to_have_attribute("data-event-id", in_ha_noi.check_in_id)
+                    await expect(evidence.last).to_have_attribute("data-event-id", in_saigon.check_in_id)
+
+                    saigon = page.get_by_test_id("facility-79-001")
+                    await expect(saigon.get_by_test_id("checkins")).to_contain_text("1")
+                    await save_screenshot(page, "dashboard-misuse")
+                    assert page_errors(page) == []
+        finally:
+            worker.stop()
