@@ -29,6 +29,7 @@ from infra.local.kafka import KafkaCluster
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
+from projections import NAMES as PROJECTIONS
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.settings import Settings
 
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     p_rebuild = sub.add_parser(
         "rebuild", help="stop the workers, rebuild projections from offset zero, restart"
     )
-    p_rebuild.add_argument("--projection", choices=["participation", "usage", "all"], default="all")
+    p_rebuild.add_argument("--projection", choices=[*PROJECTIONS, "all"], default="all")
     args = parser.parse_args(argv)
     stack = Stack(args.state_dir.resolve())
     try:
@@ -340,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, value in settings_of(stack).to_env().items():
                 print(f"export {name}={shlex.quote(value)}")
         elif args.command == "rebuild":
-            names = ["participation", "usage"] if args.projection == "all" else [args.projection]
+            names = list(PROJECTIONS) if args.projection == "all" else [args.projection]
             rebuild(stack, names)
         elif not status(stack):
             sys.exit(1)

@@ -15,9 +15,8 @@ import argparse
 import json
 import sys
 
+from projections import NAMES
 from verifier.settings import Settings
-
-NAMES = ("participation", "usage", "face", "alerts")
 
 
 def _own_command(argv: list[str]) -> int:

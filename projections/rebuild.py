@@ -2,9 +2,15 @@
 
 A rebuild runs with the projection workers stopped (it checks the consumer group is empty): it
 first moves the workers' committed offsets back to the start (so a rebuild that dies half-way is
-finished by the workers themselves), drops the projection's keys, replays its topic from the first
+finished by the workers themselves), drops the projection's keys, replays its topics from the first
 offset to the end as it stood when the rebuild began, applying events through the same code the
-workers use, then moves the committed offsets to that end so the workers resume after it.
+workers use, then puts the committed offsets back where they were. Other agents of the group read
+the same topics (usage and the monitor both read check-ins), so the workers must resume where
+*they* stopped; what the rebuilt projection sees again is skipped by its offset guards.
+
+The monitor is rebuilt like the others, and publishes what it re-derives: an alert with the same
+id and a revision already on the log changes nothing in the alerts projection, and alerts for
+events the workers had not reached yet are not lost.
 While it runs the read model is incomplete: stop serving check-ins (`infra/stack rebuild` stops
 the verifier too), or they are judged against missing records.
 """
@@ -12,15 +18,17 @@ the verifier too), or they are judged against missing records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from aiokafka import AIOKafkaProducer
 from bhyt.v1.events_pb2 import EventEnvelope
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
@@ -29,6 +37,10 @@ from tqdm import tqdm
 from projections.alerts import model as alerts
 from projections.app import ApplyBatch, decode_batch, project_batch
 from projections.face import model as face
+from projections.monitor import worker as monitor
+from projections.monitor.geography import Geography
+from projections.monitor.rules_config import load_rules
+from projections.monitor.worker import MonitorWorker
 from projections.participation import model as participation
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
@@ -38,9 +50,9 @@ from verifier.settings import Settings
 @dataclass(frozen=True)
 class Projection:
     name: str
-    topic: str
+    topics: tuple[str, ...]
     patterns: tuple[str, ...]
-    apply_batch: ApplyBatch
+    apply_batch: ApplyBatch | None  # None: the monitor, which needs a producer (see _applying)
 
 
 def projections(settings: Settings) -> dict[str, Projection]:
@@ -51,13 +63,19 @@ def projections(settings: Settings) -> dict[str, Projection]:
 
     return {
         "participation": Projection(
-            "participation", settings.topic_participation, participation.PATTERNS, participation.apply_batch
+            "participation",
+            (settings.topic_participation,),
+            participation.PATTERNS,
+            participation.apply_batch,
         ),
-        "usage": Projection("usage", settings.topic_checkins, usage.PATTERNS, usage_batch),
-        "face": Projection("face", settings.topic_face_matches, face.PATTERNS, face.apply_batch),
+        "usage": Projection("usage", (settings.topic_checkins,), usage.PATTERNS, usage_batch),
+        "face": Projection("face", (settings.topic_face_matches,), face.PATTERNS, face.apply_batch),
+        "monitor": Projection(
+            "monitor", (settings.topic_checkins, settings.topic_face_matches), monitor.PATTERNS, None
+        ),
         "alerts": Projection(
             "alerts",
-            settings.topic_alerts,
+            (settings.topic_alerts,),
             alerts.PATTERNS,
             functools.partial(alerts.apply_batch, recent_size=settings.alerts_recent_size),
         ),
@@ -100,12 +118,15 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
     )
     try:
         partitions = [
-            TopicPartition(projection.topic, p) for p in consumer.partitions_for_topic(projection.topic) or ()
+            TopicPartition(topic, p)
+            for topic in projection.topics
+            for p in consumer.partitions_for_topic(topic) or ()
         ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends: dict[TopicPartition, int] = consumer.end_offsets(partitions)
         starts: dict[TopicPartition, int] = consumer.beginning_offsets(partitions)
+        committed = _group_offsets(settings, partitions)
         # Workers resume from offset zero if this rebuild dies half-way: the guards make that safe.
         _move_group_offsets(settings, starts)
         for pattern in projection.patterns:
@@ -119,27 +140,69 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
             disable=not progress,
             file=sys.stderr,
         )
-        while remaining:
-            polled = await loop.run_in_executor(None, lambda: consumer.poll(timeout_ms=1000))
-            records = []
-            for tp, batch in polled.items():
-                for r in batch:
-                    if r.offset < ends[tp]:
-                        records.append((Position(tp.topic, tp.partition, r.offset), r.value))
-                if consumer.position(tp) >= ends[tp]:
-                    consumer.pause(tp)
-                    remaining.discard(tp)
-            events, dead = decode_batch(records)
-            await project_batch(projection.name, store, projection.apply_batch, events, dead)
-            report.events += len(records)
-            bar.update(len(records))
+        async with _applying(settings, projection, client) as apply_batch:
+            while remaining:
+                polled = await loop.run_in_executor(None, lambda: consumer.poll(timeout_ms=1000))
+                records = []
+                for tp, batch in polled.items():
+                    for r in batch:
+                        if r.offset < ends[tp]:
+                            records.append((Position(tp.topic, tp.partition, r.offset), r.value))
+                    if consumer.position(tp) >= ends[tp]:
+                        consumer.pause(tp)
+                        remaining.discard(tp)
+                events, dead = decode_batch(records)
+                await project_batch(projection.name, store, apply_batch, events, dead)
+                report.events += len(records)
+                bar.update(len(records))
         bar.close()
-        _move_group_offsets(settings, ends)
+        _move_group_offsets(settings, {tp: committed.get(tp, starts[tp]) for tp in partitions})
     finally:
         consumer.close()
         await client.aclose()
     report.seconds = time.monotonic() - started
     return report
+
+
+@contextlib.asynccontextmanager
+async def _applying(
+    settings: Settings, projection: Projection, client: aioredis.Redis
+) -> AsyncIterator[ApplyBatch]:
+    """The projection's batch function; for the monitor, one whose alerts go to the alerts topic."""
+    if projection.apply_batch is not None:
+        yield projection.apply_batch
+        return
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
+    await producer.start()
+    try:
+
+        async def publish(events: Sequence[EventEnvelope]) -> None:
+            sent = [
+                await producer.send(settings.topic_alerts, e.SerializeToString(), key=e.key.encode())
+                for e in events
+            ]
+            await asyncio.gather(*sent)
+
+        worker = MonitorWorker(
+            client, load_rules(settings.rules_file), Geography.load(), publish, producer="monitor/rebuild"
+        )
+
+        async def apply(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
+            return (await worker.process(events)).taken
+
+        yield apply
+    finally:
+        await producer.stop()
+
+
+def _group_offsets(settings: Settings, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+    """The workers' committed offsets on these partitions (those without a commit are left out)."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    try:
+        offsets = admin.list_consumer_group_offsets(settings.projection_group, partitions=list(partitions))
+    finally:
+        admin.close()
+    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
 
 
 async def _drop(client: aioredis.Redis, pattern: str) -> None:

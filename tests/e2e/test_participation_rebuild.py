@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import wait_until
+from projections import NAMES
 from projections.rebuild import digest, rebuild
 from tests.integration.test_bulk_import import row, write_csv
 from tests.support.client import Client
@@ -58,9 +60,15 @@ def test_live_projection_equals_a_rebuild_and_verdicts_use_it(
 
         live = digest(settings, ["participation", "usage"])
         assert live[1] > 300
-        for name in ("participation", "usage"):
-            assert rebuild(settings, name, progress=False).events > 0
+        alerts_before = alert_revisions(client)
+        assert {a.split("-")[0] for a in alerts_before} == {"known_bad_card"}  # 110, 003, 121 above
+        for name in NAMES:
+            assert (
+                rebuild(settings, name, progress=False).events > 0 or name == "face"
+            )  # no face matches here
         assert digest(settings, ["participation", "usage"]) == live
+        # The monitor re-derives the same alerts (same ids); the alerts projection keeps one of each.
+        assert alert_revisions(client) == alerts_before
 
         # The workers resume after what the rebuild replayed: one new check-in counts exactly once.
         worker = start_worker(settings, "w2", log_dir)
@@ -76,6 +84,12 @@ def test_live_projection_equals_a_rebuild_and_verdicts_use_it(
         finally:
             worker.stop()
             client.close()
+
+
+def alert_revisions(client: Client) -> dict[str, int]:
+    request = api.ListAlertsRequest(filter=api.AlertFilter(include_closed=True), limit=1000)
+    listed = api_grpc.MonitoringStub(client.channel).ListAlerts(request, timeout=10).alerts
+    return {a.alert.alert_id: a.alert.revision for a in listed}
 
 
 def kiosk_request(**fields: str | bool) -> api.VerifyCardRequest:
