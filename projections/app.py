@@ -20,6 +20,7 @@ from typing import Any
 
 import faust
 import redis.asyncio as aioredis
+from aiokafka.errors import KafkaConnectionError
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.alerts import model as alerts
@@ -139,7 +140,12 @@ async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventE
             for ack in sent:
                 await ack
             return
-        except Exception as e:  # aiokafka's errors have no common base with asyncio's timeouts
+        except Exception as e:
+            # Retry what Kafka says may pass (a broker down, a leader moving); anything else (a
+            # record too large, no such topic, not authorised) fails the batch, which then
+            # dead-letters what it cannot process instead of blocking the partitions for ever.
+            if not (getattr(e, "retriable", False) or isinstance(e, KafkaConnectionError | TimeoutError)):
+                raise
             log.warning(
                 "cannot publish %d alert(s) to %s (%r); retrying in %.1fs", len(events), topic, e, delay
             )

@@ -31,6 +31,7 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 from bhyt.v1.events_pb2 import EventEnvelope
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
@@ -199,10 +200,12 @@ def _group_offsets(settings: Settings, partitions: Sequence[TopicPartition]) -> 
     """The workers' committed offsets on these partitions (those without a commit are left out)."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
     try:
-        offsets = admin.list_consumer_group_offsets(settings.projection_group, partitions=list(partitions))
+        offsets = admin.list_group_offsets(settings.projection_group).get(settings.projection_group, {})
+    except KafkaError:  # no coordinator for a group that never committed: nothing to put back
+        offsets = {}
     finally:
         admin.close()
-    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+    return {tp: offsets[tp].offset for tp in partitions if tp in offsets and offsets[tp].offset >= 0}
 
 
 async def _drop(client: aioredis.Redis, pattern: str) -> None:

@@ -91,11 +91,13 @@ class MonitoringService:
     async def _watch(
         self, flt: api_pb2.AlertFilter, replay: int
     ) -> AsyncGenerator[api_pb2.AlertNotice, None]:
-        # Subscribe before reading the history, so no change falls between the two; a change in
-        # both is sent once (the history's copy), one newer than the history is sent live.
+        # Subscribe before reading the history, so no change falls between the two. The history
+        # (from the projection) and the feed (from the topic) can each be ahead of the other, so
+        # a watcher is only ever sent an alert newer than what it already has: a change in both
+        # is sent once, and an older revision arriving late on the feed is not sent at all.
         with self._feed.subscribe() as changes:
             history = await self._store.recent(flt, replay)
-            replayed = {_identity(v) for v in history}
+            sent = {v.alert.alert_id: _version(v) for v in history}
             for view in reversed(history):
                 yield api_pb2.AlertNotice(alert=view, replayed=True)
             told_closed: set[str] = set()
@@ -103,9 +105,9 @@ class MonitoringService:
                 view = await changes.next()
                 if not live_change_passes(view, flt, told_closed):
                     continue
-                if _identity(view) in replayed:
-                    replayed.discard(_identity(view))
+                if _version(view) <= sent.get(view.alert.alert_id, (0, 0)):
                     continue
+                sent[view.alert.alert_id] = _version(view)
                 yield api_pb2.AlertNotice(alert=view, replayed=False)
 
     async def acknowledge(self, alert_id: str, staff_id: str, note: str) -> api_pb2.AlertView:
@@ -164,8 +166,9 @@ def live_change_passes(view: api_pb2.AlertView, flt: api_pb2.AlertFilter, told_c
     return True
 
 
-def _identity(view: api_pb2.AlertView) -> tuple[str, int, int]:
-    return view.alert.alert_id, view.alert.revision, view.status
+def _version(view: api_pb2.AlertView) -> tuple[int, int]:
+    """How far along an alert is: its revision, then its status (open < acknowledged < closed)."""
+    return view.alert.revision, status_rank(view.status)
 
 
 def _required(name: str, value: str) -> str:

@@ -1,4 +1,4 @@
-"""An incident as the event on the alerts topic: AlertRaised for revision 1, AlertUpdated after.
+"""An incident as the event on the alerts topic: AlertRaised when new, AlertUpdated as it grows.
 
 The envelope's id is derived from the alert id and revision, so a revision published twice (the
 monitor crashed between publishing and saving its state) is recognisably the same event.
@@ -80,7 +80,7 @@ def alert_of(incident: Incident, *, subject: str, kind: str, rules: RulesConfig)
     return alert
 
 
-def alert_event(alert: Alert, *, producer: str, now: datetime) -> EventEnvelope:
+def alert_event(alert: Alert, *, raised: bool, producer: str, now: datetime) -> EventEnvelope:
     event = EventEnvelope(
         event_id=str(uuid.uuid5(_ALERT_NAMESPACE, f"{alert.alert_id}/{alert.revision}")),
         key=alert.alert_id,
@@ -88,7 +88,7 @@ def alert_event(alert: Alert, *, producer: str, now: datetime) -> EventEnvelope:
         producer=producer,
     )
     event.occurred_at.FromDatetime(now)
-    if alert.revision == 1:
+    if raised:
         event.alert_raised.CopyFrom(AlertRaised(alert=alert))
     else:
         event.alert_updated.CopyFrom(AlertUpdated(alert=alert))

@@ -58,9 +58,11 @@ def two_facilities(
     for i, a in enumerate(check_ins):
         for j in range(i + 1, len(check_ins)):
             b = check_ins[j]
+            apart = (b.at - a.at) / MINUTE_MS  # sorted by time: never negative
+            if apart >= rule.max_travel_minutes:
+                break  # no trip takes longer, nor does any later check-in come sooner
             if a.facility == b.facility:
                 continue
-            apart = abs(b.at - a.at) / MINUTE_MS
             by_road = geography.min_travel_minutes(
                 a.facility,
                 b.facility,

@@ -9,8 +9,11 @@ Two kinds of subject:
 
 Delivery is at least once, so `observe` is idempotent: the state remembers the last offset it took
 from each partition (`topic/partition`) and skips what it has seen. Event time decides: an event
-later than the grace period behind the newest one of its subject is counted as late and left out,
-and what falls out of every window is forgotten.
+more than the grace period behind the newest one *from its own partition* is counted as late and
+left out (judged per partition, so a lagging consumer or a rebuild reading partitions one after
+another is not mistaken for late events); an event dated further ahead of the monitor's clock than
+`clock_skew_minutes` (a kiosk or server with a wrong clock) is counted as from the future and left
+out, so it cannot make every real event look late; what falls out of every window is forgotten.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from projections.monitor.rate_rules import CHECK_INS, FACES, MINUTE_MS, MISMATCH
 from projections.monitor.rules_config import RulesConfig
 
 MAX_BAD_KEPT = 500  # a place's recent rejects and mismatches kept as evidence
+MAX_SEEN_PER_CARD = 1000  # a card's observations kept (a week of visits is a handful)
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,11 @@ class Delivered:
 @dataclass
 class Outcome:
     changed: list[Incident] = field(default_factory=list)  # new or grown incidents, to publish
+    raised: set[str] = field(default_factory=set)  # ids of the new ones among them
     taken: int = 0
     duplicates: int = 0
     late: int = 0
+    future: int = 0
 
 
 @dataclass
@@ -54,6 +60,7 @@ class CardState:
     incidents: list[Incident] = field(default_factory=list)
     offsets: dict[str, int] = field(default_factory=dict)
     newest: int = 0
+    stream_newest: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -62,6 +69,7 @@ class CardState:
                 "i": [i.to_json() for i in self.incidents],
                 "o": self.offsets,
                 "n": self.newest,
+                "w": self.stream_newest,
             },
             separators=(",", ":"),
         )
@@ -76,6 +84,7 @@ class CardState:
             incidents=[Incident.from_json(i) for i in data["i"]],
             offsets=data["o"],
             newest=data["n"],
+            stream_newest=data.get("w", {}),
         )
 
 
@@ -86,6 +95,7 @@ class PlaceState:
     incidents: list[Incident] = field(default_factory=list)
     offsets: dict[str, int] = field(default_factory=dict)
     newest: int = 0
+    stream_newest: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -95,6 +105,7 @@ class PlaceState:
                 "i": [i.to_json() for i in self.incidents],
                 "o": self.offsets,
                 "n": self.newest,
+                "w": self.stream_newest,
             },
             separators=(",", ":"),
         )
@@ -110,6 +121,7 @@ class PlaceState:
             incidents=[Incident.from_json(i) for i in data["i"]],
             offsets=data["o"],
             newest=data["n"],
+            stream_newest=data.get("w", {}),
         )
 
 
@@ -119,13 +131,14 @@ def observe_card(
     delivered: Sequence[Delivered],
     rules: RulesConfig,
     geography: Geography,
+    *,
+    now: int,
 ) -> Outcome:
-    """Take new observations into a card's state (in place) and re-run the card rules."""
+    """Take new observations into a card's state (in place) and re-run the card rules.
+
+    `now` (epoch ms) is the monitor's clock, used only to refuse events dated in the future."""
     outcome = Outcome()
-    for d in _new(state.offsets, delivered, outcome):
-        if d.seen.at < state.newest - rules.grace_ms:
-            outcome.late += 1
-            continue
+    for d in _admitted(state, delivered, rules, now, outcome):
         keys = [(s.at, s.event_id) for s in state.seen]
         position = bisect.bisect_left(keys, (d.seen.at, d.seen.event_id))
         if position < len(keys) and keys[position] == (d.seen.at, d.seen.event_id):
@@ -137,24 +150,21 @@ def observe_card(
     if not outcome.taken:
         return outcome
     horizon = state.newest - rules.card_retention_ms
-    state.seen = [s for s in state.seen if s.at >= horizon]
+    state.seen = [s for s in state.seen if s.at >= horizon][-MAX_SEEN_PER_CARD:]
     state.incidents = [i for i in state.incidents if i.end >= horizon]
-    state.incidents, outcome.changed = reconcile(
+    state.incidents, outcome.changed, outcome.raised = reconcile(
         subject, state.incidents, card_violations(state.seen, rules, geography)
     )
     return outcome
 
 
 def observe_place(
-    subject: str, state: PlaceState, delivered: Sequence[Delivered], rules: RulesConfig
+    subject: str, state: PlaceState, delivered: Sequence[Delivered], rules: RulesConfig, *, now: int
 ) -> Outcome:
     """Count new observations into a place's minute buckets (in place) and re-run the rate rules."""
     outcome = Outcome()
-    for d in _new(state.offsets, delivered, outcome):
+    for d in _admitted(state, delivered, rules, now, outcome):
         s = d.seen
-        if s.at < state.newest - rules.grace_ms:
-            outcome.late += 1
-            continue
         counts = state.buckets.setdefault(s.at // MINUTE_MS, [0, 0, 0, 0])
         if s.kind == CHECK_IN:
             counts[CHECK_INS] += 1
@@ -172,19 +182,34 @@ def observe_place(
     state.buckets = {m: c for m, c in state.buckets.items() if m * MINUTE_MS >= horizon - MINUTE_MS}
     state.bad = [e for e in state.bad if e.at >= horizon][-MAX_BAD_KEPT:]
     state.incidents = [i for i in state.incidents if i.end >= horizon]
-    state.incidents, outcome.changed = reconcile(
+    state.incidents, outcome.changed, outcome.raised = reconcile(
         subject, state.incidents, rate_violations(state.buckets, state.bad, state.newest, rules.rate_jump)
     )
     return outcome
 
 
-def _new(offsets: dict[str, int], delivered: Sequence[Delivered], outcome: Outcome) -> list[Delivered]:
-    """The deliveries not taken before; records each partition's highest offset as taken."""
+def _admitted(
+    state: CardState | PlaceState,
+    delivered: Sequence[Delivered],
+    rules: RulesConfig,
+    now: int,
+    outcome: Outcome,
+) -> list[Delivered]:
+    """The deliveries to take: not taken before (by offset), not from the future, not later than
+    the grace period behind their own partition. Records offsets and each partition's newest."""
     fresh = []
     for d in delivered:
-        if d.offset <= offsets.get(d.stream, -1):
+        if d.offset <= state.offsets.get(d.stream, -1):
             outcome.duplicates += 1
             continue
-        offsets[d.stream] = d.offset
+        state.offsets[d.stream] = d.offset
+        if d.seen.at > now + rules.clock_skew_ms:
+            outcome.future += 1
+            continue
+        newest = state.stream_newest.get(d.stream, d.seen.at)
+        if d.seen.at < newest - rules.grace_ms:
+            outcome.late += 1
+            continue
+        state.stream_newest[d.stream] = max(newest, d.seen.at)
         fresh.append(d)
     return fresh

@@ -7,6 +7,10 @@ incident is that incident, and new events in it make a new revision; anything el
 incident. Re-evaluating from the whole state, rather than reacting to the newest event, is what
 makes the outcome the same for exact, late and out-of-order arrival, and a redelivered event adds
 nothing, so it makes no revision.
+
+The revision is the number of events behind the incident, so it is the same however the events
+were batched (live, one at a time, or all at once in a rebuild). A late event that bridges two
+incidents already raised grows the first one; the two alerts stay.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class Violation:
 class Incident:
     alert_id: str
     rule: str
-    revision: int
+    revision: int  # = evidence_count: grows with the evidence, whatever the batching
     evidence: tuple[EvidenceItem, ...]  # earliest first, at most MAX_KEPT_EVIDENCE
     evidence_count: int
     summary: str
@@ -100,22 +104,25 @@ class Incident:
 
 def reconcile(
     subject: str, incidents: Sequence[Incident], violations: Iterable[Violation]
-) -> tuple[list[Incident], list[Incident]]:
-    """Return (every incident now, the ones that are new or grew); incidents never shrink."""
+) -> tuple[list[Incident], list[Incident], set[str]]:
+    """Return (every incident now, the ones that are new or grew, the ids of the new ones);
+    incidents never shrink."""
     current = list(incidents)
     changed: dict[str, Incident] = {}
+    new: set[str] = set()
     for violation in violations:
         index = _matching(current, violation)
         if index is None:
             incident = _new_incident(subject, violation)
             current.append(incident)
             changed[incident.alert_id] = incident
+            new.add(incident.alert_id)
             continue
         grown = _grow(current[index], violation)
         if grown is not None:
             current[index] = grown
             changed[grown.alert_id] = grown
-    return current, list(changed.values())
+    return current, list(changed.values()), new
 
 
 def _matching(incidents: Sequence[Incident], violation: Violation) -> int | None:
@@ -137,7 +144,7 @@ def _new_incident(subject: str, violation: Violation) -> Incident:
     return Incident(
         alert_id=f"{violation.rule}-{digest}",
         rule=violation.rule,
-        revision=1,
+        revision=len(evidence),
         evidence=evidence[-MAX_KEPT_EVIDENCE:],
         evidence_count=len(evidence),
         summary=violation.summary,
@@ -157,7 +164,7 @@ def _grow(incident: Incident, violation: Violation) -> Incident | None:
     evidence = _ordered((*incident.evidence, *new))
     return replace(
         incident,
-        revision=incident.revision + 1,
+        revision=incident.evidence_count + len(new),
         evidence=evidence[-MAX_KEPT_EVIDENCE:],
         evidence_count=incident.evidence_count + len(new),
         summary=violation.summary,

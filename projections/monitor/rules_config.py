@@ -46,6 +46,7 @@ class Rule:
 class MonitorSettings:
     grace_minutes: float = 30.0
     evidence_limit: int = 20
+    clock_skew_minutes: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ class RulesConfig:
     @property
     def grace_ms(self) -> int:
         return int(self.monitor.grace_minutes * 60_000)
+
+    @property
+    def clock_skew_ms(self) -> int:
+        return int(self.monitor.clock_skew_minutes * 60_000)
 
     @property
     def card_retention_ms(self) -> int:

@@ -30,6 +30,7 @@ from verifier.settings import Settings
 
 T0 = int(datetime(2026, 11, 23, 1, 0, tzinfo=UTC).timestamp() * 1000)  # 08:00 in Vietnam
 MIN = 60_000
+NOW = T0 + 30 * 24 * 60 * MIN  # the monitor's clock: after every scenario
 RULES = load_rules(Settings().rules_file)
 # Reordering a scenario that spans days makes its events days late: allow that much for those tests.
 PATIENT = rules_from_mapping({"monitor": {"grace_minutes": 8 * 24 * 60}})
@@ -72,13 +73,20 @@ class Card:
 
     def _observe(self, deliveries: Sequence[Delivered]) -> Outcome:
         if isinstance(self.state, PlaceState):
-            return observe_place(self.subject, self.state, deliveries, self.rules)
+            return observe_place(self.subject, self.state, deliveries, self.rules, now=NOW)
         assert isinstance(self.state, CardState)
-        return observe_card(self.subject, self.state, deliveries, self.rules, GEOGRAPHY)
+        return observe_card(self.subject, self.state, deliveries, self.rules, GEOGRAPHY, now=NOW)
 
 
 def changed(outcomes: Sequence[Outcome], rule: str) -> list[Incident]:
     return [i for o in outcomes for i in o.changed if i.rule == rule]
+
+
+def later_on_the_same_topic(seen: Seen, minutes: float) -> Seen:
+    """An unrelated, innocent event `minutes` after `seen`, from the same topic (lateness is judged
+    per partition)."""
+    at = (seen.at - T0) / MIN + minutes
+    return face(500, at, True) if seen.kind == FACE_MATCH else check_in(500, at, "01-001", kiosk="k9")
 
 
 def visits(days: int, per_day: int) -> list[Seen]:
@@ -158,11 +166,13 @@ def card_for(rule: str, rules: RulesConfig = RULES) -> Card:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_fires_once_in_order(name: str) -> None:
     rule, bad, _ = SCENARIOS[name]
-    incidents = changed(card_for(rule).feed(bad), rule)
+    outcomes = card_for(rule).feed(bad)
+    incidents = changed(outcomes, rule)
     assert incidents, f"{name}: no alert"
     assert len({i.alert_id for i in incidents}) == 1
-    assert incidents[0].revision == 1
-    assert [i.revision for i in incidents] == list(range(1, len(incidents) + 1))
+    assert [o.raised for o in outcomes if o.raised] == [{incidents[0].alert_id}]  # raised once
+    revisions = [i.revision for i in incidents]
+    assert revisions == sorted(set(revisions)) and revisions[-1] == incidents[-1].evidence_count
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -217,7 +227,7 @@ def test_an_event_written_twice_to_the_log_counts_once(name: str) -> None:
 def test_late_within_grace_still_counts(name: str) -> None:
     rule, bad, _ = SCENARIOS[name]
     *early, last = sorted(bad, key=lambda s: s.at)
-    newer = check_in(500, (last.at - T0) / MIN + 20, "01-001", kiosk="k9")  # unrelated, 20 min later
+    newer = later_on_the_same_topic(last, 20)  # unrelated, 20 min later
     card = card_for(rule)
     card.feed([*early, newer])
     incidents = changed(card.feed([last]), rule)  # 20 min late: within the 30 min grace
@@ -228,7 +238,7 @@ def test_late_within_grace_still_counts(name: str) -> None:
 def test_later_than_grace_is_counted_and_left_out(name: str) -> None:
     rule, bad, _ = SCENARIOS[name]
     *early, last = sorted(bad, key=lambda s: s.at)
-    newer = check_in(500, (last.at - T0) / MIN + 31, "01-001", kiosk="k9")
+    newer = later_on_the_same_topic(last, 31)
     card = card_for(rule)
     card.feed([*early, newer])
     outcomes = card.feed([last])
@@ -242,8 +252,8 @@ def test_an_incident_grows_with_new_evidence_as_new_revisions() -> None:
         card.feed([face(1, 0, False), face(2, 1, False), face(3, 2, False)]), "face_mismatch_streak"
     )
     grown = changed(card.feed([face(4, 3, False)]), "face_mismatch_streak")
-    assert [i.revision for i in first] == [1]
-    assert [(i.alert_id, i.revision, i.evidence_count) for i in grown] == [(first[0].alert_id, 2, 4)]
+    assert [i.revision for i in first] == [3]  # the revision is the evidence count
+    assert [(i.alert_id, i.revision, i.evidence_count) for i in grown] == [(first[0].alert_id, 4, 4)]
     after_match = changed(
         card.feed([face(5, 4, True), face(6, 5, False), face(7, 6, False)]), "face_mismatch_streak"
     )
@@ -287,13 +297,14 @@ def test_alert_carries_subject_places_severity_and_limited_evidence() -> None:
     assert list(alert.provinces) == ["01", "48", "79"]
     assert len(alert.evidence) == 2 and alert.evidence_count == 3
     assert alert.window_start.ToMilliseconds() == T0 and alert.window_end.ToMilliseconds() == T0 + 90 * MIN
-    assert alert.revision == 2  # raised with two places, grown by the third
-    assert alert_event(alert, producer="test", now=datetime.now(UTC)).WhichOneof("payload") == "alert_updated"
-    alert.revision = 1
+    assert alert.revision == 3  # raised with two places, grown by the third
     now = datetime.now(UTC)
-    raised = alert_event(alert, producer="test", now=now)
+    assert alert_event(alert, raised=False, producer="t", now=now).WhichOneof("payload") == "alert_updated"
+    raised = alert_event(alert, raised=True, producer="test", now=now)
     assert raised.WhichOneof("payload") == "alert_raised" and raised.key == alert.alert_id
-    assert alert_event(alert, producer="test", now=now).event_id == raised.event_id  # republish = same event
+    assert (
+        alert_event(alert, raised=True, producer="test", now=now).event_id == raised.event_id
+    )  # republished
 
 
 def test_state_survives_a_round_trip_through_json() -> None:
@@ -312,7 +323,7 @@ def test_disabled_rule_raises_nothing() -> None:
     rules = rules_from_mapping({"two_facilities": {"enabled": False}})
     state = CardState()
     deliveries = [Delivered("c/0", i, s) for i, s in enumerate(SCENARIOS["two_facilities"][1])]
-    assert not observe_card("x", state, deliveries, rules, GEOGRAPHY).changed
+    assert not observe_card("x", state, deliveries, rules, GEOGRAPHY, now=NOW).changed
 
 
 def test_default_rules_file_loads_with_its_documented_values() -> None:
@@ -347,3 +358,54 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path, text: str, message: str
 def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RulesFileError, match="cannot read"):
         load_rules(tmp_path / "nope.toml")
+
+
+def test_rate_jump_takes_a_late_reject_within_grace_and_counts_one_beyond_it() -> None:
+    traffic = rate_traffic(15)
+    late = next(s for s in traffic if s.event_id == "c100")  # the window's first reject, at minute 61
+    on_time = [s for s in traffic if s is not late]
+
+    place = Card(subject="01-001/k1", place=True)
+    incidents = changed(place.feed([*on_time, late]), "reject_rate_jump")  # ~9 min late, grace 30
+    assert late.event_id in {e.event_id for e in incidents[-1].evidence}
+
+    strict = Card(
+        subject="01-001/k1", place=True, rules=rules_from_mapping({"monitor": {"grace_minutes": 5}})
+    )
+    outcomes = strict.feed([*on_time, late])
+    assert outcomes[-1].late == 1
+    assert late.event_id not in {
+        e.event_id for i in changed(outcomes, "reject_rate_jump") for e in i.evidence
+    }
+
+
+def test_revisions_do_not_depend_on_batching() -> None:
+    events = visits(6, 2)
+    one_by_one = changed(Card().feed(events), "visits_per_week")[-1]
+    all_at_once = changed(Card().feed(events, batch=len(events)), "visits_per_week")[-1]
+    assert (one_by_one.alert_id, one_by_one.revision) == (all_at_once.alert_id, all_at_once.revision)
+
+
+def test_a_lagging_partition_is_not_mistaken_for_late_events() -> None:
+    """A place hears from every partition: one running 40 min behind another is not late."""
+    state = PlaceState()
+    ahead = [Delivered("checkins/0", i, check_in(i, 60 + i)) for i in range(10)]
+    behind = [Delivered("checkins/1", i, check_in(100 + i, 20 + i)) for i in range(10)]
+    observe_place("01-001", state, ahead, RULES, now=NOW)
+    outcome = observe_place("01-001", state, behind, RULES, now=NOW)
+    assert (outcome.taken, outcome.late) == (10, 0)
+
+
+def test_an_event_from_the_future_is_left_out_and_blinds_nothing() -> None:
+    card = Card()
+    wrong_clock = check_in(1, (NOW - T0) / MIN + 365 * 24 * 60, "79-001")  # a year ahead of the monitor
+    outcomes = card.feed([wrong_clock])
+    assert (outcomes[0].future, outcomes[0].taken) == (1, 0)
+    incidents = changed(card.feed(SCENARIOS["two_facilities"][1]), "two_facilities")
+    assert incidents  # the real check-ins still count
+
+
+def test_two_facilities_looks_only_as_far_as_a_trip_can_take() -> None:
+    """A busy card's pairs stop at `max_travel_minutes`: the rule stays linear in practice."""
+    many = [check_in(i, i * 400, "01-001" if i % 2 else "79-001") for i in range(300)]  # 400 min apart
+    assert not changed(Card().feed(many, batch=300), "two_facilities")

@@ -349,6 +349,9 @@ class _Dashboard:
                 return
 
 
+WRITE_TIMEOUT_S = 30.0
+
+
 class _EventStream:
     """Serialises writes from the producers; a write to a departed browser reports False, not an error."""
 
@@ -359,8 +362,9 @@ class _EventStream:
     async def send(self, frame: bytes) -> bool:
         async with self._lock:
             try:
-                await self._response.write(frame)
-            except (ConnectionError, RuntimeError):
+                # A browser that stops reading (but keeps the connection) must not hold us for ever.
+                await asyncio.wait_for(self._response.write(frame), WRITE_TIMEOUT_S)
+            except (ConnectionError, RuntimeError, TimeoutError):
                 # ConnectionResetError when the peer is gone; RuntimeError once the response is closed.
                 return False
             return True

@@ -154,6 +154,9 @@
     setStatus("connecting");
     source.onopen = () => {
       if (source !== state.source) return;
+      // Every (re)connection replays the recent alerts: start from them, so an alert closed
+      // while the stream was down does not stay on screen as open.
+      clearAlerts();
       setStatus("live");
       showFilterError("");
     };
