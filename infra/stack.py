@@ -36,6 +36,7 @@ from verifier.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / ".state"
 DEFAULT_GRPC_PORT = 50051
+DEFAULT_DASHBOARD_PORT = 8080
 
 
 def say(message: str) -> None:
@@ -110,18 +111,26 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     redis_server = RedisServer(stack.state / "redis", detach=True, log=say)
     redis_url = redis_server.start()
     port = grpc_port or int(str(config.get("grpc_port", 0))) or _preferred_port(DEFAULT_GRPC_PORT)
+    dashboard_port = int(str(config.get("dashboard_port", 0))) or _preferred_port(DEFAULT_DASHBOARD_PORT)
     replication = min(3, kafka_nodes)
     settings = Settings.from_env(
         kafka_bootstrap=bootstrap,
         redis_url=redis_url,
         grpc_listen=f"127.0.0.1:{port}",
+        dashboard_listen=f"127.0.0.1:{dashboard_port}",
         topic_replication=replication,
         topic_min_insync_replicas=max(1, replication - 1),
     )
     if not settings.token_keys_dir:
         settings = settings.with_(token_keys_dir=str(development_signing_key(stack.state / "token-keys")))
     stack.save(
-        {"grpc_port": port, "workers": workers, "kafka_nodes": kafka_nodes, "settings": settings.to_env()}
+        {
+            "grpc_port": port,
+            "dashboard_port": dashboard_port,
+            "workers": workers,
+            "kafka_nodes": kafka_nodes,
+            "settings": settings.to_env(),
+        }
     )
     ensure_topics(settings)
 
@@ -234,7 +243,9 @@ def _summary(settings: Settings, stack: Stack) -> str:
     return "\n".join(
         [
             "",
-            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, health)",
+            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, "
+            "Monitoring, health)",
+            f"  staff dashboard http://{settings.dashboard_listen}/   (live misuse alerts)",
             f"  token keys      {settings.token_keys_dir}",
             f"  Kafka           {settings.kafka_bootstrap}",
             f"  Redis           {settings.redis_url}",

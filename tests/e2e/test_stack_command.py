@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from infra.local.procs import free_port
@@ -68,6 +70,11 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         status = stack(state, "status")
         assert status.returncode == 0, status.stdout + status.stderr
         assert "verifier   up" in status.stdout
+
+        dashboard = re.search(r"staff dashboard (http://\S+)", started.stdout)
+        assert dashboard, started.stdout
+        with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
+            assert "BHYT misuse monitoring" in page.read().decode()
 
         bad = subprocess.run(
             [sys.executable, "-m", "verifier", "checkin", "", "--facility", "40-001", "--target", target],
