@@ -183,6 +183,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             settings.grpc_listen,
             health_servicer=health_servicer,
             monitoring=monitoring,
+            reuse_port=bool(settings.grpc_reuse_port),
         )
     except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
         event_log.close()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
+import uvloop
 from aiokafka.errors import KafkaError as AIOKafkaError
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
@@ -31,6 +32,7 @@ from verifier.chip.cli import add_chip_parser
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
 from verifier.legacy_qr_cli import add_qr_parser
+from verifier.processes import ProcessesError, serve_processes
 from verifier.settings import Settings
 from verifier.tokens.cli import add_token_parser
 
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("kafka").setLevel(max(quiet, logging.getLogger().level))
     try:
         code = args.run(args)
-    except StartupError as e:
+    except (StartupError, ProcessesError) as e:
         print(f"error: {e}", file=sys.stderr)
         code = 3
     except (KafkaError, AIOKafkaError) as e:
@@ -72,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the gRPC verifier until SIGTERM/Ctrl-C")
     serve.add_argument(
         "--listen", help="host:port to listen on (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)"
+    )
+    serve.add_argument(
+        "--processes",
+        type=int,
+        help="server processes sharing the port, one core each (default BHYT_SERVER_PROCESSES or 1)",
     )
     serve.set_defaults(run=_serve)
 
@@ -173,7 +180,14 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.listen:
         settings = settings.with_(grpc_listen=args.listen)
-    asyncio.run(_serve_until_signal(settings))
+    if args.processes:
+        settings = settings.with_(server_processes=args.processes)
+    if settings.server_processes > 1:
+        return serve_processes(settings)
+    if settings.server_loop == "uvloop":
+        uvloop.run(_serve_until_signal(settings))
+    else:
+        asyncio.run(_serve_until_signal(settings))
     return 0
 
 

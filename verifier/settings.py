@@ -66,6 +66,11 @@ class Settings:
     # The staff dashboard (HTTP, same process as the gRPC server); empty = not served.
     dashboard_listen: str = "127.0.0.1:8080"
     alerts_recent_size: int = 10000  # how many alerts the read model lists, newest first
+    # Server processes sharing the gRPC port (SO_REUSEPORT): Python runs one core per process, and a
+    # check-in is CPU work (protobuf, crypto, the Kafka client). The kernel spreads connections.
+    server_processes: int = 1
+    grpc_reuse_port: int = 0  # set for each process by `serve` when there are several
+    server_loop: str = "uvloop"  # "uvloop" or "asyncio"
     worker_id: str = ""
     producer_name: str = "verifier"
 

@@ -32,7 +32,7 @@ from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
-from verifier.errors import VerifierError
+from verifier.errors import BadRequest, VerifierError
 from verifier.key_admin import KeyAdmin
 from verifier.monitoring import MonitoringService
 from verifier.service import CheckInResult, CheckInService, VerifyCard, VerifyScan
@@ -280,6 +280,19 @@ class CardsServicer(api_grpc.CardsServicer):
             ),
             qr_png=qr_png(token.text) if request.with_qr_png else b"",
         )
+
+
+MAX_ECHO_BYTES = 1024
+
+
+class DiagnosticsServicer(api_grpc.DiagnosticsServicer):
+    """The benchmark baseline: the same server and error handling as a check-in, and no work."""
+
+    @answers_errors
+    async def Echo(self, request: api.EchoRequest, context: grpc.aio.ServicerContext) -> api.EchoReply:
+        if len(request.payload) > MAX_ECHO_BYTES:
+            raise BadRequest(f"payload is {len(request.payload)} bytes; at most {MAX_ECHO_BYTES}")
+        return api.EchoReply(payload=request.payload)
 
 
 class TokenKeysServicer(api_grpc.TokenKeysServicer):

@@ -4,6 +4,12 @@ asn1crypto is lenient where real Document Signer and CSCA certificates are slopp
 odd extensions), so certificates stay asn1crypto objects; `cryptography` only sees public keys.
 `load_certificate` touches every field verification later reads, so malformation surfaces here as
 a `ChipError` rather than deep inside a check.
+
+Memos (see `memo.py`): the same few hundred Document Signer certificates sign millions of chips, and
+parsing one plus normalising its names (`Name.hashable`, LDAP string prep) was most of a
+verification. Everything memoised here is a pure function of bytes, keyed by those bytes or their
+SHA-256: parsed EF.SOD certificates, normalised names, public keys and operator summaries. Nothing
+here depends on the verification time or the trust store, which stay per-call / per-snapshot.
 """
 
 from __future__ import annotations
@@ -15,24 +21,48 @@ from asn1crypto import crl, pem, x509
 
 from verifier.chip.algorithms import resolve_scheme
 from verifier.chip.errors import ASN1_ERRORS, ChipError
-from verifier.chip.keys import load_public_key
+from verifier.chip.keys import PublicKey, load_public_key
+from verifier.chip.memo import BoundedMemo
 from verifier.chip.signatures import verify_signature
 
+# A touched asn1crypto certificate is ~30 KB, so the parsed-certificate memo is the one sized by
+# memory (512 x 30 KB ~ 15 MB); the others hold short strings, keys and summaries.
+_PARSED: BoundedMemo[bytes, x509.Certificate] = BoundedMemo(512, register=True)
+_NAME_KEYS: BoundedMemo[bytes, str] = BoundedMemo(4096, register=True)
+_CERT_NAMES: BoundedMemo[bytes, tuple[str, str]] = BoundedMemo(4096, register=True)
+_PUBLIC_KEYS: BoundedMemo[bytes, PublicKey] = BoundedMemo(2048, register=True)
+_SUMMARIES: BoundedMemo[bytes, CertificateSummary] = BoundedMemo(2048, register=True)
 
-def load_certificate(der: bytes, *, code: str, what: str = "certificate") -> x509.Certificate:
-    """One DER certificate, eagerly checked for the fields verification reads."""
+
+def load_certificate(
+    der: bytes, *, code: str, what: str = "certificate", memoise: bool = False
+) -> x509.Certificate:
+    """One DER certificate, eagerly checked for the fields verification reads.
+
+    With `memoise`, a certificate whose exact bytes were loaded before is the same object again
+    (EF.SOD's Document Signer: a few hundred distinct ones sign millions of chips). Shared objects
+    are safe across threads because `touch_certificate` has decoded every part verification reads
+    before the object is stored, so later use only reads (the same discipline the trust store's
+    CSCA objects, shared by every verification, already rely on). Callers must not mutate it.
+    Trust sources do not memoise: a master list's hundreds of CSCAs would only evict the DSs.
+    """
     try:
-        cert = x509.Certificate.load(der, strict=True)
-        return touch_certificate(cert)
+        if memoise:
+            return _PARSED.get_or_compute(der, lambda: _parse_certificate(der))
+        return _parse_certificate(der)
     except ChipError:
         raise
     except ASN1_ERRORS as e:
         raise ChipError(code, f"{what}: not a readable X.509 certificate: {e}") from e
 
 
+def _parse_certificate(der: bytes) -> x509.Certificate:
+    return touch_certificate(x509.Certificate.load(der, strict=True))
+
+
 def touch_certificate(cert: x509.Certificate) -> x509.Certificate:
     """Decode now every lazily-parsed part verification reads (asn1crypto errors, wrapped by callers)."""
-    _ = (cert.subject.native, cert.issuer.native, cert.subject.hashable, cert.issuer.hashable)
+    _ = (cert.subject.native, cert.issuer.native, certificate_names(cert))
     _ = (cert.serial_number, cert.not_valid_before, cert.not_valid_after, cert.sha256)
     for extension in (cert.key_usage_value, cert.basic_constraints_value):
         _ = extension.native if extension is not None else None
@@ -75,12 +105,52 @@ def signed_by(signed: x509.Certificate | crl.CertificateList, issuer: x509.Certi
     else:
         tbs, signature = signed["tbs_cert_list"].dump(), signed["signature"].native
     scheme = resolve_scheme(signed["signature_algorithm"])
-    return verify_signature(load_public_key(issuer.public_key), scheme, signature, tbs)
+    return verify_signature(certificate_public_key(issuer), scheme, signature, tbs)
+
+
+def certificate_public_key(cert: x509.Certificate) -> PublicKey:
+    """The certificate's key as `cryptography` uses it, memoised by the certificate's SHA-256.
+
+    Loading re-encodes the SubjectPublicKeyInfo and has OpenSSL parse it (RSA keys are checked):
+    pure, and the same for every chip a Document Signer signed. An unusable key (C14) is raised
+    again each time, never stored.
+    """
+    return _PUBLIC_KEYS.get_or_compute(cert.sha256, lambda: load_public_key(cert.public_key))
+
+
+def name_key(name: x509.Name) -> str:
+    """RFC 5280 §7.1 comparison form of a name (asn1crypto's `hashable`), memoised by its DER.
+
+    `hashable` (LDAP string prep of every attribute) is a pure function of the encoding, so names
+    with identical DER (how CSCA and DS names almost always match) share one computation, and names
+    whose DER differs are still compared by the normalised form, exactly as before. A malformed name
+    raises as `hashable` does, every time.
+    """
+    return _NAME_KEYS.get_or_compute(name.dump(), lambda: str(name.hashable))
+
+
+def certificate_names(cert: x509.Certificate) -> tuple[str, str]:
+    """(subject, issuer) in comparison form, memoised by the certificate's SHA-256.
+
+    Keyed by the certificate digest rather than each name's DER because re-dumping a fully parsed
+    asn1crypto name walks all its children; the digest is computed once per certificate object.
+    """
+    return _CERT_NAMES.get_or_compute(
+        cert.sha256, lambda: (str(cert.subject.hashable), str(cert.issuer.hashable))
+    )
+
+
+def subject_key(cert: x509.Certificate) -> str:
+    return certificate_names(cert)[0]
+
+
+def issuer_key(cert: x509.Certificate) -> str:
+    return certificate_names(cert)[1]
 
 
 def issued_by_name(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """RFC 5280 §7.1 name chaining (asn1crypto compares names with the RFC's normalisation)."""
-    return bool(cert.issuer.hashable == issuer.subject.hashable)
+    return issuer_key(cert) == subject_key(issuer)
 
 
 def key_id_matches(authority_key_id: bytes | None, issuer: x509.Certificate) -> bool:
@@ -136,6 +206,11 @@ class CertificateSummary:
 
     @classmethod
     def of(cls, cert: x509.Certificate) -> CertificateSummary:
+        """The summary, memoised by the certificate's SHA-256 (formatting names is not cheap)."""
+        return _SUMMARIES.get_or_compute(cert.sha256, lambda: cls._build(cert))
+
+    @classmethod
+    def _build(cls, cert: x509.Certificate) -> CertificateSummary:
         return cls(
             subject=name_text(cert.subject),
             issuer=name_text(cert.issuer),

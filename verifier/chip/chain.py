@@ -3,6 +3,11 @@
 ICAO 9303-11 §5.1 step 2 and 9303-12 (shell model, RFC 5280 §6.1 path validation with a path of
 length one: the CSCA is the trust anchor, the DS the end entity). Each step is its own named check
 so an operator sees whether the DS is expired, mis-issued, untrusted or revoked.
+
+Which trusted CSCA's signature is on a DS certificate depends only on the DS bytes and the trust
+snapshot, so it is memoised in the snapshot (`TrustAnchors.memo`, emptied by a reload). Everything
+that depends on `at` is judged on every call: DS and CSCA validity, and the CRL lookup and its
+currency. So is everything cheap enough not to matter (key usage).
 """
 
 from __future__ import annotations
@@ -84,9 +89,24 @@ def _key_usage_check(ds: x509.Certificate) -> Check:
 def _chain_check(
     ds: x509.Certificate, anchors: TrustAnchors, at: datetime
 ) -> tuple[x509.Certificate | None, Check]:
+    # Keyed by the DS digest within this snapshot: same DS bytes + same CSCA set = same signer.
+    issuer = anchors.memo.get_or_compute(("ds_issuer", ds.sha256), lambda: _find_issuer(ds, anchors))
+    if isinstance(issuer, Check):
+        return None, issuer
+    csca = issuer
+    subject = CertificateSummary.of(csca).subject
+    problem = _csca_problem(csca, at)  # the CSCA's validity is judged at `at`, on every call
+    if problem:
+        return csca, fail("ds_chain", CLAUSE_CHAIN, DS_NOT_TRUSTED, f"{subject}: {problem}")
+    return csca, ok("ds_chain", CLAUSE_CHAIN, f"issued by CSCA {subject}")
+
+
+def _find_issuer(ds: x509.Certificate, anchors: TrustAnchors) -> x509.Certificate | Check:
+    """The time-independent half of the chain check: the first candidate CSCA (AKI match first)
+    whose key signed `ds`, or the failed `ds_chain` check saying why there is none."""
     candidates = anchors.issuers_of(ds)
     if not candidates:
-        return None, fail(
+        return fail(
             "ds_chain", CLAUSE_CHAIN, DS_NOT_TRUSTED, f"no CSCA named {_issuer(ds)} in the trust store"
         )
     reasons: list[str] = []
@@ -98,12 +118,9 @@ def _chain_check(
                 continue
         except ChipError as e:
             code = UNSUPPORTED_ALGORITHM if e.code == UNSUPPORTED_ALGORITHM else DS_NOT_TRUSTED
-            return None, fail("ds_chain", CLAUSE_CHAIN, code, f"{subject}: {e.detail}")
-        problem = _csca_problem(csca, at)
-        if problem:
-            return csca, fail("ds_chain", CLAUSE_CHAIN, DS_NOT_TRUSTED, f"{subject}: {problem}")
-        return csca, ok("ds_chain", CLAUSE_CHAIN, f"issued by CSCA {subject}")
-    return None, fail("ds_chain", CLAUSE_CHAIN, DS_NOT_TRUSTED, "; ".join(reasons))
+            return fail("ds_chain", CLAUSE_CHAIN, code, f"{subject}: {e.detail}")
+        return csca
+    return fail("ds_chain", CLAUSE_CHAIN, DS_NOT_TRUSTED, "; ".join(reasons))
 
 
 def _csca_problem(csca: x509.Certificate, at: datetime) -> str | None:

@@ -14,9 +14,8 @@ from datetime import datetime
 from asn1crypto import algos, cms, x509
 
 from verifier.chip.algorithms import hash_by_oid, resolve_scheme
-from verifier.chip.certs import load_certificate
+from verifier.chip.certs import certificate_public_key, issuer_key, load_certificate, name_key
 from verifier.chip.errors import ASN1_ERRORS, ChipError
-from verifier.chip.keys import load_public_key
 from verifier.chip.signatures import verify_signature
 
 SIGNED_DATA_OID = "1.2.840.113549.1.7.2"
@@ -42,7 +41,7 @@ class Signer:
             return cert.key_identifier == self.key_identifier
         return (
             self.issuer is not None
-            and cert.issuer.hashable == self.issuer.hashable
+            and issuer_key(cert) == name_key(self.issuer)  # both memoised: no LDAP prep per chip
             and cert.serial_number == self.serial_number
         )
 
@@ -60,8 +59,14 @@ class SignedContent:
         return next((c for c in self.certificates if self.signer.identifies(c)), None)
 
 
-def parse_signed_data(data: bytes, *, expected_content_type: str, code: str, what: str) -> SignedContent:
-    """A ContentInfo{signedData} whose eContentType must be `expected_content_type`."""
+def parse_signed_data(
+    data: bytes, *, expected_content_type: str, code: str, what: str, memoise_certificates: bool = False
+) -> SignedContent:
+    """A ContentInfo{signedData} whose eContentType must be `expected_content_type`.
+
+    `memoise_certificates` shares parsed certificates by their DER (EF.SOD: the Document Signer
+    recurs across millions of chips; see `certs.load_certificate`).
+    """
     try:
         info = cms.ContentInfo.load(data, strict=True)
         if info["content_type"].dotted != SIGNED_DATA_OID:
@@ -75,7 +80,9 @@ def parse_signed_data(data: bytes, *, expected_content_type: str, code: str, wha
             raise ChipError(code, f"{what}: no encapsulated content (detached signatures are not used)")
         content = bytes(encap["content"])  # merges BER chunks of a constructed OCTET STRING
         certificates = tuple(
-            load_certificate(choice.chosen.dump(), code=code, what=f"{what} certificate")
+            load_certificate(
+                choice.chosen.dump(), code=code, what=f"{what} certificate", memoise=memoise_certificates
+            )
             for choice in signed["certificates"] or []
             if choice.name == "certificate"
         )
@@ -96,7 +103,7 @@ def _read_signer(info: cms.SignerInfo) -> Signer:
     if sid.name == "issuer_and_serial_number":
         issuer = sid.chosen["issuer"]
         serial = int(sid.chosen["serial_number"].native)
-        _ = issuer.hashable
+        _ = name_key(issuer)  # malformed names fail here (C01); the form is memoised for `identifies`
     else:
         key_id = bytes(sid.chosen.native)
     attrs = info["signed_attrs"]
@@ -152,7 +159,7 @@ def verify_signer(signed: SignedContent, cert: x509.Certificate) -> bool:
     signer = signed.signer
     scheme = resolve_scheme(signer.signature_algorithm, signer.digest_oid)
     message = signer.signed_attrs if signer.signed_attrs is not None else signed.content
-    return verify_signature(load_public_key(cert.public_key), scheme, signer.signature, message)
+    return verify_signature(certificate_public_key(cert), scheme, signer.signature, message)
 
 
 def signature_scheme_name(signed: SignedContent) -> str:

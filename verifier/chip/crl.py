@@ -12,7 +12,7 @@ from datetime import datetime
 
 from asn1crypto import crl, pem, x509
 
-from verifier.chip.certs import key_id_matches, key_usage, signed_by
+from verifier.chip.certs import key_id_matches, key_usage, name_key, signed_by, subject_key
 from verifier.chip.codes import TRUST_SOURCE_MALFORMED
 from verifier.chip.errors import ASN1_ERRORS, ChipError
 
@@ -54,7 +54,7 @@ def parse_crl(data: bytes, *, source: str = "CRL") -> RevocationList:
         this_update = tbs["this_update"].native
         next_update = tbs["next_update"].native
         issuer = tbs["issuer"]
-        _ = issuer.hashable, signed["signature"].native, signed["signature_algorithm"]["algorithm"].dotted
+        _ = name_key(issuer), signed["signature"].native, signed["signature_algorithm"]["algorithm"].dotted
         issuer_key_id = signed.authority_key_identifier
     except ChipError:
         raise
@@ -68,7 +68,7 @@ def parse_crl(data: bytes, *, source: str = "CRL") -> RevocationList:
 def crl_signer(revocations: RevocationList, cscas: list[x509.Certificate]) -> x509.Certificate | None:
     """The CSCA whose key signed the CRL and whose keyUsage allows cRLSign (RFC 5280 §6.3.3 (f))."""
     for csca in cscas:
-        if revocations.issuer.hashable != csca.subject.hashable:
+        if name_key(revocations.issuer) != subject_key(csca):
             continue
         if not key_id_matches(revocations.issuer_key_id, csca):
             continue

@@ -71,7 +71,11 @@ def parse_sod(data: bytes) -> SecurityObject:
         unwrap(data, EF_SOD_TAG, code=SOD_MALFORMED, what="EF.SOD") if first.tag == EF_SOD_TAG else data
     )
     signed = parse_signed_data(
-        content_info, expected_content_type=LDS_SECURITY_OBJECT_OID, code=SOD_MALFORMED, what="EF.SOD"
+        content_info,
+        expected_content_type=LDS_SECURITY_OBJECT_OID,
+        code=SOD_MALFORMED,
+        what="EF.SOD",
+        memoise_certificates=True,  # the DS certificate: same bytes across every chip it signed
     )
     try:
         lds = LdsSecurityObject.load(signed.content, strict=True)

@@ -4,6 +4,10 @@
 `TrustAnchors` snapshot, with every source that could not be used listed in `problems` (code C19
 malformed, C20 not verified) rather than raised, so one bad file never empties the store.
 Reading files and swapping snapshots live in `trust_store.py`.
+
+Each snapshot owns a `memo` for results that depend on it (which CSCA signed a given DS, which CRLs
+cover a CSCA). A reload builds a new snapshot with an empty memo, so nothing learnt from an old
+CSCA set or CRL set can outlive it; results that depend on the verification time are never stored.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from dataclasses import dataclass, field
 
 from asn1crypto import x509
 
-from verifier.chip.certs import CertificateSummary, load_certificates
+from verifier.chip.certs import CertificateSummary, issuer_key, load_certificates, name_key, subject_key
 from verifier.chip.codes import TRUST_SOURCE_MALFORMED, TRUST_SOURCE_UNVERIFIED
 from verifier.chip.crl import RevocationList, crl_signer, parse_crl
 from verifier.chip.errors import ChipError
 from verifier.chip.masterlist import read_master_list
+from verifier.chip.memo import SnapshotMemo
+
+SNAPSHOT_MEMO_SIZE = 2048  # per snapshot: one entry per DS seen plus one per CSCA with CRLs
 
 Source = tuple[str, bytes]  # (label for reports, file contents)
 
@@ -42,20 +49,33 @@ class TrustAnchors:
     _by_subject: dict[str, list[x509.Certificate]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    memo: SnapshotMemo = field(
+        default_factory=lambda: SnapshotMemo(SNAPSHOT_MEMO_SIZE), init=False, repr=False, compare=False
+    )
+    """Results that depend on this snapshot and on immutable bytes only (see the module docstring)."""
 
     def __post_init__(self) -> None:
         for cert in self.cscas:
-            self._by_subject.setdefault(cert.subject.hashable, []).append(cert)
+            self._by_subject.setdefault(subject_key(cert), []).append(cert)
 
     def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
         """CSCAs whose subject is `cert`'s issuer; those whose key id matches the AKI come first."""
-        candidates = self._by_subject.get(cert.issuer.hashable, [])
+        candidates = self._by_subject.get(issuer_key(cert), [])
         aki = cert.authority_key_identifier
         return sorted(candidates, key=lambda c: not (aki is not None and c.key_identifier == aki))
 
     def crls_for(self, issuer: x509.Certificate) -> list[RevocationList]:
-        """CRLs published under the issuer's name (RFC 5280 CRL scope is the issuer name)."""
-        return [c for c in self.crls if c.issuer.hashable == issuer.subject.hashable]
+        """CRLs published under the issuer's name (RFC 5280 CRL scope is the issuer name).
+
+        Which CRLs are in scope depends only on this snapshot and the issuer's bytes, so it is
+        memoised here; whether the DS is on one, and whether it is current, is judged per call.
+        """
+        scope = self.memo.get_or_compute(("crls_for", issuer.sha256), lambda: self._crls_for(issuer))
+        return list(scope)
+
+    def _crls_for(self, issuer: x509.Certificate) -> tuple[RevocationList, ...]:
+        wanted = subject_key(issuer)
+        return tuple(c for c in self.crls if name_key(c.issuer) == wanted)
 
     def summaries(self) -> list[CertificateSummary]:
         return [CertificateSummary.of(c) for c in self.cscas]

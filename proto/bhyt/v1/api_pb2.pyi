@@ -480,3 +480,15 @@ class AlertActionRequest(_message.Message):
     note: str
     resolution: str
     def __init__(self, alert_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., note: _Optional[str] = ..., resolution: _Optional[str] = ...) -> None: ...
+
+class EchoRequest(_message.Message):
+    __slots__ = ("payload",)
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    payload: bytes
+    def __init__(self, payload: _Optional[bytes] = ...) -> None: ...
+
+class EchoReply(_message.Message):
+    __slots__ = ("payload",)
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    payload: bytes
+    def __init__(self, payload: _Optional[bytes] = ...) -> None: ...

@@ -767,6 +767,84 @@ class Monitoring:
             _registered_method=True)
 
 
+class DiagnosticsStub:
+    """For operators and benchmarks: the cost of this server stack itself (gRPC, asyncio, our error
+    handling) with no work behind it. The load generator reports check-ins as a ratio of it.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Echo = channel.unary_unary(
+                '/bhyt.v1.Diagnostics/Echo',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.EchoRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EchoReply.FromString,
+                _registered_method=True)
+
+
+class DiagnosticsServicer:
+    """For operators and benchmarks: the cost of this server stack itself (gRPC, asyncio, our error
+    handling) with no work behind it. The load generator reports check-ins as a ratio of it.
+    """
+
+    def Echo(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_DiagnosticsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Echo': grpc.unary_unary_rpc_method_handler(
+                    servicer.Echo,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.EchoRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EchoReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'bhyt.v1.Diagnostics', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('bhyt.v1.Diagnostics', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Diagnostics:
+    """For operators and benchmarks: the cost of this server stack itself (gRPC, asyncio, our error
+    handling) with no work behind it. The load generator reports check-ins as a ratio of it.
+    """
+
+    @staticmethod
+    def Echo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Diagnostics/Echo',
+            bhyt_dot_v1_dot_api__pb2.EchoRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EchoReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class ParticipationStub:
     """Missing associated documentation comment in .proto file."""
 

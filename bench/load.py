@@ -1,0 +1,513 @@
+"""A realistic check-in load against the real stack, with the server's own ceiling as the yardstick.
+
+    python -m bench.load [--rate 500] [--seconds 30] [--processes 1] [--people 2000]
+
+Starts its own Kafka and Redis on free ports, the verifier (`--processes` server processes
+sharing the port) and one Faust worker, enrolls a synthetic population over gRPC, then:
+
+1. **Ceilings**, closed loop, `--concurrency` requests in flight over 8 connections, each path
+   for `--ceiling-seconds`: the `Diagnostics.Echo` RPC (the ceiling of Python gRPC on this
+   server stack), typed card numbers, digital card tokens (ES256), chip reads with passive
+   authentication, and with passive + active authentication. Check-ins are reported as a
+   **ratio of echo** measured in the same run, since absolute numbers vary between machines;
+   and the raw token signature verification rate in this process, for scale.
+2. **Steady load**, open loop at `--rate` check-ins per second for `--seconds`, then a
+   **morning peak** (a ramp up to 1.5x the rate and down): a mix of digital tokens, legacy QR,
+   typed numbers, chip reads (passive only and with active authentication) with face-match
+   reports, and a share of bad input (unreadable tokens and QR), expired cards and replayed
+   tokens. Latency p50/p95/p99/max per kind, outcomes by result code and gRPC status, and the
+   **lag from an answer to its effect in the Redis projection** (a person's usage count),
+   sampled on people who check in once.
+
+Prints everything and writes it to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import itertools
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import redis.asyncio as aioredis
+from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
+from bhyt.v1 import events_pb2 as ev
+
+from bench.report import write_section
+from infra.local.kafka import KafkaCluster
+from infra.local.procs import free_port
+from infra.local.redis_server import RedisServer
+from infra.local.signing_keys import write_signing_key
+from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem
+from tests.support.processes import start_worker, verifier_process
+from verifier.adapters.kafka_log import ensure_topics
+from verifier.adapters.read_model import usage_key
+from verifier.settings import Settings
+from verifier.tokens.card_token import CardClaims, issue_card_token, verify_token
+from verifier.tokens.keys import SigningKey, TrustStore, load_signing_key
+
+FACILITY = "40-001"
+CHANNELS = 8
+
+# The steady mix: kind -> share of check-ins.
+MIX = {
+    "token": 0.40,
+    "typed": 0.15,
+    "legacy_qr": 0.10,
+    "chip_pa": 0.13,
+    "chip_aa": 0.10,
+    "expired": 0.04,
+    "replayed_token": 0.03,
+    "bad_token": 0.03,
+    "bad_qr": 0.02,
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    card: str
+    valid_to: str = "2099-12-31"
+
+    @property
+    def sin(self) -> str:
+        return self.card[-10:]
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
+    outcomes: collections.Counter[str] = field(default_factory=collections.Counter)
+    lags: list[float] = field(default_factory=list)
+
+    def record(self, kind: str, seconds: float, outcome: str) -> None:
+        self.latencies[kind].append(seconds)
+        self.outcomes[outcome] += 1
+
+    @property
+    def all_latencies(self) -> list[float]:
+        return [x for values in self.latencies.values() for x in values]
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return (0.0, 0.0, 0.0, 0.0)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+    return at(0.50), at(0.95), at(0.99), ordered[-1] * 1000
+
+
+def dmy(day: str) -> str:
+    y, m, d = day.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def legacy_qr(person: Person) -> str:
+    name = CITIZEN.full_name.encode().hex()
+    address = "Số 1 Phố Huế, Hà Nội".encode().hex()
+    fields = [person.card, name, "05/01/1993", "1", address, "40 - C54", "01/01/2020", dmy(person.valid_to)]
+    fields += ["15/12/2019", "40054016354956", "-", "4", "01/01/2028", "1f2fa22c47f0bd18-7102"]
+    return "|".join(fields) + "|$"
+
+
+class Load:
+    """The kiosks: what they send, over several connections, and what came back."""
+
+    def __init__(self, settings: Settings, key: SigningKey, chips: list[Chip], people: list[Person]) -> None:
+        self.settings = settings
+        self.key = key
+        self.chips = chips
+        self.people = [p for p in people if p.valid_to > "2030"]
+        self.expired = [p for p in people if p.valid_to < "2030"]
+        self.channels = [grpc.aio.insecure_channel(settings.grpc_listen) for _ in range(CHANNELS)]
+        self.checkin = [api_grpc.CheckInStub(c) for c in self.channels]
+        self.echo_stubs = [api_grpc.DiagnosticsStub(c) for c in self.channels]
+        self.turn = itertools.count()
+        self.rng = random.Random(7)
+        self.used_tokens: list[str] = []
+
+    def stub(self) -> api_grpc.CheckInStub:
+        return self.checkin[next(self.turn) % CHANNELS]
+
+    def token_for(self, person: Person) -> str:
+        claims = CardClaims(
+            person.card, CITIZEN.full_name, "1993-01-05", "male", "40-C54", "2020-01-01", person.valid_to
+        )
+        now = datetime.now(UTC)
+        return issue_card_token(
+            claims, self.key, issuer="VN-BHXH", issued_at=now, lifetime=timedelta(hours=1)
+        ).text
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+    # --- one check-in of each kind; each returns an outcome label --------------------------------
+
+    async def echo(self) -> str:
+        stub = self.echo_stubs[next(self.turn) % CHANNELS]
+        await stub.Echo(api.EchoRequest(payload=b"ping"), timeout=30)
+        return "echo"
+
+    async def typed(self, person: Person | None = None) -> str:
+        person = person or self.rng.choice(self.people)
+        request = api.VerifyCardRequest(card_number=person.card, facility_id=FACILITY, kiosk_id="k-typed")
+        return outcome(await self.stub().VerifyCard(request, timeout=30))
+
+    async def scan(self, text: str, kiosk: str = "k-scan") -> str:
+        request = api.VerifyScanRequest(scanned=text, facility_id=FACILITY, kiosk_id=kiosk)
+        return outcome(await self.stub().VerifyScan(request, timeout=30))
+
+    async def token(self, person: Person | None = None) -> str:
+        text = self.token_for(person or self.rng.choice(self.people))
+        self.used_tokens.append(text)
+        return await self.scan(text, kiosk=f"k-{self.rng.randrange(50)}")
+
+    async def replayed_token(self) -> str:
+        if not self.used_tokens:
+            return await self.token()
+        return await self.scan(self.rng.choice(self.used_tokens[-500:]), kiosk="k-elsewhere")
+
+    async def chip(self, *, active: bool) -> str:
+        chip = self.rng.choice(self.chips)
+        stub = self.stub()
+        session, signature = "", b""
+        if active:
+            challenge = await stub.BeginChipCheck(
+                api.BeginChipCheckRequest(facility_id=FACILITY, kiosk_id="k-chip"), timeout=30
+            )
+            session = challenge.session_id
+            assert chip.aa_key is not None
+            signature = aa_sign_ec(chip.aa_key, challenge.challenge)  # type: ignore[arg-type]
+        score = self.rng.choice((0.97, 0.95, 0.93, 0.91, 0.62))
+        request = api.VerifyChipRequest(
+            facility_id=FACILITY,
+            kiosk_id="k-chip",
+            session_id=session,
+            sod=chip.sod,
+            data_groups=chip.data_groups,
+            active_auth_signature=signature,
+            face_match=api.FaceMatch(score=score, threshold=0.8, liveness="passed", matcher="bench"),
+        )
+        return outcome(await stub.VerifyChip(request, timeout=30))
+
+    def kinds(self) -> dict[str, Callable[[], Awaitable[str]]]:
+        return {
+            "token": self.token,
+            "typed": self.typed,
+            "legacy_qr": lambda: self.scan(legacy_qr(self.rng.choice(self.people))),
+            "chip_pa": lambda: self.chip(active=False),
+            "chip_aa": lambda: self.chip(active=True),
+            "expired": lambda: self.token(self.rng.choice(self.expired)),
+            "replayed_token": self.replayed_token,
+            "bad_token": lambda: self.scan("BHYT1:" + "".join(self.rng.choices("ABC$%*+-./:", k=80))),
+            "bad_qr": lambda: self.scan("GD4|not a card|$"),
+        }
+
+
+def outcome(decision: api.CheckInDecision) -> str:
+    verdict = {
+        ev.VERDICT_ACCEPTED: "accepted",
+        ev.VERDICT_REJECTED: "rejected",
+        ev.VERDICT_NEEDS_REVIEW: "review",
+    }
+    return f"{verdict.get(decision.verdict, 'none')} {decision.result_code}"
+
+
+async def timed(stats: Stats, kind: str, call: Callable[[], Awaitable[str]]) -> None:
+    started = time.perf_counter()
+    try:
+        label = await call()
+    except grpc.aio.AioRpcError as e:
+        label = f"gRPC {e.code().name}"
+    stats.record(kind, time.perf_counter() - started, label)
+
+
+async def closed_loop(
+    call: Callable[[], Awaitable[str]], seconds: float, concurrency: int
+) -> tuple[float, Stats]:
+    stats = Stats()
+    deadline = time.perf_counter() + seconds
+
+    async def kiosk() -> None:
+        while time.perf_counter() < deadline:
+            await timed(stats, "x", call)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(kiosk() for _ in range(concurrency)))
+    return len(stats.all_latencies) / (time.perf_counter() - started), stats
+
+
+async def open_loop(
+    load: Load, rate_at: Callable[[float], float], seconds: float, probes: list[Person]
+) -> Stats:
+    """Arrivals on schedule whatever the answers do (a queue of patients does not wait for the
+    server); a sample of once-only people measures the answer-to-projection lag."""
+    stats = Stats()
+    kinds = load.kinds()
+    names, weights = list(MIX), list(MIX.values())
+    pending: dict[str, float] = {}  # SIN -> when its check-in was answered
+    tasks: set[asyncio.Task[None]] = set()
+    probe_every = max(1, int(rate_at(0) * seconds / max(1, len(probes))))
+    probe_iter = iter(probes)
+
+    async def probe(person: Person) -> None:
+        await timed(stats, "typed", lambda: load.typed(person))
+        pending[person.sin] = time.perf_counter()
+
+    async def watch_lag(client: aioredis.Redis, stop: asyncio.Event) -> None:
+        while not stop.is_set() or pending:
+            if pending:
+                sins = list(pending)
+                async with client.pipeline(transaction=False) as pipe:
+                    for sin in sins:
+                        pipe.hget(usage_key(sin), "n")
+                for sin, n in zip(sins, await pipe.execute(), strict=True):
+                    if n is not None and int(n) >= 1:
+                        stats.lags.append(time.perf_counter() - pending.pop(sin))
+            await asyncio.sleep(0.005)
+
+    client = aioredis.from_url(load.settings.redis_url)
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_lag(client, stop))
+    started = time.perf_counter()
+    sent = 0
+    while (elapsed := time.perf_counter() - started) < seconds:
+        due = int(_integral(rate_at, elapsed))
+        while sent < due:
+            sent += 1
+            if sent % probe_every == 0 and (person := next(probe_iter, None)) is not None:
+                task = asyncio.create_task(probe(person))
+            else:
+                kind = load.rng.choices(names, weights)[0]
+                task = asyncio.create_task(timed(stats, kind, kinds[kind]))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.sleep(0.002)
+    await asyncio.gather(*tasks)
+    stop.set()
+    await asyncio.wait_for(watcher, 30)
+    await client.aclose()
+    return stats
+
+
+def _integral(rate_at: Callable[[float], float], t: float, step: float = 0.05) -> float:
+    """Arrivals due by time t: the rate integrated over [0, t]."""
+    steps = int(t / step)
+    return sum(rate_at(i * step) * step for i in range(steps)) + rate_at(steps * step) * (t - steps * step)
+
+
+def morning_peak(rate: float, seconds: float) -> Callable[[float], float]:
+    """0.5x rising to 1.5x the rate at the middle, back to 0.5x: doors open, the queue peaks."""
+    return lambda t: rate * (0.5 + 1.0 * (1 - abs(2 * t / seconds - 1)))
+
+
+async def enroll(settings: Settings, people: list[Person], chip_people: list[tuple[Person, str]]) -> None:
+    async with grpc.aio.insecure_channel(settings.grpc_listen) as channel:
+        stub = api_grpc.ParticipationStub(channel)
+        personal_ids = {p.card: pid for p, pid in chip_people}
+
+        async def one(person: Person) -> None:
+            await stub.EnrollParticipant(
+                api.EnrollParticipantRequest(
+                    card_number=person.card, full_name=CITIZEN.full_name, date_of_birth="1993-01-05",
+                    gender=ev.GENDER_MALE, registered_facility="40-C54", valid_from="2020-01-01",
+                    valid_to=person.valid_to, personal_id=personal_ids.get(person.card, ""),
+                ),
+                timeout=30,
+            )  # fmt: skip
+
+        for start in range(0, len(people), 100):
+            await asyncio.gather(*(one(p) for p in people[start : start + 100]))
+        cards = api_grpc.CardsStub(channel)
+        for _ in range(1200):
+            status = await cards.GetCardStatus(
+                api.GetCardStatusRequest(card_number=people[-1].card), timeout=5
+            )
+            if status.found:
+                return
+            await asyncio.sleep(0.1)
+        raise SystemExit("the enrolled population never reached the projection")
+
+
+async def run(settings: Settings, args: argparse.Namespace, key: SigningKey, chips: list[Chip]) -> list[str]:
+    population = [
+        Person(f"GD440{4300000000 + i:010d}", "2021-12-31" if i % 25 == 0 else "2099-12-31")
+        for i in range(args.people)
+    ]
+    probes = [Person(f"GD440{4400000000 + i:010d}") for i in range(400)]
+    chip_people = [(population[1 + i], str(chip.extra["personal_id"])) for i, chip in enumerate(chips)]
+    started = time.perf_counter()
+    await enroll(settings, population + probes, chip_people)
+    print(
+        f"enrolled {len(population) + len(probes):,} people in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
+    load = Load(settings, key, chips, population)
+    try:
+        ceilings: dict[str, tuple[float, Stats]] = {}
+        paths: dict[str, Callable[[], Awaitable[str]]] = {
+            "echo (Diagnostics.Echo)": load.echo,
+            "typed card number (VerifyCard)": load.typed,
+            "digital card token (VerifyScan)": load.token,
+            "chip, passive authentication (VerifyChip)": lambda: load.chip(active=False),
+            "chip, passive + active (BeginChipCheck + VerifyChip)": lambda: load.chip(active=True),
+        }
+        await closed_loop(load.echo, 2, args.concurrency)  # warm-up: connections, caches
+        for name, call in paths.items():
+            ceilings[name] = await closed_loop(call, args.ceiling_seconds, args.concurrency)
+            print(f"{name}: {ceilings[name][0]:,.0f}/s", flush=True)
+        steady = await open_loop(load, lambda t: float(args.rate), args.seconds, probes[:200])
+        print("steady load done", flush=True)
+        peak = await open_loop(load, morning_peak(args.rate, args.seconds), args.seconds, probes[200:])
+        print("morning peak done", flush=True)
+    finally:
+        await load.close()
+    return report(args, ceilings, steady, peak, key)
+
+
+def report(
+    args: argparse.Namespace,
+    ceilings: dict[str, tuple[float, Stats]],
+    steady: Stats,
+    peak: Stats,
+    key: SigningKey,
+) -> list[str]:
+    echo = next(iter(ceilings.values()))[0]
+    rows = [
+        f"Ceilings, closed loop, {args.concurrency} in flight over {CHANNELS} connections, "
+        f"{args.ceiling_seconds:g} s each, {args.processes} server process(es):",
+        "",
+        "| path | requests/s | share of echo | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (rps, stats) in ceilings.items():
+        p50, _, p99, _ = percentiles(stats.all_latencies)
+        errors = sum(n for label, n in stats.outcomes.items() if label.startswith("gRPC"))
+        rows.append(f"| {name} | {rps:,.0f} | {rps / echo:.0%} | {p50:.1f} | {p99:.1f} | {errors} |")
+    token = issue_card_token(
+        CardClaims("GD4404300000001", "A", "1993-01-05", "male", "40-C54", "2020-01-01", "2099-12-31"),
+        key,
+        issuer="VN-BHXH",
+        issued_at=datetime.now(UTC),
+        lifetime=timedelta(hours=1),
+    )
+    store, now, n = TrustStore([key.trusted]), datetime.now(UTC), 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < 2:
+        verify_token(token.text, store, now)
+        n += 1
+    rows += [
+        "",
+        f"Raw token verification (ES256, `verify_token`) in the load process: {n / 2:,.0f}/s on one core.",
+        "",
+    ]
+    low, high = args.rate * 0.5, args.rate * 1.5
+    for title, stats in (
+        (f"Steady mix at {args.rate} check-ins/s for {args.seconds:g} s", steady),
+        (f"Morning peak: {low:g} → {high:g} → {low:g} check-ins/s over {args.seconds:g} s", peak),
+    ):
+        total = len(stats.all_latencies)
+        p50, p95, p99, worst = percentiles(stats.all_latencies)
+        lag50, _, lag99, _ = percentiles(stats.lags)
+        rows += [
+            f"**{title}**: {total:,} check-ins ({total / args.seconds:,.0f}/s), latency p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms; answer → Redis projection lag "
+            f"p50 {lag50:.0f} ms, p99 {lag99:.0f} ms ({len(stats.lags)} samples).",
+            "",
+            "| kind | share | count | p50 ms | p99 ms |",
+            "|---|---|---|---|---|",
+        ]
+        for kind in MIX:
+            if kind in stats.latencies:
+                k50, _, k99, _ = percentiles(stats.latencies[kind])
+                count = len(stats.latencies[kind])
+                rows.append(f"| {kind} | {MIX[kind]:.0%} | {count:,} | {k50:.1f} | {k99:.1f} |")
+        outcomes = ", ".join(f"{label}: {n:,}" for label, n in stats.outcomes.most_common())
+        rows += ["", f"Outcomes: {outcomes}.", ""]
+    return rows
+
+
+def chip_pool(count: int) -> list[Chip]:
+    """Chip reads for `count` citizens (numbers consistent with a male born in 1993)."""
+    chips = []
+    for i in range(count):
+        citizen = replace(CITIZEN, number=f"001093{100000 + i:06d}")
+        chip = make_chip(citizen=citizen, aa="ec")
+        chip.extra["personal_id"] = citizen.number
+        chips.append(chip)
+    return chips
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=int, default=500, help="steady check-ins per second (default 500)")
+    parser.add_argument(
+        "--seconds", type=float, default=30, help="steady phase, and again the peak (default 30)"
+    )
+    parser.add_argument(
+        "--ceiling-seconds", type=float, default=8, help="each closed-loop ceiling (default 8)"
+    )
+    parser.add_argument("--concurrency", type=int, default=32, help="closed-loop requests in flight")
+    parser.add_argument("--processes", type=int, default=1, help="verifier server processes (default 1)")
+    parser.add_argument("--people", type=int, default=2000, help="participants enrolled (default 2000)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    chips = chip_pool(20)
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        keys_dir, trust_dir = tmp / "keys", tmp / "csca"
+        trust_dir.mkdir()
+        (trust_dir / "csca.pem").write_bytes(pem(chips[0].csca.cert))
+        key = load_signing_key(*write_signing_key(keys_dir, "bench"))
+        kafka, redis_server = KafkaCluster(tmp / "kafka", nodes=1), RedisServer(tmp / "redis")
+        try:
+            settings = Settings.from_env(
+                {},
+                kafka_bootstrap=kafka.start(),
+                redis_url=redis_server.start(),
+                grpc_listen=f"127.0.0.1:{free_port()}",
+                dashboard_listen="",
+                token_keys_dir=str(keys_dir),
+                chip_trust_dir=str(trust_dir),
+                server_processes=args.processes,
+            )
+            ensure_topics(settings)
+            logs = tmp / "logs"
+            logs.mkdir()
+            with verifier_process(settings, logs):
+                worker = start_worker(settings, "bench", logs)
+                try:
+                    rows = asyncio.run(run(settings, args, key, chips))
+                finally:
+                    worker.stop()
+        finally:
+            redis_server.stop()
+            kafka.stop()
+    print("\n".join(rows))
+    print(f"whole run: {time.perf_counter() - started:.0f} s")
+    if not args.no_write:
+        write_section(
+            "Check-in load: realistic mix, ceilings and lag",
+            f"python -m bench.load --rate {args.rate} --seconds {args.seconds:g} "
+            f"--processes {args.processes}",
+            "\n".join(rows),
+        )
+
+
+if __name__ == "__main__":
+    main()
