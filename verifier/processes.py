@@ -33,7 +33,7 @@ class ProcessesError(ValueError):
 def child_settings(settings: Settings, index: int) -> Settings:
     """What child `index` (0-based) runs with: the shared port, and the dashboard on the first."""
     port = settings.grpc_listen.rpartition(":")[2]
-    if port in ("", "0"):
+    if not port.isdigit() or int(port) == 0:
         raise ProcessesError(
             f"BHYT_GRPC_LISTEN={settings.grpc_listen}: several processes need a fixed port to share"
         )

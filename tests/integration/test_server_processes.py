@@ -1,0 +1,69 @@
+"""Two verifier processes on one port: both answer, and a SIGTERM stops them all cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import grpc
+from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
+from bhyt.v1 import events_pb2 as ev
+
+from infra.local.procs import wait_until
+from tests.support.client import Client
+from tests.support.processes import ServiceProcess
+from verifier.settings import Settings
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_dir: Path) -> None:
+    parent = ServiceProcess("verifier", ["-m", "verifier", "serve", "--processes", "2"], settings, log_dir)
+    try:
+        wait_until(lambda: len(children_of(parent.process.pid)) == 2, timeout=30, what="two children")
+        children = children_of(parent.process.pid)
+        clients = [Client(settings.grpc_listen) for _ in range(8)]  # connections spread by the kernel
+
+        def all_answer() -> bool:
+            try:
+                for client in clients:
+                    api_grpc.DiagnosticsStub(client.channel).Echo(api.EchoRequest(payload=b"x"), timeout=2)
+                return True
+            except grpc.RpcError:
+                return False
+
+        wait_until(all_answer, timeout=60, what="both processes serving")
+        decisions = [c.verify("GD4404016354956") for c in clients]
+        assert {d.result_code for d in decisions} == {"050"}  # judged (nobody enrolled), and recorded
+        assert all(d.verdict == ev.VERDICT_REJECTED for d in decisions)
+        for client in clients:
+            client.close()
+
+        parent.process.send_signal(signal.SIGTERM)
+        assert parent.process.wait(60) == 0, parent.log_tail()
+        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    finally:
+        parent.kill()
+
+
+def test_a_dead_process_stops_the_set_so_it_is_restarted_whole(settings: Settings, log_dir: Path) -> None:
+    parent = ServiceProcess("verifier", ["-m", "verifier", "serve", "--processes", "2"], settings, log_dir)
+    try:
+        wait_until(lambda: len(children_of(parent.process.pid)) == 2, timeout=30, what="two children")
+        os.kill(children_of(parent.process.pid)[0], signal.SIGKILL)
+        assert parent.process.wait(60) == 1
+    finally:
+        parent.kill()
