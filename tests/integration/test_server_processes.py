@@ -35,7 +35,15 @@ def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_
     try:
         wait_until(lambda: len(children_of(parent.process.pid)) == 2, timeout=30, what="two children")
         children = children_of(parent.process.pid)
-        clients = [Client(settings.grpc_listen) for _ in range(8)]  # connections spread by the kernel
+        clients = [Client(settings.grpc_listen) for _ in range(8)]
+        for (
+            client
+        ) in clients:  # one TCP connection each (gRPC shares one by default): the kernel spreads them
+            client.channel.close()
+            client.channel = grpc.insecure_channel(
+                settings.grpc_listen, options=[("grpc.use_local_subchannel_pool", 1)]
+            )
+            client.checkin = api_grpc.CheckInStub(client.channel)
 
         def all_answer() -> bool:
             try:
