@@ -29,6 +29,7 @@ import asyncio
 import collections
 import csv
 import itertools
+import os
 import random
 import tempfile
 import time
@@ -45,7 +46,7 @@ from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
-from infra.local.procs import free_port
+from infra.local.procs import free_port, read_pidfile
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
@@ -60,6 +61,7 @@ from verifier.tokens.keys import SigningKey, TrustStore, load_signing_key
 
 FACILITY = "40-001"
 CHANNELS = 8
+PARTS = ("verifier", "worker", "Kafka", "Redis", "load client")
 
 # The steady mix: kind -> share of check-ins.
 MIX = {
@@ -98,6 +100,38 @@ class Stats:
     @property
     def all_latencies(self) -> list[float]:
         return [x for values in self.latencies.values() for x in values]
+
+
+class CpuMeter:
+    """CPU seconds used by each part of the stack (from /proc), to say where a check-in's time goes
+    on a machine where they all share the same cores."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> dict[str, float]:
+        return {name: sum(self._cpu(pid) for pid in pids()) for name, pids in self.groups.items()}
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float, float]:
@@ -354,12 +388,18 @@ def enroll(settings: Settings, people: list[Person], chip_people: dict[str, str]
 
 
 async def run(
-    settings: Settings, args: argparse.Namespace, key: SigningKey, chips: list[Chip], population: list[Person]
+    settings: Settings,
+    args: argparse.Namespace,
+    key: SigningKey,
+    chips: list[Chip],
+    population: list[Person],
+    meter: CpuMeter,
 ) -> list[str]:
     probes = population[-400:]  # once-only people for the lag samples
     load = Load(settings, key, chips, population[:-400])
     try:
         ceilings: dict[str, tuple[float, Stats]] = {}
+        cpu: dict[str, dict[str, float]] = {}
         paths: dict[str, Callable[[], Awaitable[str]]] = {
             "echo (Diagnostics.Echo)": load.echo,
             "typed card number (VerifyCard)": load.typed,
@@ -370,20 +410,31 @@ async def run(
         load.issue_ahead(int(args.ceiling_seconds * 1000 + args.rate * args.seconds * 2 * MIX["token"]))
         await closed_loop(load.echo, 2, args.concurrency)  # warm-up: connections, caches
         for name, call in paths.items():
+            before = meter.sample()
             ceilings[name] = await closed_loop(call, args.ceiling_seconds, args.concurrency)
+            after, done = meter.sample(), len(ceilings[name][1].all_latencies)
+            cpu[name] = {part: (after[part] - before[part]) * 1000 / max(1, done) for part in after}
             print(f"{name}: {ceilings[name][0]:,.0f}/s", flush=True)
+        # The ceilings left the workers a backlog; measure the lag from a caught-up start.
+        waited = time.perf_counter()
+        while not caught_up(settings.kafka_bootstrap, settings.projection_group, settings.topics):
+            await asyncio.sleep(0.5)
+        print(f"projections caught up with the ceilings' backlog in {time.perf_counter() - waited:.0f}s")
         steady = await open_loop(load, lambda t: float(args.rate), args.seconds, probes[:200])
         print("steady load done", flush=True)
+        while not caught_up(settings.kafka_bootstrap, settings.projection_group, settings.topics):
+            await asyncio.sleep(0.5)
         peak = await open_loop(load, morning_peak(args.rate, args.seconds), args.seconds, probes[200:])
         print("morning peak done", flush=True)
     finally:
         await load.close()
-    return report(args, ceilings, steady, peak, key)
+    return report(args, ceilings, cpu, steady, peak, key)
 
 
 def report(
     args: argparse.Namespace,
     ceilings: dict[str, tuple[float, Stats]],
+    cpu: dict[str, dict[str, float]],
     steady: Stats,
     peak: Stats,
     key: SigningKey,
@@ -393,13 +444,18 @@ def report(
         f"Ceilings, closed loop, {args.concurrency} in flight over {CHANNELS} connections, "
         f"{args.ceiling_seconds:g} s each, {args.processes} server process(es):",
         "",
-        "| path | requests/s | share of echo | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|",
+        "| path | requests/s | share of echo | p50 ms | p99 ms | errors | CPU ms per request: "
+        + " / ".join(PARTS)
+        + " |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, (rps, stats) in ceilings.items():
         p50, _, p99, _ = percentiles(stats.all_latencies)
         errors = sum(n for label, n in stats.outcomes.items() if label.startswith("gRPC"))
-        rows.append(f"| {name} | {rps:,.0f} | {rps / echo:.0%} | {p50:.1f} | {p99:.1f} | {errors} |")
+        shares = " / ".join(f"{cpu[name][part]:.2f}" for part in PARTS)
+        rows.append(
+            f"| {name} | {rps:,.0f} | {rps / echo:.0%} | {p50:.1f} | {p99:.1f} | {errors} | {shares} |"
+        )
     token = issue_card_token(
         CardClaims("GD4404300000001", "A", "1993-01-05", "male", "40-C54", "2020-01-01", "2099-12-31"),
         key,
@@ -500,13 +556,23 @@ def main() -> None:
                 for i in range(args.people)
             ]
             chip_people = {population[1 + i].card: str(c.extra["personal_id"]) for i, c in enumerate(chips)}
-            with verifier_process(settings, logs):
+            with verifier_process(settings, logs) as verifier:
                 worker = start_worker(settings, "bench", logs)
+                kafka_pid = read_pidfile(kafka.nodes[0].pidfile)
+                meter = CpuMeter(
+                    {
+                        "verifier": lambda: [verifier.process.pid, *children_of(verifier.process.pid)],
+                        "worker": lambda: [worker.process.pid],
+                        "Kafka": lambda: [kafka_pid] if kafka_pid else [],
+                        "Redis": lambda: [redis_server.pid] if redis_server.pid else [],
+                        "load client": lambda: [os.getpid()],
+                    }
+                )
                 try:
                     enrolling = time.perf_counter()
                     enroll(settings, population, chip_people, tmp)
                     print(f"enrolled {len(population):,} people in {time.perf_counter() - enrolling:.1f}s")
-                    rows = asyncio.run(run(settings, args, key, chips, population))
+                    rows = asyncio.run(run(settings, args, key, chips, population, meter))
                 finally:
                     worker.stop()
         finally:
