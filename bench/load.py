@@ -529,7 +529,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     started = time.perf_counter()
-    chips = chip_pool(20)
+    chips = chip_pool(300)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_dir:
         tmp = Path(tmp_dir)
         keys_dir, trust_dir = tmp / "keys", tmp / "csca"
