@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import grpc
+import pytest
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -75,3 +76,25 @@ def test_a_dead_process_stops_the_set_so_it_is_restarted_whole(settings: Setting
         assert parent.process.wait(60) == 1
     finally:
         parent.kill()
+
+
+def test_echo_answers_what_it_is_sent_and_refuses_a_large_payload(settings: Settings, log_dir: Path) -> None:
+    server = ServiceProcess("verifier", ["-m", "verifier", "serve"], settings, log_dir)
+    try:
+        client = Client(settings.grpc_listen)
+        echo = api_grpc.DiagnosticsStub(client.channel).Echo
+
+        def serving() -> bool:
+            try:
+                return echo(api.EchoRequest(payload=b"ping"), timeout=2).payload == b"ping"
+            except grpc.RpcError:
+                return False
+
+        wait_until(serving, timeout=60, what="verifier serving")
+        with pytest.raises(grpc.RpcError) as refused:
+            echo(api.EchoRequest(payload=b"x" * 2048), timeout=5)
+        assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert refused.value.details().startswith("205 payload is 2048 bytes")
+        client.close()
+    finally:
+        server.stop()
