@@ -182,6 +182,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.with_(grpc_listen=args.listen)
     if args.processes:
         settings = settings.with_(server_processes=args.processes)
+    if settings.server_loop not in ("uvloop", "asyncio"):
+        raise StartupError(f"BHYT_SERVER_LOOP={settings.server_loop!r}: expected uvloop or asyncio")
     if settings.server_processes > 1:
         return serve_processes(settings)
     if settings.server_loop == "uvloop":
