@@ -32,7 +32,7 @@ from projections.monitor.rate_rules import CHECK_INS, FACES, MINUTE_MS, MISMATCH
 from projections.monitor.rules_config import RulesConfig
 
 MAX_BAD_KEPT = 500  # a place's recent rejects and mismatches kept as evidence
-MAX_SEEN_PER_CARD = 200  # a card's observations kept: a week of real visits is a handful; a hot card stays cheap
+MAX_SEEN_PER_CARD = 200  # a card's observations: a week of real visits is a handful; a hot card stays cheap
 
 
 @dataclass(frozen=True)
