@@ -27,11 +27,7 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
-from infra.local.kafka import KafkaCluster
-from infra.local.procs import free_port
-from infra.local.redis_server import RedisServer
-from tests.support.processes import start_worker, verifier_process
-from verifier.adapters.kafka_log import ensure_topics
+from bench.stack import bench_stack
 from verifier.settings import Settings
 
 RULE = "two_facilities"
@@ -163,29 +159,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-alerts-") as tmp_dir:
         tmp = Path(tmp_dir)
-        kafka, redis_server = KafkaCluster(tmp / "kafka", nodes=1), RedisServer(tmp / "redis")
-        try:
-            settings = Settings.from_env(
-                {},
-                kafka_bootstrap=kafka.start(),
-                redis_url=redis_server.start(),
-                grpc_listen=f"127.0.0.1:{free_port()}",
-                dashboard_listen="",
-            )
-            ensure_topics(settings)
-            logs = tmp / "logs"
-            logs.mkdir()
-            with verifier_process(settings, logs):
-                worker = start_worker(settings, "bench", logs)
-                try:
-                    figures = asyncio.run(
-                        run(settings, args.incidents, args.background_rate, args.concurrency)
-                    )
-                finally:
-                    worker.stop()
-        finally:
-            redis_server.stop()
-            kafka.stop()
+        with bench_stack(tmp) as stack:
+            figures = asyncio.run(run(stack.settings, args.incidents, args.background_rate, args.concurrency))
     rows = [
         "| incidents | alerts received | lag p50 ms | p95 ms | p99 ms | max ms | background check-ins/s |",
         "|---|---|---|---|---|---|---|",

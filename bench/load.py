@@ -45,14 +45,11 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
-from infra.local.kafka import KafkaCluster
-from infra.local.procs import free_port, read_pidfile
-from infra.local.redis_server import RedisServer
+from bench.stack import bench_stack
+from infra.local.procs import children_of, read_pidfile
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
 from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem
-from tests.support.processes import start_worker, verifier_process
-from verifier.adapters.kafka_log import ensure_topics
 from verifier.adapters.read_model import usage_key
 from verifier.imports.run import run_import
 from verifier.settings import Settings
@@ -119,19 +116,6 @@ class CpuMeter:
         except OSError:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float, float]:
@@ -536,48 +520,28 @@ def main() -> None:
         trust_dir.mkdir()
         (trust_dir / "csca.pem").write_bytes(pem(chips[0].csca.cert))
         key = load_signing_key(*write_signing_key(keys_dir, "bench"))
-        kafka, redis_server = KafkaCluster(tmp / "kafka", nodes=1), RedisServer(tmp / "redis")
-        try:
-            settings = Settings.from_env(
-                {},
-                kafka_bootstrap=kafka.start(),
-                redis_url=redis_server.start(),
-                grpc_listen=f"127.0.0.1:{free_port()}",
-                dashboard_listen="",
-                token_keys_dir=str(keys_dir),
-                chip_trust_dir=str(trust_dir),
-                server_processes=args.processes,
+        population = [
+            Person(f"GD440{4300000000 + i:010d}", "2021-12-31" if i % 25 == 0 else "2099-12-31")
+            for i in range(args.people)
+        ]
+        chip_people = {population[1 + i].card: str(c.extra["personal_id"]) for i, c in enumerate(chips)}
+        overrides = {"token_keys_dir": str(keys_dir), "chip_trust_dir": str(trust_dir)}
+        with bench_stack(tmp, server_processes=args.processes, **overrides) as stack:
+            verifier, worker, settings = stack.verifier, stack.worker, stack.settings
+            kafka_pid, redis_pid = read_pidfile(stack.kafka.nodes[0].pidfile), stack.redis.pid
+            meter = CpuMeter(
+                {
+                    "verifier": lambda: [verifier.process.pid, *children_of(verifier.process.pid)],
+                    "worker": lambda: [worker.process.pid],
+                    "Kafka": lambda: [kafka_pid] if kafka_pid else [],
+                    "Redis": lambda: [redis_pid] if redis_pid else [],
+                    "load client": lambda: [os.getpid()],
+                }
             )
-            ensure_topics(settings)
-            logs = tmp / "logs"
-            logs.mkdir()
-            population = [
-                Person(f"GD440{4300000000 + i:010d}", "2021-12-31" if i % 25 == 0 else "2099-12-31")
-                for i in range(args.people)
-            ]
-            chip_people = {population[1 + i].card: str(c.extra["personal_id"]) for i, c in enumerate(chips)}
-            with verifier_process(settings, logs) as verifier:
-                worker = start_worker(settings, "bench", logs)
-                kafka_pid = read_pidfile(kafka.nodes[0].pidfile)
-                meter = CpuMeter(
-                    {
-                        "verifier": lambda: [verifier.process.pid, *children_of(verifier.process.pid)],
-                        "worker": lambda: [worker.process.pid],
-                        "Kafka": lambda: [kafka_pid] if kafka_pid else [],
-                        "Redis": lambda: [redis_server.pid] if redis_server.pid else [],
-                        "load client": lambda: [os.getpid()],
-                    }
-                )
-                try:
-                    enrolling = time.perf_counter()
-                    enroll(settings, population, chip_people, tmp)
-                    print(f"enrolled {len(population):,} people in {time.perf_counter() - enrolling:.1f}s")
-                    rows = asyncio.run(run(settings, args, key, chips, population, meter))
-                finally:
-                    worker.stop()
-        finally:
-            redis_server.stop()
-            kafka.stop()
+            enrolling = time.perf_counter()
+            enroll(settings, population, chip_people, tmp)
+            print(f"enrolled {len(population):,} people in {time.perf_counter() - enrolling:.1f}s")
+            rows = asyncio.run(run(settings, args, key, chips, population, meter))
     print("\n".join(rows))
     print(f"whole run: {time.perf_counter() - started:.0f} s")
     if not args.no_write:

@@ -29,12 +29,8 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
-from infra.local.kafka import KafkaCluster
-from infra.local.procs import free_port
-from infra.local.redis_server import RedisServer
+from bench.stack import bench_stack
 from infra.local.signing_keys import KEY_KINDS, write_signing_key
-from tests.support.processes import start_worker, verifier_process
-from verifier.adapters.kafka_log import ensure_topics
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token, verify_token
 from verifier.tokens.cose import parse_sign1
@@ -193,28 +189,8 @@ def main() -> None:
         print("\n".join(core_rows), flush=True)
         keys_dir = tmp / "keys"
         write_signing_key(keys_dir, "bench")
-        kafka, redis_server = KafkaCluster(tmp / "kafka", nodes=1), RedisServer(tmp / "redis")
-        try:
-            settings = Settings.from_env(
-                {},
-                kafka_bootstrap=kafka.start(),
-                redis_url=redis_server.start(),
-                grpc_listen=f"127.0.0.1:{free_port()}",
-                token_keys_dir=str(keys_dir),
-                token_lifetime_s=3600,
-            )
-            ensure_topics(settings)
-            logs = tmp / "logs"
-            logs.mkdir()
-            with verifier_process(settings, logs):
-                worker = start_worker(settings, "bench", logs)
-                try:
-                    e2e_rows = asyncio.run(end_to_end(settings, args.requests, args.concurrency, args.people))
-                finally:
-                    worker.stop()
-        finally:
-            redis_server.stop()
-            kafka.stop()
+        with bench_stack(tmp, token_keys_dir=str(keys_dir), token_lifetime_s=3600) as stack:
+            e2e_rows = asyncio.run(end_to_end(stack.settings, args.requests, args.concurrency, args.people))
     print("\n".join(e2e_rows))
     if not args.no_write:
         body = "\n".join(

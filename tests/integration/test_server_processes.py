@@ -12,23 +12,10 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
-from infra.local.procs import wait_until
+from infra.local.procs import children_of, wait_until
 from tests.support.client import Client
 from tests.support.processes import ServiceProcess
 from verifier.settings import Settings
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_dir: Path) -> None:
