@@ -51,13 +51,19 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in {"rebuild", "digest"}:
         sys.exit(_own_command(sys.argv[1:]))
     from projections.app import create_app
+    from projections.monitor.rules_config import RulesFileError
 
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         if not any("-web" in a for a in sys.argv):
             sys.argv.append("--without-web")
         # uvloop: Faust's per-message overhead bounds a worker's rate; uvloop raises it ~40% here.
         sys.argv[1:1] = ["--loop", "uvloop"]
-    create_app(Settings.from_env()).main()
+    try:
+        app = create_app(Settings.from_env())
+    except RulesFileError as e:  # a worker must not start with rules it cannot read
+        print(f"error: BHYT_RULES_FILE: {e}", file=sys.stderr)
+        sys.exit(3)
+    app.main()
 
 
 main()
