@@ -194,14 +194,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _serve_until_signal(settings: Settings) -> None:
-    running = await start_verifier(settings)
-    host = settings.grpc_listen.rsplit(":", 1)[0]
-    print(f"verifier listening on {host}:{running.port}", flush=True)
+    # Handlers first: a SIGTERM while starting (a supervisor stopping a set of processes) is a clean
+    # stop once the start has finished, not a kill half-way through connecting.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: None)  # no trust to reload yet
+    running = await start_verifier(settings)
     loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(running.reload_trust()))
+    host = settings.grpc_listen.rsplit(":", 1)[0]
+    print(f"verifier listening on {host}:{running.port}", flush=True)
     await stop.wait()
     await running.stop()
 

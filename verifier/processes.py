@@ -83,4 +83,6 @@ def serve_processes(settings: Settings) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    return 0 if stopping and all(c.returncode == 0 for c in children) else 1
+    # A child still importing when the signal came dies of it: that too is the stop we asked for.
+    stopped = all(c.returncode in (0, -signal.SIGTERM, -signal.SIGINT) for c in children)
+    return 0 if stopping and stopped else 1

@@ -18,11 +18,17 @@ from tests.support.processes import ServiceProcess
 from verifier.settings import Settings
 
 
+def listening(proc: ServiceProcess) -> int:
+    """How many server processes have said they listen (each prints one such line)."""
+    return sum(line.startswith("verifier listening on") for line in proc.log_path.read_text().splitlines())
+
+
 def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_dir: Path) -> None:
     parent = ServiceProcess("verifier", ["-m", "verifier", "serve", "--processes", "2"], settings, log_dir)
     try:
-        wait_until(lambda: len(children_of(parent.process.pid)) == 2, timeout=30, what="two children")
+        wait_until(lambda: listening(parent) == 2, timeout=60, what="both processes listening")
         children = children_of(parent.process.pid)
+        assert len(children) == 2
         clients = [Client(settings.grpc_listen) for _ in range(8)]
         for (
             client
