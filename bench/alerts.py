@@ -24,10 +24,10 @@ from pathlib import Path
 import grpc
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
-from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
 from bench.stack import bench_stack
+from tests.support.client import enrollment
 from verifier.settings import Settings
 
 RULE = "two_facilities"
@@ -39,14 +39,7 @@ def card_number(i: int) -> str:
 
 async def enroll(participation: api_grpc.ParticipationStub, numbers: list[str]) -> None:
     async def one(number: str) -> None:
-        await participation.EnrollParticipant(
-            api.EnrollParticipantRequest(
-                card_number=number, full_name="Nguyễn Văn An", date_of_birth="1990-05-01",
-                gender=ev.GENDER_MALE, registered_facility="01-001",
-                valid_from="2020-01-01", valid_to="2099-12-31",
-            ),
-            timeout=15,
-        )  # fmt: skip
+        await participation.EnrollParticipant(enrollment(number, registered_facility="01-001"), timeout=15)
 
     for start in range(0, len(numbers), 64):
         await asyncio.gather(*(one(n) for n in numbers[start : start + 64]))

@@ -319,11 +319,12 @@ async def open_loop(
     client = aioredis.from_url(load.settings.redis_url)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(client, stop))
-    started = time.perf_counter()
-    sent = 0
-    while (elapsed := time.perf_counter() - started) < seconds:
-        due = int(_integral(rate_at, elapsed))
-        while sent < due:
+    started = last = time.perf_counter()
+    sent, due = 0, 0.0
+    while (now := time.perf_counter()) - started < seconds:
+        due += rate_at(now - started) * (now - last)  # arrivals owed: the rate integrated over time
+        last = now
+        while sent < int(due):
             sent += 1
             if sent % probe_every == 0 and (person := next(probe_iter, None)) is not None:
                 task = asyncio.create_task(probe(person))
@@ -338,12 +339,6 @@ async def open_loop(
     await asyncio.wait_for(watcher, 30)
     await client.aclose()
     return stats
-
-
-def _integral(rate_at: Callable[[float], float], t: float, step: float = 0.05) -> float:
-    """Arrivals due by time t: the rate integrated over [0, t]."""
-    steps = int(t / step)
-    return sum(rate_at(i * step) * step for i in range(steps)) + rate_at(steps * step) * (t - steps * step)
 
 
 def morning_peak(rate: float, seconds: float) -> Callable[[float], float]:

@@ -31,6 +31,7 @@ from bhyt.v1 import events_pb2 as ev
 from bench.report import write_section
 from bench.stack import bench_stack
 from infra.local.signing_keys import KEY_KINDS, write_signing_key
+from tests.support.client import enrollment
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token, verify_token
 from verifier.tokens.cose import parse_sign1
@@ -107,14 +108,7 @@ async def end_to_end(settings: Settings, requests: int, concurrency: int, people
         cards, checkin = api_grpc.CardsStub(channel), api_grpc.CheckInStub(channel)
         numbers = [f"GD440{4000000000 + i:010d}" for i in range(people)]
         for number in numbers:
-            await participation.EnrollParticipant(
-                api.EnrollParticipantRequest(
-                    card_number=number, full_name="Nguyễn Văn An", date_of_birth="1990-05-01",
-                    gender=ev.GENDER_MALE, registered_facility="40-C54",
-                    valid_from="2020-01-01", valid_to="2099-12-31",
-                ),
-                timeout=15,
-            )  # fmt: skip
+            await participation.EnrollParticipant(enrollment(number), timeout=15)
         last = api.GetCardStatusRequest(card_number=numbers[-1])
 
         async def projected() -> bool:

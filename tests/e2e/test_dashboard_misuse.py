@@ -22,20 +22,18 @@ from playwright.async_api import expect
 from infra.local.procs import free_port
 from infra.local.redis_server import RedisServer
 from tests.support.browser import chromium_page, page_errors, save_screenshot
+from tests.support.client import enrollment
 from tests.support.isolation import isolated_settings
 from tests.support.processes import start_worker, verifier_process
 
 
 async def enroll(channel: aio.Channel, card: str) -> None:
     participation, cards = api_grpc.ParticipationStub(channel), api_grpc.CardsStub(channel)
-    await participation.EnrollParticipant(
-        api.EnrollParticipantRequest(
-            card_number=card, full_name="Trần Thị Bình", date_of_birth="1985-02-03",
-            gender=ev.GENDER_FEMALE, registered_facility="01-001",
-            valid_from="2020-01-01", valid_to="2099-12-31",
-        ),
-        timeout=15,
+    request = enrollment(
+        card, gender=ev.GENDER_FEMALE, full_name="Trần Thị Bình", date_of_birth="1985-02-03",
+        registered_facility="01-001",
     )  # fmt: skip
+    await participation.EnrollParticipant(request, timeout=15)
     for _ in range(300):
         if (await cards.GetCardStatus(api.GetCardStatusRequest(card_number=card), timeout=5)).found:
             return

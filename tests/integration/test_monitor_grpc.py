@@ -36,7 +36,7 @@ class Stack:
     log_dir: Path
     worker: ServiceProcess
 
-    def person(self, **fields: object) -> str:
+    def person(self, **fields: str) -> str:
         """A fresh participant, visible in the projection; returns the card number."""
         card = f"GD401{uuid.uuid4().int % 10**10:010d}"
         self.client.enroll(card, registered_facility="01-001", **fields)

@@ -18,17 +18,8 @@ class Client:
     def close(self) -> None:
         self.channel.close()
 
-    def enroll(self, card_number: str, **fields: object) -> api.EventRecorded:
-        request = api.EnrollParticipantRequest(
-            card_number=card_number,
-            full_name=str(fields.get("full_name", "Nguyễn Văn An")),
-            date_of_birth=str(fields.get("date_of_birth", "1990-05-01")),
-            gender=ev.GENDER_MALE,
-            registered_facility=str(fields.get("registered_facility", "40-C54")),
-            valid_from=str(fields.get("valid_from", "2020-01-01")),
-            valid_to=str(fields.get("valid_to", "2099-12-31")),
-            personal_id=str(fields.get("personal_id", "")),
-        )
+    def enroll(self, card_number: str, **fields: str) -> api.EventRecorded:
+        request = enrollment(card_number, gender=ev.GENDER_MALE, **fields)
         return self.participation.EnrollParticipant(request, timeout=15)
 
     def verify(
@@ -39,3 +30,18 @@ class Client:
 
     def status(self, card_number: str) -> api.CardStatus:
         return self.cards.GetCardStatus(api.GetCardStatusRequest(card_number=card_number), timeout=5)
+
+
+def enrollment(
+    card_number: str, *, gender: ev.Gender = ev.GENDER_MALE, **fields: str
+) -> api.EnrollParticipantRequest:
+    """A participant valid from 2020 for good; `fields` override any other request field."""
+    values = {
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "1990-05-01",
+        "registered_facility": "40-C54",
+        "valid_from": "2020-01-01",
+        "valid_to": "2099-12-31",
+        **fields,
+    }
+    return api.EnrollParticipantRequest(card_number=card_number, gender=gender, **values)
