@@ -95,7 +95,9 @@ async def run(
                 await asyncio.gather(
                     *(
                         checkin.VerifyCard(
-                            api.VerifyCardRequest(card_number=n, facility_id="01-001", kiosk_id="bg"),
+                            api.VerifyCardRequest(
+                                card_number=n, facility_id="01-001", kiosk_id="bg", staff_id="bench"
+                            ),
                             timeout=30,
                         )
                         for n in batch
@@ -109,10 +111,16 @@ async def run(
         async def incident(number: str) -> None:
             sin = number[-10:]
             await checkin.VerifyCard(
-                api.VerifyCardRequest(card_number=number, facility_id="01-001", kiosk_id="hn-1"), timeout=30
+                api.VerifyCardRequest(
+                    card_number=number, facility_id="01-001", kiosk_id="hn-1", staff_id="bench"
+                ),
+                timeout=30,
             )
             await checkin.VerifyCard(
-                api.VerifyCardRequest(card_number=number, facility_id="79-001", kiosk_id="hcm-1"), timeout=30
+                api.VerifyCardRequest(
+                    card_number=number, facility_id="79-001", kiosk_id="hcm-1", staff_id="bench"
+                ),
+                timeout=30,
             )
             answered_at[sin] = time.perf_counter()
 

@@ -196,11 +196,13 @@ class Load:
 
     async def typed(self, person: Person | None = None) -> str:
         person = person or next(self.next_person)
-        request = api.VerifyCardRequest(card_number=person.card, facility_id=FACILITY, kiosk_id="k-typed")
+        request = api.VerifyCardRequest(
+            card_number=person.card, facility_id=FACILITY, kiosk_id="k-typed", staff_id="bench"
+        )
         return outcome(await self.stub().VerifyCard(request, timeout=30))
 
     async def scan(self, text: str, kiosk: str = "k-scan") -> str:
-        request = api.VerifyScanRequest(scanned=text, facility_id=FACILITY, kiosk_id=kiosk)
+        request = api.VerifyScanRequest(scanned=text, facility_id=FACILITY, kiosk_id=kiosk, staff_id="bench")
         return outcome(await self.stub().VerifyScan(request, timeout=30))
 
     async def token(self, person: Person | None = None) -> str:
@@ -231,6 +233,7 @@ class Load:
         request = api.VerifyChipRequest(
             facility_id=FACILITY,
             kiosk_id="k-chip",
+            staff_id="bench",
             session_id=session,
             sod=chip.sod,
             data_groups=chip.data_groups,
@@ -258,6 +261,7 @@ def outcome(decision: api.CheckInDecision) -> str:
         ev.VERDICT_ACCEPTED: "accepted",
         ev.VERDICT_REJECTED: "rejected",
         ev.VERDICT_NEEDS_REVIEW: "review",
+        ev.VERDICT_PROVISIONAL: "provisional",
     }
     return f"{verdict.get(decision.verdict, 'none')} {decision.result_code}"
 

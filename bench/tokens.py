@@ -126,12 +126,14 @@ async def end_to_end(settings: Settings, requests: int, concurrency: int, people
         issue_rate = requests / (time.perf_counter() - issued_started)
 
         async def scan(i: int) -> api.CheckInDecision:
-            request = api.VerifyScanRequest(scanned=tokens[i], facility_id="40-001", kiosk_id=f"k{i % 50}")
+            request = api.VerifyScanRequest(
+                scanned=tokens[i], facility_id="40-001", kiosk_id=f"k{i % 50}", staff_id="bench"
+            )
             return await checkin.VerifyScan(request, timeout=30)
 
         async def typed(i: int) -> api.CheckInDecision:
             request = api.VerifyCardRequest(
-                card_number=numbers[i % people], facility_id="40-001", kiosk_id="k1"
+                card_number=numbers[i % people], facility_id="40-001", kiosk_id="k1", staff_id="bench"
             )
             return await checkin.VerifyCard(request, timeout=30)
 

@@ -26,11 +26,13 @@ from typing import cast
 import redis
 
 from infra.local.kafka import KafkaCluster
+from infra.local.pki import LOCAL_KIOSK_FACILITY, ensure_local_pki
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections import NAMES as PROJECTIONS
 from verifier.adapters.kafka_log import ensure_topics
+from verifier.client_channel import ClientTls, channel
 from verifier.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +125,8 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     )
     if not settings.token_keys_dir:
         settings = settings.with_(token_keys_dir=str(development_signing_key(stack.state / "token-keys")))
+    if not settings.insecure_plaintext and not settings.tls_cert_file:
+        settings = settings.with_(**local_tls(stack.state / "pki"))
     stack.save(
         {
             "grpc_port": port,
@@ -149,11 +153,32 @@ def development_signing_key(keys_dir: Path) -> Path:
     return keys_dir
 
 
+def local_tls(pki: Path) -> dict[str, str]:
+    """mTLS settings from the local CA (made once): the stack serves what production serves."""
+    ensure_local_pki(pki)
+    say(f"mTLS: local CA and client certificates in {pki}")
+    return {
+        "tls_cert_file": str(pki / "server.pem"),
+        "tls_key_file": str(pki / "server.key"),
+        "tls_client_ca_file": str(pki / "ca.pem"),
+        "tls_crl_file": str(pki / "crl.pem"),
+    }
+
+
+def probe_tls(settings: Settings) -> ClientTls | None:
+    """The admin certificate of the local CA, for health probes; None when serving plaintext."""
+    if not settings.tls_client_ca_file:
+        return None
+    return ClientTls.from_pki(Path(settings.tls_client_ca_file).parent, "admin-local")
+
+
 def start_verifier(stack: Stack, settings: Settings) -> None:
     if stack.running("verifier") is None:
         stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
     wait_until(
-        lambda: _alive(stack, "verifier") and grpc_serving(settings.grpc_listen), timeout=60, what="verifier"
+        lambda: _alive(stack, "verifier") and grpc_serving(settings.grpc_listen, probe_tls(settings)),
+        timeout=60,
+        what="verifier",
     )
     say(f"verifier: serving gRPC on {settings.grpc_listen}")
 
@@ -228,7 +253,9 @@ def status(stack: Stack) -> bool:
     kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
     rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
     rows.append(("redis", settings.redis_url, RedisServer.attach(stack.state / "redis", log=say).is_ready()))
-    verifier_up = stack.running("verifier") is not None and grpc_serving(settings.grpc_listen)
+    verifier_up = stack.running("verifier") is not None and grpc_serving(
+        settings.grpc_listen, probe_tls(settings)
+    )
     rows.append(("verifier", f"grpc {settings.grpc_listen}", verifier_up))
     held = _held(settings)
     for n in range(1, int(str(config.get("workers", 1))) + 1):
@@ -247,6 +274,7 @@ def _summary(settings: Settings, stack: Stack) -> str:
             "Monitoring, health)",
             f"  staff dashboard http://{settings.dashboard_listen}/   (live misuse alerts)",
             f"  token keys      {settings.token_keys_dir}",
+            *_tls_lines(settings),
             f"  Kafka           {settings.kafka_bootstrap}",
             f"  Redis           {settings.redis_url}",
             f"  logs            {stack.logs}/ and {stack.state}/kafka/node-*/server.log",
@@ -254,6 +282,17 @@ def _summary(settings: Settings, stack: Stack) -> str:
             "  try:  .venv/bin/python -m verifier --help      stop:  infra/stack down",
         ]
     )
+
+
+def _tls_lines(settings: Settings) -> list[str]:
+    if not settings.tls_client_ca_file:
+        return ["  gRPC            PLAINTEXT (BHYT_INSECURE_PLAINTEXT=1): development only"]
+    pki = Path(settings.tls_client_ca_file).parent
+    return [
+        f"  mTLS            client certificates in {pki}: kiosk-local (facility {LOCAL_KIOSK_FACILITY}), "
+        "app-local, monitoring-local, admin-local",
+        f"                  for the CLI: export BHYT_CLIENT_PKI_DIR={pki}",
+    ]
 
 
 def _preferred_port(port: int) -> int:
@@ -277,14 +316,14 @@ def _alive(stack: Stack, name: str) -> bool:
     return True
 
 
-def grpc_serving(target: str) -> bool:
+def grpc_serving(target: str, tls: ClientTls | None = None) -> bool:
     """True when the gRPC health service at `target` answers SERVING (readiness, never a sleep)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     try:
-        with grpc.insecure_channel(target) as channel:
-            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+        with channel(target, tls) as probe:
+            answer = health_pb2_grpc.HealthStub(probe).Check(health_pb2.HealthCheckRequest(), timeout=1)
             return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
     except grpc.RpcError:
         return False

@@ -29,7 +29,7 @@ from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.key_admin import KeyAdmin
 from verifier.monitoring import MonitoringService
-from verifier.server import SERVICE_NAMES, create_server
+from verifier.server import SERVICE_NAMES, ServerTls, create_server
 from verifier.service import CheckInService, Clock
 from verifier.settings import Settings
 from verifier.tokens.authority import TokenAuthority
@@ -112,6 +112,12 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         raise StartupError(f"BHYT_RULES_FILE: {e}") from e
     except ValueError as e:
         raise StartupError(f"BHYT_FACE_MATCH_THRESHOLDS: {e}") from e
+    try:
+        tls = ServerTls.from_settings(settings)
+    except ValueError as e:
+        raise StartupError(str(e)) from e
+    if tls is None:
+        log.warning("BHYT_INSECURE_PLAINTEXT=1: gRPC without TLS, facility from requests; development only")
     chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
     try:
         await loop.run_in_executor(None, ensure_topics, settings)
@@ -184,6 +190,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             health_servicer=health_servicer,
             monitoring=monitoring,
             reuse_port=bool(settings.grpc_reuse_port),
+            tls=tls,
         )
     except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
         event_log.close()

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from kafka.errors import KafkaError
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.bootstrap import StartupError, start_verifier, utc_now
 from verifier.chip.cli import add_chip_parser
+from verifier.client_channel import ClientTls, channel
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
 from verifier.legacy_qr_cli import add_qr_parser
@@ -59,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except grpc.RpcError as e:
         print(f"error: {e.code().name}: {e.details()}", file=sys.stderr)
         code = 2
+    except ClientSetupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = 2
     sys.exit(code)
 
 
@@ -82,13 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
-    def client(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_)
-        c.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
-        c.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
-        return c
+    def client(name: str, help_: str, role: str) -> argparse.ArgumentParser:
+        return add_connection_args(sub.add_parser(name, help=help_), role)
 
-    enroll = client("enroll", "enroll a participant (records a ParticipantEnrolled event)")
+    enroll = client("enroll", "enroll a participant (records a ParticipantEnrolled event)", "admin")
     enroll.add_argument("card_number", help="15-character card number, e.g. GD4404016354956")
     enroll.add_argument("--name", required=True, help="full name, e.g. 'Nguyễn Văn An'")
     enroll.add_argument("--dob", required=True, help="date of birth YYYY-MM-DD")
@@ -99,10 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--personal-id", default="", help="12-digit CCCD number")
     enroll.set_defaults(run=_enroll)
 
-    check = client("checkin", "verify a card at a kiosk (records a CheckInVerified event)")
+    check = client("checkin", "verify a card at a kiosk (records a CheckInVerified event)", "kiosk")
     check.add_argument("card_number", help="15-character card number or 10-digit social insurance number")
-    check.add_argument("--facility", required=True, help="the kiosk's facility, e.g. 40-C54")
-    check.add_argument("--kiosk", default="cli-kiosk", help="kiosk id")
+    add_station_args(check)
     check.add_argument("--name", default="", help="name to check against the record (VSS 060/061)")
     check.add_argument("--dob", default="", help="date of birth YYYY-MM-DD or YYYY to check (VSS 070)")
     check.add_argument("--gender", choices=["male", "female"], help="gender to check (VSS 080)")
@@ -128,14 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
     imp.set_defaults(run=_import)
 
-    status = client("status", "a participant's status and recent usage, as the mobile app shows it")
+    status = client("status", "a participant's status and recent usage, as the mobile app shows it", "app")
     status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
     status.set_defaults(run=_status)
 
-    scan = client("scan", "verify what a kiosk scanned: a card token (BHYT1:...) or a legacy BHYT QR")
+    scan = client("scan", "verify what a kiosk scanned: a card token (BHYT1:...) or legacy QR", "kiosk")
     scan.add_argument("scanned", help="the scanned text, or - to read it from stdin")
-    scan.add_argument("--facility", required=True, help="the kiosk's facility, e.g. 40-C54")
-    scan.add_argument("--kiosk", default="cli-kiosk", help="kiosk id")
+    add_station_args(scan)
     scan.add_argument(
         "--check-facility", action="store_true", help="require the registered facility (VSS 090)"
     )
@@ -145,18 +145,14 @@ def _parser() -> argparse.ArgumentParser:
     issue = token_actions.add_parser("issue", help="have the verifier issue a card token, as the app does")
     issue.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
     issue.add_argument("--png", type=Path, help="also write the token as a PNG QR code to this file")
-    issue.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
-    issue.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
+    add_connection_args(issue, "app")
     issue.set_defaults(run=_issue_token)
 
     keys = sub.add_parser("keys", help="card-token signing keys: list, trust, revoke, reload (admin)")
     key_actions = keys.add_subparsers(required=True, metavar="ACTION")
 
     def key_action(name: str, help_: str) -> argparse.ArgumentParser:
-        c = key_actions.add_parser(name, help=help_)
-        c.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
-        c.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
-        return c
+        return add_connection_args(key_actions.add_parser(name, help=help_), "admin")
 
     key_action("list", "every key the verifier trusts, and which one signs").set_defaults(run=_keys_list)
     trust = key_action("trust", "trust a signer certificate on every verifier (records an event)")
@@ -174,6 +170,71 @@ def _parser() -> argparse.ArgumentParser:
     add_qr_parser(sub)
     add_chip_parser(sub)
     return p
+
+
+class ClientSetupError(Exception):
+    """A client command cannot connect as asked (no certificate given, unreadable file)."""
+
+
+def add_connection_args(c: argparse.ArgumentParser, role: str) -> argparse.ArgumentParser:
+    """`role`: whose certificate the command needs (kiosk, app, monitoring, admin)."""
+    env = os.environ
+    c.add_argument("--target", help="verifier host:port (default BHYT_GRPC_LISTEN or 127.0.0.1:50051)")
+    c.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the answer")
+    tls = c.add_argument_group(
+        "mTLS",
+        f"the client certificate naming who calls (this command needs the {role} role): a local CA "
+        "directory and a certificate in it (`infra/stack up` prints its directory), or the files",
+    )
+    tls.add_argument(
+        "--pki-dir", default=env.get("BHYT_CLIENT_PKI_DIR"), help="local CA directory (BHYT_CLIENT_PKI_DIR)"
+    )
+    tls.add_argument(
+        "--identity",
+        default=f"{role}-local",
+        help=f"certificate in --pki-dir, file name without .pem (default {role}-local)",
+    )
+    tls.add_argument("--ca", default=env.get("BHYT_CLIENT_CA_FILE"), help="CA PEM (BHYT_CLIENT_CA_FILE)")
+    tls.add_argument(
+        "--cert", default=env.get("BHYT_CLIENT_CERT_FILE"), help="certificate PEM (BHYT_CLIENT_CERT_FILE)"
+    )
+    tls.add_argument("--key", default=env.get("BHYT_CLIENT_KEY_FILE"), help="key PEM (BHYT_CLIENT_KEY_FILE)")
+    tls.add_argument(
+        "--plaintext",
+        action="store_true",
+        default=env.get("BHYT_INSECURE_PLAINTEXT") == "1",
+        help="no TLS, for a development server started with BHYT_INSECURE_PLAINTEXT=1",
+    )
+    return c
+
+
+def add_station_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--staff",
+        default=os.environ.get("BHYT_STAFF_ID"),
+        required="BHYT_STAFF_ID" not in os.environ,
+        help="who performs the check-in, recorded for audit (BHYT_STAFF_ID)",
+    )
+    c.add_argument(
+        "--facility", default="", help="the kiosk's facility, e.g. 40-C54 (from the certificate with mTLS)"
+    )
+    c.add_argument("--kiosk", default="", help="kiosk id (from the certificate with mTLS)")
+
+
+def _client_tls(args: argparse.Namespace) -> ClientTls | None:
+    if args.plaintext:
+        return None
+    try:
+        if args.ca and args.cert and args.key:
+            return ClientTls.from_files(Path(args.ca), Path(args.cert), Path(args.key))
+        if args.pki_dir:
+            return ClientTls.from_pki(Path(args.pki_dir), args.identity)
+    except ValueError as e:
+        raise ClientSetupError(str(e)) from e
+    raise ClientSetupError(
+        "no client certificate: give --pki-dir (BHYT_CLIENT_PKI_DIR; `infra/stack up` prints it), or "
+        "--ca, --cert and --key; --plaintext for a development server"
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -216,8 +277,8 @@ def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message
 
 def _ask(args: argparse.Namespace, rpc: str, stub_class: type, request: Message) -> Message:
     target = args.target or Settings.from_env().grpc_listen
-    with grpc.insecure_channel(target) as channel:
-        answer: Message = getattr(stub_class(channel), rpc)(request, timeout=args.timeout)
+    with channel(target, _client_tls(args)) as open_channel:
+        answer: Message = getattr(stub_class(open_channel), rpc)(request, timeout=args.timeout)
     return answer
 
 
@@ -259,6 +320,7 @@ def _checkin(args: argparse.Namespace) -> int:
         personal_id=number if by_personal_id else "",
         facility_id=args.facility,
         kiosk_id=args.kiosk,
+        staff_id=args.staff,
         full_name=args.name,
         date_of_birth=args.dob,
         gender=_GENDERS.get(args.gender or "", ev.GENDER_UNSPECIFIED),
@@ -310,6 +372,7 @@ def _scan(args: argparse.Namespace) -> int:
         scanned=scanned.strip(),
         facility_id=args.facility,
         kiosk_id=args.kiosk,
+        staff_id=args.staff,
         check_registered_facility=args.check_facility,
     )
     return _call(args, "VerifyScan", api_grpc.CheckInStub, request)

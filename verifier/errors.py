@@ -39,6 +39,21 @@ class ReadModelUnavailable(VerifierError):
     code = "101"
 
 
+class Unauthenticated(VerifierError):
+    """The caller proved no identity we accept (no client certificate, or a revoked one)."""
+
+    grpc_status = "UNAUTHENTICATED"
+    code = "401"  # VSS "authentication failed"
+
+
+class PermissionDenied(VerifierError):
+    """The caller is known but may not do this: a role calling another role's method, or a kiosk
+    asking for another facility than its certificate names."""
+
+    grpc_status = "PERMISSION_DENIED"
+    code = "403"
+
+
 class NotFound(VerifierError):
     """The subject of the request is unknown (e.g. a token asked for a participant nobody enrolled)."""
 

@@ -6,6 +6,7 @@ is appended and acknowledged by the log, and only then is the answer returned.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -22,16 +23,17 @@ from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.legacy_qr import LegacyQr, LegacyQrProblem, parse_legacy_qr
 from verifier.domain.participation import Coverage, Gender, Participation
+from verifier.domain.station import Station
 from verifier.domain.usage import Usage
-from verifier.domain.verdicts import CardCheck, Decision, judge_card, with_credential_problems
-from verifier.errors import BadRequest, NotConfigured, NotFound
+from verifier.domain.verdicts import CardCheck, Decision, Verdict, judge_card, with_credential_problems
+from verifier.errors import BadRequest, NotConfigured, NotFound, ReadModelUnavailable
 from verifier.ports import EventLog, Presentation, ReadModel, Recorded, ReplayGuard
 from verifier.tokens.authority import TokenAuthority
 from verifier.tokens.card_token import CardClaims, IssuedToken, TokenReport
 from verifier.tokens.problems import REPLAYED
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-_KIOSK_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PERSONAL_ID = re.compile(r"\d{12}")
 
 
@@ -43,20 +45,11 @@ def _card_or_problem(text: str) -> CardNumber | CardNumberProblem:
         return problem
 
 
-def validate_where(facilities: FacilityRegistry, facility_id: str, kiosk_id: str) -> str:
-    """The facility (normalised) when it is registered and the kiosk id is well formed."""
-    facility = facilities.require(facility_id)
-    if not _KIOSK_ID.fullmatch(kiosk_id or ""):
-        raise BadRequest("kiosk_id: 1-64 letters, digits or . _ : -")
-    return facility
-
-
 @dataclass(frozen=True)
 class VerifyCard:
     """The command a kiosk sends: a card number (or a CCCD number) and what to check it against."""
 
-    facility_id: str
-    kiosk_id: str
+    station: Station
     card_number: str = ""
     personal_id: str = ""
     claim: IdentityClaim = field(default_factory=IdentityClaim)
@@ -68,8 +61,7 @@ class VerifyScan:
     """What a kiosk's scanner read, as is: a digital card token or a legacy QR."""
 
     scanned: str
-    facility_id: str
-    kiosk_id: str
+    station: Station
     check_registered_facility: bool = False
 
 
@@ -126,8 +118,12 @@ class CheckInService:
         self._producer = producer_name
         self._recent = recent_usage
 
+    @property
+    def facilities(self) -> FacilityRegistry:
+        return self._facilities
+
     async def verify_card(self, command: VerifyCard) -> CheckInResult:
-        facility = self._where(command.facility_id, command.kiosk_id)
+        station = command.station.validated(self._facilities)
         presented, text = await self._presented(command)
         participant = None
         if isinstance(presented, CardNumber):
@@ -141,7 +137,7 @@ class CheckInService:
             participant,
             vietnam_date(at),
             claim=command.claim,
-            facility_to_match=facility if command.check_registered_facility else "",
+            facility_to_match=station.facility_id if command.check_registered_facility else "",
         )
         decision = judge_card(check)
         key = (
@@ -153,10 +149,10 @@ class CheckInService:
             decision,
             key=key,
             presented_number=text,
-            facility_id=facility,
-            kiosk_id=command.kiosk_id,
+            station=station,
             at=at,
             producer=self._producer,
+            check_registered_facility=command.check_registered_facility,
         )
         await self._log.append(event)
         return CheckInResult(event.event_id, decision, at)
@@ -164,44 +160,47 @@ class CheckInService:
     async def verify_scan(self, command: VerifyScan) -> CheckInResult:
         """A token when it carries one of our prefixes, the legacy QR when it is pipe-separated; any
         other text is judged as a token and so refused with the token's reason (e.g. T08)."""
-        facility = self._where(command.facility_id, command.kiosk_id)
+        station = command.station.validated(self._facilities)
         if not self._tokens.looks_like_token(command.scanned) and "|" in command.scanned:
-            return await self._verify_legacy_qr(command, facility)
-        return await self._verify_token(command, facility)
+            return await self._verify_legacy_qr(command, station)
+        return await self._verify_token(command, station)
 
-    async def _verify_token(self, command: VerifyScan, facility: str) -> CheckInResult:
+    async def _verify_token(self, command: VerifyScan, station: Station) -> CheckInResult:
         at = self._clock()
         check_in_id = str(uuid.uuid4())
         report = self._tokens.verify(command.scanned, at)
         card = report.card if report.signature_valid else None
         if card is None:
             decision = with_credential_problems(list(report.errors) or ["T01"], detail=report.detail)
-            key, presented = UNVERIFIED_TOKEN_SUBJECT, ""
+            key, presented, named = UNVERIFIED_TOKEN_SUBJECT, "", ""
             outcome = TokenOutcome(report)
         else:
-            presented = card.card_number
+            presented, named = card.card_number, ""
             key = card.social_insurance_number
             problems = list(report.errors)
             first = None
+            replay_unchecked = False
             if not problems:
-                alive = (report.expires_at or at) - at + self._tokens.policy.clock_skew
-                first = await self._replays.first_presentation(
-                    report.token_id,
-                    Presentation(check_in_id, facility, command.kiosk_id, at),
-                    ttl_s=int(alive.total_seconds()) + 1,
-                )
-                if (first.facility_id, first.kiosk_id) != (facility, command.kiosk_id):
+                first, replay_unchecked = await self._first_presentation(report, check_in_id, station, at)
+                if first is not None and (first.facility_id, first.kiosk_id) != (
+                    station.facility_id,
+                    station.kiosk_id,
+                ):
                     problems.append(REPLAYED)
-            card_decision = await self._judge_claimed_card(card, facility, command, at)
+            card_decision = await self._judge_claimed_card(card, station, command, at)
+            if card_decision is None or replay_unchecked:
+                # Degraded mode: the signature proves the card genuine, Redis cannot say the rest.
+                card_decision = Decision.provisional(replay_unchecked=replay_unchecked)
             decision = with_credential_problems(problems, card_decision, report.detail)
             outcome = TokenOutcome(report, first if REPLAYED in problems else None)
+            if decision.verdict is Verdict.PROVISIONAL:
+                named = card.social_insurance_number
         assurance = Assurance.SIGNED_TOKEN if report.valid else Assurance.UNAUTHENTICATED
         event = events.check_in_verified(
             decision,
             key=key,
             presented_number=presented,
-            facility_id=facility,
-            kiosk_id=command.kiosk_id,
+            station=station,
             at=at,
             producer=self._producer,
             event_id=check_in_id,
@@ -209,17 +208,40 @@ class CheckInService:
             assurance=assurance,
             token=report,
             first_presentation=outcome.first,
+            check_registered_facility=command.check_registered_facility,
+            social_insurance_number=named,
         )
         await self._log.append(event)
         return CheckInResult(check_in_id, decision, at, Credential.DIGITAL_TOKEN, assurance, outcome)
 
+    async def _first_presentation(
+        self, report: TokenReport, check_in_id: str, station: Station, at: datetime
+    ) -> tuple[Presentation | None, bool]:
+        """Where the token was first shown (this presentation if never before), and whether the
+        replay check could not be made because Redis is down: then the monitor's token_replay rule,
+        which works from the log, is what catches a screenshot shown twice."""
+        alive = (report.expires_at or at) - at + self._tokens.policy.clock_skew
+        try:
+            first = await self._replays.first_presentation(
+                report.token_id,
+                Presentation(check_in_id, station.facility_id, station.kiosk_id, at),
+                ttl_s=int(alive.total_seconds()) + 1,
+            )
+        except ReadModelUnavailable as e:
+            log.warning("token replay check skipped, provisional verdict: %s", e)
+            return None, True
+        return first, False
+
     async def _judge_claimed_card(
-        self, card: CardClaims, facility: str, command: VerifyScan, at: datetime
-    ) -> Decision:
+        self, card: CardClaims, station: Station, command: VerifyScan, at: datetime
+    ) -> Decision | None:
         """The card a valid token names, judged against the projection now: it may have been revoked,
-        replaced or reduced since the token was issued."""
+        replaced or reduced since the token was issued. None when the projection cannot be read."""
         presented = _card_or_problem(card.card_number)
-        participant = await self._read_model.participant(card.social_insurance_number)
+        try:
+            participant = await self._read_model.participant(card.social_insurance_number)
+        except ReadModelUnavailable:
+            return None
         claim = IdentityClaim.parse(
             full_name=card.full_name, date_of_birth=card.date_of_birth, gender=Gender(card.gender or "")
         )
@@ -229,11 +251,13 @@ class CheckInService:
                 participant,
                 vietnam_date(at),
                 claim=claim,
-                facility_to_match=facility if command.check_registered_facility else "",
+                facility_to_match=station.facility_id if command.check_registered_facility else "",
             )
         )
 
-    async def _verify_legacy_qr(self, command: VerifyScan, facility: str) -> CheckInResult:
+    async def _verify_legacy_qr(self, command: VerifyScan, station: Station) -> CheckInResult:
+        """No provisional pass here: an unsigned QR proves nothing, so without the projection there
+        is no verdict (UNAVAILABLE)."""
         at = self._clock()
         try:
             qr: LegacyQr | None = parse_legacy_qr(command.scanned)
@@ -261,19 +285,19 @@ class CheckInService:
                     participant,
                     vietnam_date(at),
                     claim=claim,
-                    facility_to_match=facility if command.check_registered_facility else "",
+                    facility_to_match=station.facility_id if command.check_registered_facility else "",
                 )
             )
         event = events.check_in_verified(
             decision,
             key=key,
             presented_number=presented,
-            facility_id=facility,
-            kiosk_id=command.kiosk_id,
+            station=station,
             at=at,
             producer=self._producer,
             credential=Credential.LEGACY_QR,
             assurance=Assurance.UNAUTHENTICATED,
+            check_registered_facility=command.check_registered_facility,
         )
         await self._log.append(event)
         return CheckInResult(event.event_id, decision, at, Credential.LEGACY_QR, Assurance.UNAUTHENTICATED)
@@ -300,9 +324,6 @@ class CheckInService:
         if token is None:
             raise NotConfigured("no usable signing key: configure BHYT_TOKEN_KEYS_DIR (see README)")
         return token
-
-    def _where(self, facility_id: str, kiosk_id: str) -> str:
-        return validate_where(self._facilities, facility_id, kiosk_id)
 
     async def _presented(self, command: VerifyCard) -> tuple[CardNumber | CardNumberProblem, str]:
         """The number as presented, parsed; a CCCD number is resolved to its holder's SIN first."""

@@ -25,6 +25,15 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
     grpc_listen: str = "127.0.0.1:50051"
+    # mTLS for every gRPC client (see README "Security"): the server's certificate chain and key,
+    # the CA that issues client certificates, and its CRL (re-read when the file changes).
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    tls_crl_file: str = ""
+    # 1 = serve gRPC without TLS and take facility and kiosk from the request body: development and
+    # tests only. Without it, a verifier with no TLS files refuses to start.
+    insecure_plaintext: int = 0
     topic_participation: str = "bhyt.participation.v1"
     topic_checkins: str = "bhyt.checkins.v1"
     topic_imports: str = "bhyt.imports.v1"  # bulk-import checkpoints (compacted), see verifier/imports

@@ -20,7 +20,6 @@ import datetime as dt
 import ipaddress
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -28,7 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-ROLES = ("kiosk", "app", "monitoring", "admin")
+from verifier.adapters.callers import ROLES, Identity, identity_of
+
+__all__ = ["ROLES", "Identity", "LocalCa", "PkiError", "identity_of"]
 CA_KEY_USAGE = x509.KeyUsage(
     digital_signature=False,
     content_commitment=False,
@@ -44,33 +45,6 @@ CA_KEY_USAGE = x509.KeyUsage(
 
 class PkiError(ValueError):
     """The request cannot be served as asked (no CA yet, unknown role, missing facility)."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who a client certificate names."""
-
-    role: str
-    name: str
-    facility: str = ""
-
-    @property
-    def uri(self) -> str:
-        return f"urn:bhyt:{self.role}:{self.facility}:{self.name}"
-
-
-def identity_of(cert: x509.Certificate) -> Identity:
-    """The identity a client certificate carries (what the server will authorise on)."""
-
-    def one(oid: x509.ObjectIdentifier) -> str:
-        values = cert.subject.get_attributes_for_oid(oid)
-        return str(values[0].value) if values else ""
-
-    return Identity(
-        role=one(NameOID.ORGANIZATIONAL_UNIT_NAME),
-        name=one(NameOID.COMMON_NAME),
-        facility=one(NameOID.ORGANIZATION_NAME),
-    )
 
 
 class LocalCa:
@@ -215,6 +189,24 @@ class LocalCa:
         _write_key(key_path, key)
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return cert_path, key_path
+
+
+LOCAL_KIOSK_FACILITY = "40-001"
+
+
+def ensure_local_pki(directory: Path) -> LocalCa:
+    """The local stack's CA, made once: a server certificate for 127.0.0.1 and localhost, and one
+    client certificate per role named `<role>-local` (the CLI's default identities); the kiosk
+    belongs to facility 40-001."""
+    ca = LocalCa(directory)
+    if not ca.cert_path.exists():
+        ca.init()
+    if not (directory / "server.pem").exists():
+        ca.server(["127.0.0.1", "localhost"])
+    for role in ROLES:
+        if not (directory / f"{role}-local.pem").exists():
+            ca.client(Identity(role, "local", LOCAL_KIOSK_FACILITY if role == "kiosk" else ""))
+    return ca
 
 
 def _now() -> dt.datetime:

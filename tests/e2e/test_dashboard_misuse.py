@@ -61,11 +61,15 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
 
                     checkin = api_grpc.CheckInStub(channel)
                     in_ha_noi = await checkin.VerifyCard(
-                        api.VerifyCardRequest(card_number=card, facility_id="01-001", kiosk_id="hn-3"),
+                        api.VerifyCardRequest(
+                            card_number=card, facility_id="01-001", kiosk_id="hn-3", staff_id="staff-1"
+                        ),
                         timeout=15,
                     )
                     in_saigon = await checkin.VerifyCard(
-                        api.VerifyCardRequest(card_number=card, facility_id="79-001", kiosk_id="hcm-7"),
+                        api.VerifyCardRequest(
+                            card_number=card, facility_id="79-001", kiosk_id="hcm-7", staff_id="staff-1"
+                        ),
                         timeout=15,
                     )
 

@@ -93,4 +93,4 @@ def alert_revisions(client: Client) -> dict[str, int]:
 
 
 def kiosk_request(**fields: str | bool) -> api.VerifyCardRequest:
-    return api.VerifyCardRequest(facility_id="40-001", kiosk_id="kiosk-1", **fields)  # type: ignore[arg-type]
+    return api.VerifyCardRequest(facility_id="40-001", kiosk_id="kiosk-1", staff_id="staff-1", **fields)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from infra.local.procs import free_port
+from infra.local.procs import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,13 +26,14 @@ def stack(state: Path, *args: str, timeout: float = 240) -> subprocess.Completed
     )
 
 
-def cli(target: str, *args: str) -> dict[str, object]:
+def cli(target: str, state: Path, *args: str) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-m", "verifier", *args, "--target", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "BHYT_CLIENT_PKI_DIR": str(state / "pki")},
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, object] = json.loads(done.stdout)
@@ -50,6 +51,7 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         target = f"127.0.0.1:{port}"
         enrolled = cli(
             target,
+            state,
             "enroll",
             "GD4404016354956",
             "--name",
@@ -76,15 +78,30 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
             assert "BHYT misuse monitoring" in page.read().decode()
 
-        bad = subprocess.run(
-            [sys.executable, "-m", "verifier", "checkin", "", "--facility", "40-001", "--target", target],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+        # The stack serves mTLS: the app's certificate reads the card once the worker projected it...
+        wait_until(
+            lambda: cli(target, state, "status", "GD4404016354956")["found"] is True,
             timeout=60,
+            what="the enrollment projected",
+        )
+        # ...and the local kiosk certificate checks in for its own facility...
+        accepted = cli(target, state, "checkin", "GD4404016354956", "--staff", "nv-01")
+        assert accepted["result_code"] == "000", accepted
+        checkin = [sys.executable, "-m", "verifier", "checkin", "--target", target, "--staff", "nv-01"]
+        with_pki = {**os.environ, "BHYT_CLIENT_PKI_DIR": str(state / "pki")}
+        bad = subprocess.run(
+            [*checkin, "", "--facility", "40-001"], cwd=ROOT, capture_output=True, text=True, env=with_pki
         )
         assert bad.returncode == 2
         assert bad.stderr.strip() == "error: INVALID_ARGUMENT: 205 card number is empty"
+        # ...and a plaintext client gets no answer at all.
+        plain = subprocess.run(
+            [*checkin, "GD4404016354956", "--plaintext", "--timeout", "5"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert plain.returncode == 2 and "UNAVAILABLE" in plain.stderr, plain.stderr
     finally:
         stopped = stack(state, "down")
     assert stopped.returncode == 0, stopped.stderr

@@ -58,7 +58,9 @@ class Stack:
         return self.client.cards.IssueCardToken(request, timeout=15)
 
     def scan(self, scanned: str, kiosk: str = "kiosk-1", facility: str = FACILITY) -> api.CheckInDecision:
-        request = api.VerifyScanRequest(scanned=scanned, facility_id=facility, kiosk_id=kiosk)
+        request = api.VerifyScanRequest(
+            scanned=scanned, facility_id=facility, kiosk_id=kiosk, staff_id="staff-1"
+        )
         return self.client.checkin.VerifyScan(request, timeout=15)
 
 

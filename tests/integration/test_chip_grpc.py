@@ -59,6 +59,7 @@ class Stack:
         request = api.VerifyChipRequest(
             facility_id=FACILITY,
             kiosk_id=kiosk,
+            staff_id="staff-1",
             sod=chip.sod,
             data_groups=chip.data_groups,
             session_id=session_id,
@@ -164,10 +165,18 @@ def test_a_tampered_data_group_and_a_malformed_sod_are_rejected_with_their_codes
 def test_oversized_or_impossible_input_is_invalid_argument(stack: Stack) -> None:
     chip = make_chip()
     for request in (
-        api.VerifyChipRequest(facility_id=FACILITY, kiosk_id="k1", sod=b"", data_groups={}),
-        api.VerifyChipRequest(facility_id=FACILITY, kiosk_id="k1", sod=chip.sod, data_groups={17: b"x"}),
         api.VerifyChipRequest(
-            facility_id=FACILITY, kiosk_id="k1", sod=chip.sod, face_match=api.FaceMatch(score=7, matcher="m")
+            facility_id=FACILITY, kiosk_id="k1", staff_id="staff-1", sod=b"", data_groups={}
+        ),
+        api.VerifyChipRequest(
+            facility_id=FACILITY, kiosk_id="k1", staff_id="staff-1", sod=chip.sod, data_groups={17: b"x"}
+        ),
+        api.VerifyChipRequest(
+            facility_id=FACILITY,
+            kiosk_id="k1",
+            staff_id="staff-1",
+            sod=chip.sod,
+            face_match=api.FaceMatch(score=7, matcher="m"),
         ),
     ):
         with pytest.raises(grpc.RpcError) as info:

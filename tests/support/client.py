@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import grpc
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
+from verifier.client_channel import ClientTls, channel
+
+STAFF_ID = "staff-1"
+
 
 class Client:
-    def __init__(self, target: str) -> None:
-        self.channel = grpc.insecure_channel(target)
+    """`tls`: a client certificate (mTLS); None for a verifier run with the development plaintext flag,
+    as most tests do (`isolated_settings` sets it)."""
+
+    def __init__(self, target: str, tls: ClientTls | None = None) -> None:
+        self.channel = channel(target, tls)
         self.checkin = api_grpc.CheckInStub(self.channel)
         self.cards = api_grpc.CardsStub(self.channel)
         self.participation = api_grpc.ParticipationStub(self.channel)
@@ -25,8 +31,39 @@ class Client:
     def verify(
         self, card_number: str, facility_id: str = "40-001", kiosk_id: str = "kiosk-1"
     ) -> api.CheckInDecision:
-        request = api.VerifyCardRequest(card_number=card_number, facility_id=facility_id, kiosk_id=kiosk_id)
+        request = api.VerifyCardRequest(
+            card_number=card_number, facility_id=facility_id, kiosk_id=kiosk_id, staff_id=STAFF_ID
+        )
         return self.checkin.VerifyCard(request, timeout=15)
+
+    def scan(
+        self, scanned: str, facility_id: str = "40-001", kiosk_id: str = "kiosk-1"
+    ) -> api.CheckInDecision:
+        """A scanner's text as is: a digital card token or a legacy QR."""
+        request = api.VerifyScanRequest(
+            scanned=scanned, facility_id=facility_id, kiosk_id=kiosk_id, staff_id=STAFF_ID
+        )
+        return self.checkin.VerifyScan(request, timeout=15)
+
+    def verify_chip(
+        self,
+        sod: bytes,
+        data_groups: dict[int, bytes],
+        *,
+        face_match: api.FaceMatch | None = None,
+        facility_id: str = "40-001",
+        kiosk_id: str = "kiosk-1",
+    ) -> api.CheckInDecision:
+        """A chip read with passive authentication only (no challenge session)."""
+        request = api.VerifyChipRequest(
+            facility_id=facility_id,
+            kiosk_id=kiosk_id,
+            staff_id=STAFF_ID,
+            sod=sod,
+            data_groups=data_groups,
+            face_match=face_match,
+        )
+        return self.checkin.VerifyChip(request, timeout=15)
 
     def status(self, card_number: str) -> api.CardStatus:
         return self.cards.GetCardStatus(api.GetCardStatusRequest(card_number=card_number), timeout=5)

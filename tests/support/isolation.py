@@ -34,6 +34,9 @@ def isolated_settings(
         "topic_partitions": 4,
         "projection_group": f"{run}-projections",
         "publish_timeout_s": 5.0,
+        # The development flag, explicitly: tests of the check-in logic talk plaintext. The mTLS and
+        # authorization tests (tests/integration/test_mtls.py) override it with real certificates.
+        "insecure_plaintext": 1,
     }
     settings = Settings(**{**values, **overrides})
     ensure_topics(settings)

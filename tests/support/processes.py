@@ -15,7 +15,7 @@ from typing import cast
 import redis
 
 from infra.local.procs import wait_until
-from infra.stack import grpc_serving
+from infra.stack import grpc_serving, probe_tls
 from projections.app import WORKERS_KEY
 from verifier.settings import Settings
 
@@ -59,7 +59,7 @@ def verifier_process(settings: Settings, log_dir: Path) -> Iterator[ServiceProce
     proc = ServiceProcess("verifier", ["-m", "verifier", "serve"], settings, log_dir)
     try:
         wait_until(
-            lambda: _alive_or_fail(proc) and grpc_serving(settings.grpc_listen),
+            lambda: _alive_or_fail(proc) and grpc_serving(settings.grpc_listen, probe_tls(settings)),
             timeout=60,
             what="verifier health check",
         )

@@ -8,6 +8,7 @@ from projections.participation.model import evolve
 from projections.usage.model import mutation_for as usage_change
 from tests.support.people import AN
 from verifier.adapters import events
+from verifier.domain.station import Station
 from verifier.domain.verdicts import Decision
 
 AT = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on 24 Nov in Vietnam
@@ -24,8 +25,7 @@ def test_check_in_counts_on_the_vietnam_day_and_keeps_recent_entries() -> None:
         Decision.accept(PERSON),
         key="4016354956",
         presented_number="GD4404016354956",
-        facility_id="40-001",
-        kiosk_id="k1",
+        station=Station("40-001", "k1", "staff-1"),
         at=AT,
         producer="t",
     )
@@ -41,8 +41,7 @@ def test_rejected_check_in_is_counted_but_not_as_accepted() -> None:
         Decision.reject("050"),
         key="card:GD4404016354956",
         presented_number="GD4404016354956",
-        facility_id="40-001",
-        kiosk_id="k1",
+        station=Station("40-001", "k1", "staff-1"),
         at=AT,
         producer="t",
     )

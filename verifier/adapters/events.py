@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.participation import CardValidity, Gender, Participation
+from verifier.domain.station import Station
 from verifier.domain.verdicts import Decision, Verdict
 from verifier.ports import Presentation
 from verifier.tokens.card_token import TokenReport
@@ -30,6 +31,7 @@ VERDICT_TO_PB = {
     Verdict.ACCEPTED: ev.VERDICT_ACCEPTED,
     Verdict.REJECTED: ev.VERDICT_REJECTED,
     Verdict.NEEDS_REVIEW: ev.VERDICT_NEEDS_REVIEW,
+    Verdict.PROVISIONAL: ev.VERDICT_PROVISIONAL,
 }
 CREDENTIAL_TO_PB = {
     Credential.CARD_NUMBER: ev.CREDENTIAL_KIND_CARD_NUMBER,
@@ -97,8 +99,7 @@ def check_in_verified(
     *,
     key: str,
     presented_number: str,
-    facility_id: str,
-    kiosk_id: str,
+    station: Station,
     at: datetime,
     producer: str,
     event_id: str = "",
@@ -107,7 +108,11 @@ def check_in_verified(
     token: TokenReport | None = None,
     first_presentation: Presentation | None = None,
     chip_failed_checks: Sequence[str] = (),
+    check_registered_facility: bool = False,
+    social_insurance_number: str = "",
 ) -> ev.EventEnvelope:
+    """`social_insurance_number`: whom an authentic credential names when no participant record could
+    be read (a provisional verdict), so the re-check knows whom to judge."""
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     person = decision.participant
     env.check_in_verified.CopyFrom(
@@ -115,16 +120,19 @@ def check_in_verified(
             check_in_id=env.event_id,
             credential=CREDENTIAL_TO_PB[credential],
             presented_number=presented_number,
-            social_insurance_number=person.social_insurance_number if person else "",
+            social_insurance_number=person.social_insurance_number if person else social_insurance_number,
             card_number=person.card_number if person else "",
-            facility_id=facility_id,
-            kiosk_id=kiosk_id,
+            facility_id=station.facility_id,
+            kiosk_id=station.kiosk_id,
             verdict=VERDICT_TO_PB[decision.verdict],
             result_code=decision.result_code,
             reason_codes=list(decision.reasons),
             assurance=ASSURANCE_TO_PB[assurance],
             token=token_presented(token, first_presentation) if token else None,
             chip_failed_checks=list(chip_failed_checks),
+            staff_id=station.staff_id,
+            kiosk_certificate_sha256=station.kiosk_certificate_sha256,
+            check_registered_facility=check_registered_facility,
         )
     )
     return env

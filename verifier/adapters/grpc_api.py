@@ -16,6 +16,7 @@ import grpc
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
+from verifier.adapters.callers import StationResolver
 from verifier.adapters.events import (
     ASSURANCE_TO_PB,
     CREDENTIAL_TO_PB,
@@ -130,9 +131,10 @@ def card_usage(u: Usage) -> api.CardUsage:
 
 
 class CheckInServicer(api_grpc.CheckInServicer):
-    def __init__(self, service: CheckInService, chip: ChipCheckIn) -> None:
+    def __init__(self, service: CheckInService, chip: ChipCheckIn, stations: StationResolver) -> None:
         self._service = service
         self._chip = chip
+        self._stations = stations
 
     @answers_errors
     async def VerifyCard(
@@ -144,8 +146,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
             gender=GENDER_FROM_PB.get(request.gender, Gender.UNSPECIFIED),
         )
         command = VerifyCard(
-            facility_id=request.facility_id,
-            kiosk_id=request.kiosk_id,
+            station=self._stations.station(context, request.facility_id, request.kiosk_id, request.staff_id),
             card_number=request.card_number,
             personal_id=request.personal_id,
             claim=claim,
@@ -159,8 +160,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
     ) -> api.CheckInDecision:
         command = VerifyScan(
             scanned=request.scanned,
-            facility_id=request.facility_id,
-            kiosk_id=request.kiosk_id,
+            station=self._stations.station(context, request.facility_id, request.kiosk_id, request.staff_id),
             check_registered_facility=request.check_registered_facility,
         )
         return check_in_decision(await self._service.verify_scan(command))
@@ -169,7 +169,8 @@ class CheckInServicer(api_grpc.CheckInServicer):
     async def BeginChipCheck(
         self, request: api.BeginChipCheckRequest, context: grpc.aio.ServicerContext
     ) -> api.ChipChallenge:
-        started = await self._chip.begin(request.facility_id, request.kiosk_id)
+        facility, kiosk = self._stations.place(context, request.facility_id, request.kiosk_id)
+        started = await self._chip.begin(facility, kiosk)
         return api.ChipChallenge(
             session_id=started.session_id,
             challenge=started.challenge,
@@ -185,8 +186,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
             f = request.face_match
             face = FaceMatchReport(f.score, f.threshold, f.liveness or "not_checked", f.matcher)
         command = VerifyChip(
-            facility_id=request.facility_id,
-            kiosk_id=request.kiosk_id,
+            station=self._stations.station(context, request.facility_id, request.kiosk_id, request.staff_id),
             sod=request.sod,
             data_groups=dict(request.data_groups),
             session_id=request.session_id,

@@ -1,8 +1,8 @@
 """The verdict vocabulary: VSS card-check result codes (maKetQua) and our own, kept apart.
 
 VSS codes are three digits and mean what hospitals already know. Ours start with a letter naming
-the family (K = card, Q = legacy QR, T = digital token, C = chip, F = face) so they can never collide with a
-future VSS code.
+the family (K = card, Q = legacy QR, T = digital token, C = chip, F = face, P = provisional) so
+they can never collide with a future VSS code.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ OUR_REASONS: dict[str, str] = {
     "Q01": "legacy QR unreadable",
     "F01": "face does not match the chip photo: staff review",
     "F02": "liveness check failed: staff review",
+    "P01": "coverage unconfirmed: the participation record cannot be read now; admitted provisionally, "
+    "re-checked automatically",
+    "P02": "token replay not checked: the replay record cannot be read now",
     **TOKEN_REASONS,
     **CHIP_REASONS,
 }

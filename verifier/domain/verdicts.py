@@ -23,12 +23,18 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
+    # Authenticity proven (signed token, passively authenticated chip), coverage unconfirmed because
+    # the participation projection cannot be read: admit now, a re-check gives the final verdict.
+    PROVISIONAL = "provisional"
 
 
 # Codes after which staff must look at ID papers rather than turn the patient away.
 REVIEW_CODES = frozenset({"001", "002", "K02", "F01", "F02"})
 # Codes that inform but do not stop the check-in.
 INFORMATIVE_CODES = frozenset({ACCEPTED_CODE, "004"})
+# Degraded mode: coverage unconfirmed (P01), and the token replay check not made either (P02).
+COVERAGE_UNCONFIRMED, REPLAY_UNCHECKED = "P01", "P02"
+PROVISIONAL_CODES = frozenset({COVERAGE_UNCONFIRMED, REPLAY_UNCHECKED})
 # Cards managed by the Defence (QN, CY) and Public Security (CA) insurance funds.
 ARMED_FORCES_GROUPS = {"QN": "001", "CY": "001", "CA": "002"}
 
@@ -45,14 +51,17 @@ class Decision:
 
     @classmethod
     def of(cls, reasons: list[str], participant: Participation | None = None, detail: str = "") -> Decision:
-        """Verdict from the reasons: any hard failure rejects, review codes ask staff, else accept."""
+        """Verdict from the reasons: any hard failure rejects, review codes ask staff, coverage that
+        could not be confirmed is provisional, else accept."""
         if not reasons:
             reasons = [ACCEPTED_CODE]
-        hard = [c for c in reasons if c not in REVIEW_CODES | INFORMATIVE_CODES]
+        hard = [c for c in reasons if c not in REVIEW_CODES | INFORMATIVE_CODES | PROVISIONAL_CODES]
         if hard:
             verdict = Verdict.REJECTED
         elif any(c in REVIEW_CODES for c in reasons):
             verdict = Verdict.NEEDS_REVIEW
+        elif any(c in PROVISIONAL_CODES for c in reasons):
+            verdict = Verdict.PROVISIONAL
         else:
             verdict = Verdict.ACCEPTED
         return cls(verdict, reasons[0], tuple(reasons), participant, detail)
@@ -60,6 +69,11 @@ class Decision:
     @classmethod
     def accept(cls, participant: Participation) -> Decision:
         return cls.of([], participant)
+
+    @classmethod
+    def provisional(cls, *, replay_unchecked: bool = False) -> Decision:
+        """The card decision when the projection cannot be read: only the credential was judged."""
+        return cls.of([COVERAGE_UNCONFIRMED, *([REPLAY_UNCHECKED] if replay_unchecked else [])])
 
     @classmethod
     def reject(cls, code: str, *, participant: Participation | None = None, detail: str = "") -> Decision:
@@ -123,7 +137,15 @@ def judge_card(check: CardCheck) -> Decision:
 def _hard_first(reasons: list[str]) -> list[str]:
     """Reasons that reject first, then those that ask staff to review, then informative ones (004),
     each group in the order checked above; so the result code always matches the verdict."""
-    return sorted(reasons, key=lambda c: 2 if c in INFORMATIVE_CODES else 1 if c in REVIEW_CODES else 0)
+
+    def rank(code: str) -> int:
+        if code in INFORMATIVE_CODES:
+            return 3
+        if code in PROVISIONAL_CODES:
+            return 2
+        return 1 if code in REVIEW_CODES else 0
+
+    return sorted(reasons, key=rank)
 
 
 def _prefix_mismatch(presented: CardNumber, person: Participation) -> str:

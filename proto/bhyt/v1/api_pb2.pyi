@@ -23,7 +23,7 @@ ALERT_STATUS_ACKNOWLEDGED: AlertStatus
 ALERT_STATUS_CLOSED: AlertStatus
 
 class VerifyCardRequest(_message.Message):
-    __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id")
+    __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id", "staff_id")
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,7 @@ class VerifyCardRequest(_message.Message):
     GENDER_FIELD_NUMBER: _ClassVar[int]
     CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
     card_number: str
     facility_id: str
     kiosk_id: str
@@ -40,19 +41,22 @@ class VerifyCardRequest(_message.Message):
     gender: _events_pb2.Gender
     check_registered_facility: bool
     personal_id: str
-    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ...) -> None: ...
+    staff_id: str
+    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ..., staff_id: _Optional[str] = ...) -> None: ...
 
 class VerifyScanRequest(_message.Message):
-    __slots__ = ("scanned", "facility_id", "kiosk_id", "check_registered_facility")
+    __slots__ = ("scanned", "facility_id", "kiosk_id", "check_registered_facility", "staff_id")
     SCANNED_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
     CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
     scanned: str
     facility_id: str
     kiosk_id: str
     check_registered_facility: bool
-    def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
+    staff_id: str
+    def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ..., staff_id: _Optional[str] = ...) -> None: ...
 
 class BeginChipCheckRequest(_message.Message):
     __slots__ = ("facility_id", "kiosk_id")
@@ -85,7 +89,7 @@ class FaceMatch(_message.Message):
     def __init__(self, score: _Optional[float] = ..., threshold: _Optional[float] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ...) -> None: ...
 
 class VerifyChipRequest(_message.Message):
-    __slots__ = ("facility_id", "kiosk_id", "session_id", "sod", "data_groups", "active_auth_signature", "face_match", "check_registered_facility")
+    __slots__ = ("facility_id", "kiosk_id", "session_id", "sod", "data_groups", "active_auth_signature", "face_match", "check_registered_facility", "staff_id")
     class DataGroupsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +105,7 @@ class VerifyChipRequest(_message.Message):
     ACTIVE_AUTH_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     FACE_MATCH_FIELD_NUMBER: _ClassVar[int]
     CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
     facility_id: str
     kiosk_id: str
     session_id: str
@@ -109,7 +114,8 @@ class VerifyChipRequest(_message.Message):
     active_auth_signature: bytes
     face_match: FaceMatch
     check_registered_facility: bool
-    def __init__(self, facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., session_id: _Optional[str] = ..., sod: _Optional[bytes] = ..., data_groups: _Optional[_Mapping[int, bytes]] = ..., active_auth_signature: _Optional[bytes] = ..., face_match: _Optional[_Union[FaceMatch, _Mapping]] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
+    staff_id: str
+    def __init__(self, facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., session_id: _Optional[str] = ..., sod: _Optional[bytes] = ..., data_groups: _Optional[_Mapping[int, bytes]] = ..., active_auth_signature: _Optional[bytes] = ..., face_match: _Optional[_Union[FaceMatch, _Mapping]] = ..., check_registered_facility: _Optional[bool] = ..., staff_id: _Optional[str] = ...) -> None: ...
 
 class ChipCheck(_message.Message):
     __slots__ = ("name", "status", "code", "clause", "detail")

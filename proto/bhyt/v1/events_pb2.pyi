@@ -22,6 +22,7 @@ class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VERDICT_ACCEPTED: _ClassVar[Verdict]
     VERDICT_REJECTED: _ClassVar[Verdict]
     VERDICT_NEEDS_REVIEW: _ClassVar[Verdict]
+    VERDICT_PROVISIONAL: _ClassVar[Verdict]
 
 class CredentialKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -53,6 +54,7 @@ VERDICT_UNSPECIFIED: Verdict
 VERDICT_ACCEPTED: Verdict
 VERDICT_REJECTED: Verdict
 VERDICT_NEEDS_REVIEW: Verdict
+VERDICT_PROVISIONAL: Verdict
 CREDENTIAL_KIND_UNSPECIFIED: CredentialKind
 CREDENTIAL_KIND_CARD_NUMBER: CredentialKind
 CREDENTIAL_KIND_DIGITAL_TOKEN: CredentialKind
@@ -70,7 +72,7 @@ SEVERITY_HIGH: Severity
 SEVERITY_CRITICAL: Severity
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +87,7 @@ class EventEnvelope(_message.Message):
     CARD_REPORTED_LOST_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_FACILITY_CHANGED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    CHECK_IN_FINALISED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_REVOKED_FIELD_NUMBER: _ClassVar[int]
     FACE_MATCH_RECORDED_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +110,7 @@ class EventEnvelope(_message.Message):
     card_reported_lost: CardReportedLost
     registered_facility_changed: RegisteredFacilityChanged
     check_in_verified: CheckInVerified
+    check_in_finalised: CheckInFinalised
     signing_key_trusted: SigningKeyTrusted
     signing_key_revoked: SigningKeyRevoked
     face_match_recorded: FaceMatchRecorded
@@ -115,7 +119,7 @@ class EventEnvelope(_message.Message):
     alert_acknowledged: AlertAcknowledged
     alert_closed: AlertClosed
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -240,7 +244,7 @@ class ImportCheckpointed(_message.Message):
     def __init__(self, file_sha256: _Optional[str] = ..., file_name: _Optional[str] = ..., lines_done: _Optional[int] = ..., rows_accepted: _Optional[int] = ..., rows_rejected: _Optional[int] = ..., events_written: _Optional[int] = ..., completed: _Optional[bool] = ..., rejects_bytes: _Optional[int] = ...) -> None: ...
 
 class CheckInVerified(_message.Message):
-    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "assurance", "token", "chip_failed_checks")
+    __slots__ = ("check_in_id", "credential", "presented_number", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "assurance", "token", "chip_failed_checks", "staff_id", "kiosk_certificate_sha256", "check_registered_facility")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     PRESENTED_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +258,9 @@ class CheckInVerified(_message.Message):
     ASSURANCE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     CHIP_FAILED_CHECKS_FIELD_NUMBER: _ClassVar[int]
+    STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_CERTIFICATE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     credential: CredentialKind
     presented_number: str
@@ -267,7 +274,32 @@ class CheckInVerified(_message.Message):
     assurance: Assurance
     token: TokenPresented
     chip_failed_checks: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assurance: _Optional[_Union[Assurance, str]] = ..., token: _Optional[_Union[TokenPresented, _Mapping]] = ..., chip_failed_checks: _Optional[_Iterable[str]] = ...) -> None: ...
+    staff_id: str
+    kiosk_certificate_sha256: str
+    check_registered_facility: bool
+    def __init__(self, check_in_id: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ..., presented_number: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assurance: _Optional[_Union[Assurance, str]] = ..., token: _Optional[_Union[TokenPresented, _Mapping]] = ..., chip_failed_checks: _Optional[_Iterable[str]] = ..., staff_id: _Optional[str] = ..., kiosk_certificate_sha256: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ...) -> None: ...
+
+class CheckInFinalised(_message.Message):
+    __slots__ = ("check_in_id", "social_insurance_number", "card_number", "facility_id", "kiosk_id", "verdict", "result_code", "reason_codes", "checked_in_at")
+    CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODES_FIELD_NUMBER: _ClassVar[int]
+    CHECKED_IN_AT_FIELD_NUMBER: _ClassVar[int]
+    check_in_id: str
+    social_insurance_number: str
+    card_number: str
+    facility_id: str
+    kiosk_id: str
+    verdict: Verdict
+    result_code: str
+    reason_codes: _containers.RepeatedScalarFieldContainer[str]
+    checked_in_at: _timestamp_pb2.Timestamp
+    def __init__(self, check_in_id: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., checked_in_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FaceMatchRecorded(_message.Message):
     __slots__ = ("check_in_id", "social_insurance_number", "personal_id", "facility_id", "kiosk_id", "score", "kiosk_threshold", "applied_threshold", "matched", "liveness", "matcher")

@@ -1,0 +1,58 @@
+"""TLS settings and the client CRL: plaintext only on purpose, revocation only from our CA."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from infra.local.pki import Identity, LocalCa
+from verifier.adapters.callers import Revocations, allowed_roles
+from verifier.server import ServerTls
+from verifier.settings import Settings
+
+
+def test_without_tls_files_or_the_development_flag_the_server_refuses_to_start() -> None:
+    with pytest.raises(ValueError, match=r"no TLS configured .*BHYT_INSECURE_PLAINTEXT=1"):
+        ServerTls.from_settings(Settings())
+    assert ServerTls.from_settings(Settings(insecure_plaintext=1)) is None
+
+
+def test_an_unreadable_tls_file_is_named(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.pem")
+    settings = Settings(tls_cert_file=missing, tls_key_file=missing, tls_client_ca_file=missing)
+    with pytest.raises(ValueError, match=r"BHYT_TLS_CERT_FILE=.*nope\.pem"):
+        ServerTls.from_settings(settings)
+
+
+def test_a_crl_takes_effect_when_rewritten_and_a_forged_one_is_ignored(tmp_path: Path) -> None:
+    ca = LocalCa(tmp_path / "ca")
+    ca.init()
+    cert_path, _ = ca.client(Identity("kiosk", "k1", "40-001"))
+    serial = x509.load_pem_x509_certificate(cert_path.read_bytes()).serial_number
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_path.read_bytes())
+    revocations = Revocations(ca.dir / "crl.pem", ca_cert, recheck_s=0)
+    assert not revocations.is_revoked(serial)  # no CRL yet
+
+    crl = ca.revoke("kiosk-k1")
+    assert revocations.is_revoked(serial)
+
+    rogue = LocalCa(tmp_path / "rogue")
+    rogue.init()
+    rogue.client(Identity("kiosk", "k1", "40-001"))
+    forged = rogue.revoke("kiosk-k1")  # an empty-of-k1 list, signed by someone else
+    crl.write_bytes(forged.read_bytes())
+    os.utime(crl, ns=(1, 1))  # a different stamp, so it is re-read
+    assert revocations.is_revoked(serial), "a CRL not signed by our CA must not un-revoke anyone"
+
+
+def test_every_method_has_a_policy_and_new_services_are_closed() -> None:
+    from bhyt.v1 import api_pb2
+
+    for service in api_pb2.DESCRIPTOR.services_by_name.values():
+        for method in service.methods:
+            assert allowed_roles(f"/{service.full_name}/{method.name}"), method.full_name
+    assert allowed_roles("/bhyt.v1.Unknown/Anything") == frozenset()
+    assert allowed_roles("/grpc.health.v1.Health/Check") is None
