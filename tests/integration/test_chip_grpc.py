@@ -225,3 +225,23 @@ def test_a_new_csca_is_trusted_after_sighup_without_a_restart(stack: Stack) -> N
 
     wait_until(lambda: stack.verify(chip).result_code == "000", timeout=30, what="CSCA reloaded")
     assert stack.verifier.alive()
+
+
+def test_no_event_carries_what_the_chip_says_about_the_person(stack: Stack) -> None:
+    """Data minimisation: the chip's name, origin, ethnicity, religion and photo stay at the kiosk and
+    in the verifier's memory; events carry the 12-digit number, the SIN and the checks' outcomes."""
+    chip = make_chip()
+    decision = stack.verify(
+        chip, face_match=api.FaceMatch(score=0.95, threshold=0.9, liveness="passed", matcher="m")
+    )
+    assert decision.verdict == ev.VERDICT_ACCEPTED
+    records = [
+        *all_records(stack.settings, stack.settings.topic_checkins),
+        *all_records(stack.settings, stack.settings.topic_face_matches),
+    ]
+    assert any(decision.check_in_id.encode() in r for r in records)
+    personal = [CITIZEN.hometown, CITIZEN.ethnicity, CITIZEN.religion, CITIZEN.mrz_name, "Văn An"]
+    for record in records:
+        for text in personal:
+            assert text.encode() not in record, text
+        assert chip.data_groups[2][-64:] not in record  # the face image
