@@ -388,8 +388,12 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "down":
             down(stack)
         elif args.command == "env":
-            for name, value in settings_of(stack).to_env().items():
+            settings = settings_of(stack)
+            for name, value in settings.to_env().items():
                 print(f"export {name}={shlex.quote(value)}")
+            if settings.tls_client_ca_file:  # the CLI's client certificates
+                pki = str(Path(settings.tls_client_ca_file).parent)
+                print(f"export BHYT_CLIENT_PKI_DIR={shlex.quote(pki)}")
         elif args.command == "rebuild":
             names = list(PROJECTIONS) if args.projection == "all" else [args.projection]
             rebuild(stack, names)
