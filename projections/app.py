@@ -30,6 +30,7 @@ from projections.monitor.geography import Geography
 from projections.monitor.rules_config import load_rules
 from projections.monitor.worker import MonitorWorker
 from projections.participation import model as participation
+from projections.recheck import Recheck
 from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
 from verifier.settings import Settings
@@ -112,6 +113,15 @@ def create_app(settings: Settings) -> faust.App:
 
     project("monitor", (settings.topic_checkins, settings.topic_face_matches), watch)
 
+    # Not a projection but a process manager (see projections/recheck.py): it finalises provisional
+    # check-ins on the check-ins topic itself, so it runs here only, never in a rebuild.
+    recheck = Recheck(
+        client,
+        functools.partial(publish_until_done, app, settings.topic_checkins),
+        producer=f"recheck/{worker_id}",
+    )
+    project("recheck", settings.topic_checkins, recheck.apply_batch)
+
     own_topics = set(settings.topics)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's stub wants a `signal` kwarg
@@ -128,8 +138,8 @@ def create_app(settings: Settings) -> faust.App:
 
 
 async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventEnvelope]) -> None:
-    """Publish alerts and wait for the broker's acks, retrying while it is unreachable: the batch
-    that raised them is acked only after this returns, so an alert is never lost."""
+    """Publish events (alerts, finalised check-ins) and wait for the broker's acks, retrying while it
+    is unreachable: the batch that caused them is acked only after this returns, so none is lost."""
     delay = 0.2
     while True:
         try:
@@ -147,7 +157,7 @@ async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventE
             if not (getattr(e, "retriable", False) or isinstance(e, KafkaConnectionError | TimeoutError)):
                 raise
             log.warning(
-                "cannot publish %d alert(s) to %s (%r); retrying in %.1fs", len(events), topic, e, delay
+                "cannot publish %d event(s) to %s (%r); retrying in %.1fs", len(events), topic, e, delay
             )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -3,6 +3,12 @@
 Rules never look at protobuf envelopes: `observe` reads the few fields they need once, and the
 record travels to and from Redis as compact JSON (short keys, defaults left out) because a card
 keeps a week of them.
+
+Degraded mode: a provisional check-in (`VERDICT_PROVISIONAL`) is observed like any other: it is a
+visit (the patient was admitted) and not a reject, so an outage never looks like a jump in a
+facility's reject rate. Its later `CheckInFinalised` is not observed: it is no new presentation
+(observing it would count the visit twice), and the rules judge what kiosks did and were told at
+the time; a card found revoked only by the re-check is not raised as `known_bad_card`.
 """
 
 from __future__ import annotations
@@ -51,7 +57,9 @@ class Seen:
             outcome = "match" if self.matched else "no match"
             liveness = f", liveness {self.liveness}" if self.liveness and self.liveness != "passed" else ""
             return f"face score {self.score:.2f}, {outcome}{liveness}"
-        verdict = {1: "accepted", 2: "rejected", 3: "needs review"}.get(self.verdict, "no verdict")
+        verdict = {1: "accepted", 2: "rejected", 3: "needs review", 4: "provisional"}.get(
+            self.verdict, "no verdict"
+        )
         codes = ", ".join(self.reasons) or self.result_code
         token = f", token {self.token_id[:8]}" if self.token_id else ""
         return f"{verdict} {codes}{token}".strip()

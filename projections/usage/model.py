@@ -1,8 +1,22 @@
-"""Check-in events -> Redis changes: counters per person and day, last facility, recent list."""
+"""Check-in events -> Redis changes: counters per person and day, last facility, recent list.
+
+Degraded mode: a provisional check-in (`VERDICT_PROVISIONAL`, code P01) is a check-in like any
+other (`n`, the day's count, last facility, the recent list with the code the kiosk was told), but
+not an accepted one. Its `CheckInFinalised` (projections/recheck.py) adds it to `a` when the final
+verdict is ACCEPTED, and records the final code in `u:{SUBJECT}:f:<check-in id>` (field `rc`). So
+`a` counts check-ins whose final verdict is accepted, whichever event gave it, and a clean rebuild
+folds the same log to the same state.
+
+A finalised event is applied once per check-in id, not once per log position: the re-check may
+republish the same fact (same envelope id) at a later offset after a crash, and that copy must not
+count twice. Its guard is therefore that per-check-in key at a constant position (`ONCE`), which
+the first copy sets and every later copy finds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 
 from bhyt.v1.events_pb2 import VERDICT_ACCEPTED, EventEnvelope
@@ -13,10 +27,19 @@ from verifier.domain.calendar import vietnam_date
 from verifier.domain.usage import UsageEntry
 
 PATTERNS = ("u:*",)  # the keys this projection owns (rebuild drops them)
+ONCE = 0  # the guard position of a finalised check-in's own key: see the module docstring
+
+
+def finalised_key(subject: str, check_in_id: str) -> str:
+    """The final result code of one provisional check-in; also the guard of its CheckInFinalised."""
+    return f"u:{{{subject}}}:f:{check_in_id}"
 
 
 def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
-    if event.WhichOneof("payload") != "check_in_verified":
+    kind = event.WhichOneof("payload")
+    if kind == "check_in_finalised":
+        return _finalised(event)
+    if kind != "check_in_verified":
         return None
     c = event.check_in_verified
     subject = event.key  # the person, or card:<number> when nobody matched
@@ -36,12 +59,24 @@ def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
     return Mutation(guard_key=totals, commands=tuple(commands))
 
 
+def _finalised(event: EventEnvelope) -> Mutation:
+    f = event.check_in_finalised
+    guard = finalised_key(event.key, f.check_in_id)  # same hash tag as the subject's other keys
+    commands: list[tuple[str, ...]] = [("HSET", guard, "rc", f.result_code)]
+    if f.verdict == VERDICT_ACCEPTED:
+        commands.append(("HINCRBY", usage_key(event.key), "a", "1"))
+    return Mutation(guard_key=guard, commands=tuple(commands))
+
+
 async def apply_batch(
     store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]], *, recent_size: int
 ) -> int:
     changes: list[tuple[Position, Mutation | DeadLetter]] = []
     for position, event in events:
         change = mutation_for(event, recent_size=recent_size)
-        if change is not None:
-            changes.append((position, change))
+        if change is None:
+            continue
+        if event.WhichOneof("payload") == "check_in_finalised":
+            position = replace(position, offset=ONCE)
+        changes.append((position, change))
     return await store.apply(changes)
