@@ -199,19 +199,17 @@ class ChipCheckIn:
         self, command: VerifyChip, station: Station
     ) -> tuple[Check | None, ActiveAuthInput | None]:
         """The challenge of the kiosk's session, used up now; a session problem is a failed AA check.
-        With Redis down the challenge cannot be read: the read is judged on passive authentication
-        alone (as a kiosk without active authentication would be), never failed for our outage."""
+        With Redis down the challenge cannot be read, so a signature sent cannot be checked: that is
+        UNAVAILABLE (ReadModelUnavailable propagates), never a pass on passive authentication alone,
+        which would let a cloned chip through. A kiosk that cannot start a session (BeginChipCheck is
+        UNAVAILABLE too) reads the chip without active authentication and gets a provisional verdict."""
         if not command.active_auth_signature:
             return None, None
         clause = "ICAO 9303-11 §6.1"
         if not command.session_id:
             why = "no session_id: call BeginChipCheck first"
             return Check("aa_session", clause, False, ACTIVE_AUTH_FAILED, why), None
-        try:
-            session = await self._challenges.take(command.session_id)
-        except ReadModelUnavailable as e:
-            log.warning("chip challenge unreadable, judging on passive authentication: %s", e)
-            return None, None
+        session = await self._challenges.take(command.session_id)
         if session is None:
             why = "the challenge is unknown, already used or expired"
             return Check("aa_session", clause, False, ACTIVE_AUTH_FAILED, why), None

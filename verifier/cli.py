@@ -202,8 +202,8 @@ def add_connection_args(c: argparse.ArgumentParser, role: str) -> argparse.Argum
     tls.add_argument(
         "--plaintext",
         action="store_true",
-        default=env.get("BHYT_INSECURE_PLAINTEXT") == "1",
-        help="no TLS, for a development server started with BHYT_INSECURE_PLAINTEXT=1",
+        help="no TLS, for a development server started with BHYT_INSECURE_PLAINTEXT=1 (also the "
+        "default when that is set and no certificate is given)",
     )
     return c
 
@@ -222,6 +222,11 @@ def add_station_args(c: argparse.ArgumentParser) -> None:
 
 
 def _client_tls(args: argparse.Namespace) -> ClientTls | None:
+    """A certificate given wins; plaintext only when asked for, or when the development flag is set
+    and no certificate is given."""
+    certificate = bool(args.ca and args.cert and args.key) or bool(args.pki_dir)
+    if args.plaintext and certificate:
+        raise ClientSetupError("--plaintext and a client certificate: choose one")
     if args.plaintext:
         return None
     try:
@@ -231,6 +236,8 @@ def _client_tls(args: argparse.Namespace) -> ClientTls | None:
             return ClientTls.from_pki(Path(args.pki_dir), args.identity)
     except ValueError as e:
         raise ClientSetupError(str(e)) from e
+    if os.environ.get("BHYT_INSECURE_PLAINTEXT") == "1":
+        return None
     raise ClientSetupError(
         "no client certificate: give --pki-dir (BHYT_CLIENT_PKI_DIR; `infra/stack up` prints it), or "
         "--ca, --cert and --key; --plaintext for a development server"

@@ -71,16 +71,18 @@ class ServerTls:
         except ValueError as e:
             ca_file = settings.tls_client_ca_file
             raise ValueError(f"TLS: BHYT_TLS_CLIENT_CA_FILE={ca_file}: not PEM certificates") from e
-        return cls(
+        tls = cls(
             files["BHYT_TLS_CERT_FILE"],
             files["BHYT_TLS_KEY_FILE"],
             files["BHYT_TLS_CLIENT_CA_FILE"],
             Path(settings.tls_crl_file) if settings.tls_crl_file else None,
         )
+        tls.callers()  # refuses now, at start-up, a configured CRL that cannot be trusted
+        return tls
 
     def callers(self) -> Callers:
-        ca = x509.load_pem_x509_certificates(self.client_ca)[0]
-        return Callers(Revocations(self.crl_file, ca))
+        """ValueError when the configured CRL exists but cannot be trusted (see Revocations)."""
+        return Callers(Revocations(self.crl_file, x509.load_pem_x509_certificates(self.client_ca)))
 
 
 def create_server(

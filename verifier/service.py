@@ -25,7 +25,14 @@ from verifier.domain.legacy_qr import LegacyQr, LegacyQrProblem, parse_legacy_qr
 from verifier.domain.participation import Coverage, Gender, Participation
 from verifier.domain.station import Station
 from verifier.domain.usage import Usage
-from verifier.domain.verdicts import CardCheck, Decision, Verdict, judge_card, with_credential_problems
+from verifier.domain.verdicts import (
+    REPLAY_UNCHECKED,
+    CardCheck,
+    Decision,
+    Verdict,
+    judge_card,
+    with_credential_problems,
+)
 from verifier.errors import BadRequest, NotConfigured, NotFound, ReadModelUnavailable
 from verifier.ports import EventLog, Presentation, ReadModel, Recorded, ReplayGuard
 from verifier.tokens.authority import TokenAuthority
@@ -188,9 +195,12 @@ class CheckInService:
                 ):
                     problems.append(REPLAYED)
             card_decision = await self._judge_claimed_card(card, station, command, at)
-            if card_decision is None or replay_unchecked:
+            if card_decision is None:
                 # Degraded mode: the signature proves the card genuine, Redis cannot say the rest.
-                card_decision = Decision.provisional(replay_unchecked=replay_unchecked)
+                card_decision = Decision.provisional()
+            if replay_unchecked:
+                # Never hides a card verdict: a revoked card stays rejected, a valid one is provisional.
+                problems.append(REPLAY_UNCHECKED)
             decision = with_credential_problems(problems, card_decision, report.detail)
             outcome = TokenOutcome(report, first if REPLAYED in problems else None)
             if decision.verdict is Verdict.PROVISIONAL:

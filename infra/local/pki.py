@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import ipaddress
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -122,13 +123,14 @@ class LocalCa:
             valid_from=valid_from,
         )
 
-    def revoke(self, file_stem: str) -> Path:
-        """Add a certificate (by its file name without `.pem`) to the CA's CRL, `crl.pem`."""
+    def revoke(self, file_stem: str, *, at: dt.datetime | None = None) -> Path:
+        """Add a certificate (by its file name without `.pem`) to the CA's CRL, `crl.pem`, issued
+        `at` (now by default)."""
         cert = x509.load_pem_x509_certificate((self.dir / f"{file_stem}.pem").read_bytes())
         revoked = self._revoked() | {cert.serial_number}
         (self.dir / "revoked.json").write_text(json.dumps(sorted(revoked)))
         ca_cert, ca_key = self._ca()
-        now = _now()
+        now = at or _now()
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(ca_cert.subject)
@@ -214,12 +216,14 @@ def _now() -> dt.datetime:
 
 
 def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    """Created 0600 from the start: never readable by others, not even for a moment."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.chmod(0o600)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,6 +119,13 @@ def test_authentic_credentials_are_provisional_and_the_rest_gets_no_verdict(
     forged_token = client.scan(stranger_token(tmp_path))
     forged_chip = client.verify_chip(chip.sod, {**chip.data_groups, 13: chip.data_groups[13][:-1] + b"X"})
     typed = unavailable(lambda: client.verify(CARD))
+    # A signature for active authentication cannot be checked without its challenge: no verdict,
+    # never a pass on passive authentication alone (a cloned chip would get through).
+    clone = api.VerifyChipRequest(
+        staff_id="staff-1", facility_id="40-001", kiosk_id="kiosk-1", sod=chip.sod,
+        data_groups=chip.data_groups, session_id="s1", active_auth_signature=b"\x01" * 64,
+    )  # fmt: skip
+    unavailable(lambda: client.checkin.VerifyChip(clone, timeout=15))
     legacy = unavailable(lambda: client.scan(LEGACY_QR))
 
     assert (token.verdict, token.result_code) == (ev.VERDICT_PROVISIONAL, "P01")

@@ -9,6 +9,7 @@ kiosk checks in for comes from here, never from the request body.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -45,8 +46,9 @@ SERVICE_ROLES: dict[str, frozenset[str]] = {
     "bhyt.v1.Diagnostics": ANY_ROLE,
 }
 METHOD_ROLES: dict[str, frozenset[str]] = {
-    # Staff at a kiosk and at a monitoring desk look a card up too; only the app gets tokens.
-    "/bhyt.v1.Cards/GetCardStatus": frozenset({APP, KIOSK, MONITORING}),
+    # Monitoring staff look up the card behind an alert. Kiosks do not: a check-in already answers
+    # with what the kiosk needs, and a lookup (name, numbers, usage anywhere) would be unrecorded.
+    "/bhyt.v1.Cards/GetCardStatus": frozenset({APP, MONITORING}),
 }
 # Standard services (health probes, reflection for grpcurl): any holder of a valid certificate.
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -82,6 +84,7 @@ def identity_of(cert: x509.Certificate) -> Identity:
 @dataclass(frozen=True)
 class Caller:
     identity: Identity
+    issuer: bytes  # DER of the issuer's name: serial numbers are unique per CA only
     serial: int
     certificate_sha256: str  # hex, recorded in check-in events for audit
 
@@ -92,52 +95,82 @@ def _caller_from_pem(pem: bytes) -> Caller:
     one for the life of its connection."""
     cert = x509.load_pem_x509_certificate(pem)
     der_hash = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
-    return Caller(identity_of(cert), cert.serial_number, der_hash)
+    return Caller(identity_of(cert), cert.issuer.public_bytes(), cert.serial_number, der_hash)
 
 
 class Revocations:
-    """The serial numbers our CA revoked, from its CRL file; re-read when the file changes.
+    """The certificates a client CA revoked, from its CRL file; re-read when the file changes.
 
-    A CRL that does not verify against the CA is refused (and logged), keeping what was known: a
-    forged file must not un-revoke anyone."""
+    What could un-revoke someone is refused, logged, and the known list kept: a CRL not signed by
+    one of the client CAs (forged), and one older than the list already applied (a rollback to a
+    copy from before a revocation). An expired CRL (past its next update) is still applied when it
+    is the newest, because it still lists what was revoked, and it is logged as an error. At start-up
+    a configured CRL that exists but is refused stops the verifier (`strict`): failing open on a
+    bad file would serve revoked kiosks."""
 
-    def __init__(self, crl_file: Path | None, ca_certificate: x509.Certificate, *, recheck_s: float = 1.0):
+    def __init__(
+        self,
+        crl_file: Path | None,
+        client_cas: list[x509.Certificate],
+        *,
+        recheck_s: float = 1.0,
+        strict: bool = True,
+    ) -> None:
         self._path = crl_file
-        self._ca = ca_certificate
+        self._cas = {ca.subject.public_bytes(): ca for ca in client_cas}
         self._recheck_s = recheck_s
-        self._serials: frozenset[int] = frozenset()
+        self._revoked: frozenset[tuple[bytes, int]] = frozenset()
+        self._issued: dict[bytes, dt.datetime] = {}  # per CA, the last update of its applied CRL
         self._stamp: tuple[int, int] | None = None
         self._checked_at = float("-inf")
-        self._refresh()
+        problem = self._refresh()
+        if problem and strict:
+            raise ValueError(f"BHYT_TLS_CRL_FILE={crl_file}: {problem}")
+        if crl_file is not None and self._stamp is None:
+            log.warning("client CRL %s does not exist yet: no client certificate is revoked", crl_file)
 
-    def is_revoked(self, serial: int) -> bool:
+    def is_revoked(self, caller: Caller) -> bool:
         if time.monotonic() - self._checked_at >= self._recheck_s:
             self._refresh()
-        return serial in self._serials
+        return (caller.issuer, caller.serial) in self._revoked
 
-    def _refresh(self) -> None:
+    def _refresh(self) -> str:
+        """Re-read the file if it changed; the reason it was refused, or "" """
         self._checked_at = time.monotonic()
         if self._path is None:
-            return
+            return ""
         try:
             st = os.stat(self._path)
         except FileNotFoundError:
-            return  # no CRL yet: nobody is revoked
+            return ""  # not written yet, or removed: keep what is known
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp == self._stamp:
-            return
-        data = self._path.read_bytes()
-        try:
-            crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
-            if crl.issuer != self._ca.subject or not crl.is_signature_valid(self._ca.public_key()):  # type: ignore[arg-type]
-                raise ValueError("not signed by the client CA")
-        except ValueError as e:
-            log.error("client CRL %s refused, keeping the previous one: %s", self._path, e)
-            self._stamp = stamp
-            return
-        self._serials = frozenset(r.serial_number for r in crl)
+            return ""
         self._stamp = stamp
-        log.info("client CRL %s: %d revoked certificates", self._path, len(self._serials))
+        try:
+            crl, issuer = self._verified(self._path.read_bytes())
+        except (OSError, ValueError) as e:
+            log.error("client CRL %s refused, keeping the previous one: %s", self._path, e)
+            return str(e)
+        updated = crl.last_update_utc
+        if crl.next_update_utc is not None and crl.next_update_utc < dt.datetime.now(dt.UTC):
+            log.error("client CRL %s expired on %s: publish a fresh one", self._path, crl.next_update_utc)
+        others = {(i, n) for i, n in self._revoked if i != issuer}
+        self._revoked = frozenset(others | {(issuer, r.serial_number) for r in crl})
+        self._issued[issuer] = updated
+        log.info("client CRL %s: %d revoked certificates", self._path, len(self._revoked) - len(others))
+        return ""
+
+    def _verified(self, data: bytes) -> tuple[x509.CertificateRevocationList, bytes]:
+        crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
+        issuer = crl.issuer.public_bytes()
+        ca = self._cas.get(issuer)
+        if ca is None or not crl.is_signature_valid(ca.public_key()):  # type: ignore[arg-type]
+            raise ValueError("not signed by a client CA")
+        applied = self._issued.get(issuer)
+        if applied is not None and crl.last_update_utc < applied:
+            raise ValueError(f"older ({crl.last_update_utc}) than the CRL already applied ({applied})")
+        return crl, issuer
 
 
 class Callers:
@@ -151,7 +184,7 @@ class Callers:
         if not pems:
             raise Unauthenticated("no client certificate: connect with mTLS")
         caller = _caller_from_pem(pems[0])
-        if self._revocations.is_revoked(caller.serial):
+        if self._revocations.is_revoked(caller):
             raise Unauthenticated(f"client certificate of {caller.identity.uri} is revoked")
         return caller
 
@@ -198,6 +231,8 @@ class Authorization(grpc.aio.ServerInterceptor):
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 await check(context)
                 async for message in inner_stream(request, context):
+                    # A watch lasts hours: a certificate revoked meanwhile ends it at the next message.
+                    await check(context)
                     yield message
 
             return grpc.unary_stream_rpc_method_handler(

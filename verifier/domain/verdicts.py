@@ -71,9 +71,9 @@ class Decision:
         return cls.of([], participant)
 
     @classmethod
-    def provisional(cls, *, replay_unchecked: bool = False) -> Decision:
+    def provisional(cls) -> Decision:
         """The card decision when the projection cannot be read: only the credential was judged."""
-        return cls.of([COVERAGE_UNCONFIRMED, *([REPLAY_UNCHECKED] if replay_unchecked else [])])
+        return cls.of([COVERAGE_UNCONFIRMED])
 
     @classmethod
     def reject(cls, code: str, *, participant: Participation | None = None, detail: str = "") -> Decision:
@@ -140,9 +140,9 @@ def _hard_first(reasons: list[str]) -> list[str]:
 
     def rank(code: str) -> int:
         if code in INFORMATIVE_CODES:
-            return 3
+            return 4
         if code in PROVISIONAL_CODES:
-            return 2
+            return 2 if code == COVERAGE_UNCONFIRMED else 3
         return 1 if code in REVIEW_CODES else 0
 
     return sorted(reasons, key=rank)

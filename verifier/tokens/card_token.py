@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import cbor2
@@ -29,6 +30,8 @@ BHYT_CARD_CLAIM = -65584
 EU_DCC_CLAIM = -260  # hcert: shown by name so DCC tokens read well in the operator CLI
 CLAIM_NAMES = {**CWT_CLAIM_NAMES, BHYT_CARD_CLAIM: "bhyt_card", EU_DCC_CLAIM: "hcert"}
 CARD_CLAIM_VERSION = 1
+MAX_NAME_CHARS = 200  # the identity check's limit (`IdentityClaim.parse`)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DEFAULT_PREFIX = "BHYT1:"
 
 
@@ -75,6 +78,12 @@ class CardClaims:
             raise p.TokenProblem(p.MALFORMED, "card claim fields have the wrong types")
         if len(texts["no"]) not in (10, 15):
             raise p.TokenProblem(p.MALFORMED, "card claim holds no card number")
+        # What the check-in reads must be judgeable: a signed name or birth date the identity check
+        # refuses would turn a scan into a bad-request error instead of a verdict.
+        if len(texts["nm"]) > MAX_NAME_CHARS:
+            raise p.TokenProblem(p.MALFORMED, f"card claim name is over {MAX_NAME_CHARS} characters")
+        if texts["dob"] and not _is_iso_date(texts["dob"]):
+            raise p.TokenProblem(p.MALFORMED, "card claim date of birth is not YYYY-MM-DD")
         return cls(
             card_number=texts["no"],
             full_name=texts["nm"],
@@ -316,6 +325,16 @@ def _instant(seconds: float | None) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def _is_iso_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _ordered(errors: list[str]) -> tuple[str, ...]:

@@ -122,15 +122,18 @@ def trusted_from_certificate(cert: x509.Certificate, source: str = "") -> Truste
         raise KeyFileError(f"{source or 'certificate'}: its public key cannot be used: {e}") from None
     if not _usable_public_key(public_key):
         raise KeyFileError(f"{source or 'certificate'}: {type(public_key).__name__} keys cannot sign tokens")
-    return TrustedKey(
-        kid=kid_of_certificate(cert),
-        public_key=public_key,  # type: ignore[arg-type]  # narrowed by _usable_public_key
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        subject=cert.subject.rfc4514_string(),
-        source=source,
-        certificate_der=cert.public_bytes(serialization.Encoding.DER),
-    )
+    try:  # `cryptography` decodes names and times lazily: a malformed one raises only when read
+        return TrustedKey(
+            kid=kid_of_certificate(cert),
+            public_key=public_key,  # type: ignore[arg-type]  # narrowed by _usable_public_key
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            subject=cert.subject.rfc4514_string(),
+            source=source,
+            certificate_der=cert.public_bytes(serialization.Encoding.DER),
+        )
+    except ValueError as e:
+        raise KeyFileError(f"{source or 'certificate'}: unreadable certificate: {e}") from None
 
 
 def read_trusted_keys(data: bytes, source: str = "") -> list[TrustedKey]:
