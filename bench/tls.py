@@ -70,9 +70,12 @@ async def measure(
 
         async def typed(i: int) -> object:
             # With mTLS the facility and kiosk come from the certificate; plaintext names them.
-            where = {} if tls else {"facility_id": "40-001", "kiosk_id": "local"}
+            facility, kiosk = ("", "") if tls else ("40-001", "local")
             request = api.VerifyCardRequest(
-                card_number=f"GD440{4000000000 + i % PEOPLE:010d}", staff_id="bench", **where
+                card_number=f"GD440{4000000000 + i % PEOPLE:010d}",
+                staff_id="bench",
+                facility_id=facility,
+                kiosk_id=kiosk,
             )
             return await checkin[i % connections].VerifyCard(request, timeout=30)
 
