@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -76,3 +76,27 @@ def test_health_and_reflection_are_served(client: Client) -> None:
     )
     names = {s.name for reply in replies for s in reply.list_services_response.service}
     assert {"bhyt.v1.CheckIn", "bhyt.v1.Cards", "bhyt.v1.Participation", "grpc.health.v1.Health"} <= names
+
+
+def test_every_field_has_a_size_limit_checked_before_anything_reads_the_request(
+    client: Client, settings: Settings
+) -> None:
+    """The limits table (verifier/adapters/request_limits.py) applies on every RPC, nested fields too."""
+    before = end_offsets(settings)
+    card, chip = client.checkin.VerifyCard, client.checkin.VerifyChip
+    many_groups = {n: b"x" for n in range(1, 40)}
+    calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: card(api.VerifyCardRequest(full_name="N" * 5000), timeout=15), "full_name"),
+        (
+            lambda: chip(api.VerifyChipRequest(face_match=api.FaceMatch(matcher="m" * 9999)), timeout=15),
+            "face_match",
+        ),
+        (lambda: chip(api.VerifyChipRequest(data_groups=many_groups), timeout=15), "data_groups"),
+        (lambda: client.enroll("GD4404016354956", valid_to="9" * 1000), "valid_to"),
+    ]
+    for call, field in calls:
+        with pytest.raises(grpc.RpcError) as info:
+            call()
+        assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert info.value.details().startswith(f"205 {field}"), info.value.details()
+    assert end_offsets(settings) == before

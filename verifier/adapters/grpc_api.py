@@ -26,6 +26,7 @@ from verifier.adapters.events import (
     timestamp,
 )
 from verifier.adapters.qr_png import qr_png
+from verifier.adapters.request_limits import check_request
 from verifier.chip_checkin import ChipCheckIn, VerifyChip
 from verifier.domain.enrollment import new_participation
 from verifier.domain.face_match import FaceMatchReport
@@ -47,9 +48,12 @@ StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext], AsyncGenerator[Re
 
 
 def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
+    """Every field within its size limit first (`request_limits`), then the handler; errors become
+    statuses here and nowhere else."""
     @functools.wraps(handler)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
         try:
+            check_request(request)  # type: ignore[arg-type]  # every request is a protobuf Message
             return await handler(self, request, context)
         except VerifierError as e:
             await context.abort(grpc.StatusCode[e.grpc_status], f"{e.code} {e}")
@@ -72,6 +76,7 @@ def streams_errors(handler: StreamHandler[Req, Resp]) -> StreamHandler[Req, Resp
         self: Any, request: Req, context: grpc.aio.ServicerContext
     ) -> AsyncGenerator[Resp, None]:
         try:
+            check_request(request)  # type: ignore[arg-type]  # every request is a protobuf Message
             async with contextlib.aclosing(handler(self, request, context)) as messages:
                 async for message in messages:
                     yield message
