@@ -11,6 +11,9 @@ from pathlib import Path
 import grpc
 import redis.asyncio as aioredis
 from grpc_health.v1 import health, health_pb2
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from projections.monitor.rules_config import RulesFileError, load_rules
@@ -124,8 +127,16 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
     except Exception as e:
         raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
+    # One immediate retry on a broken connection: a pooled connection that sat idle through a Redis
+    # restart fails on its next use, and without the retry a kiosk got UNAVAILABLE (or a
+    # provisional verdict) long after Redis was back (found by bench/chaos.py, scenario d).
     client = aioredis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
     )
     try:
         await client.ping()

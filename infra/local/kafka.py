@@ -283,6 +283,13 @@ class KafkaCluster:
             "share.coordinator.state.topic.min.isr": isr,
             "group.initial.rebalance.delay.ms": 0,
             "auto.create.topics.enable": "false",
+            # How long the controller waits before it fences a broker that stopped heartbeating.
+            # Until then a dead broker still leads its partitions and every ISR waits for it, so
+            # acks=all writes stall: at Kafka's 9 s default, check-ins timed out (UNAVAILABLE) while
+            # two of three brokers served (bench/chaos.py, scenario a). A SIGKILLed broker restarted
+            # in place is also refused (DUPLICATE_BROKER_REGISTRATION) until its old session expires.
+            "broker.session.timeout.ms": 4000,
+            "broker.heartbeat.interval.ms": 1000,
         }
 
     def _write_config(self, node: KafkaNode) -> None:

@@ -21,6 +21,7 @@ from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer.future import RecordMetadata
+from kafka.producer.transaction_manager import TransactionState
 
 from verifier.errors import EventLogUnavailable
 from verifier.ports import EventLog, Recorded
@@ -116,6 +117,7 @@ class KafkaEventLog(EventLog):
             reconnect_backoff_max_ms=1000,
             client_id=settings.producer_name,
         )
+        reinitialise_after_producer_id_reset(producer)
         for topic in (*settings.topics, settings.topic_trust):
             if not producer.partitions_for(topic):
                 producer.close()
@@ -148,6 +150,34 @@ class KafkaEventLog(EventLog):
     def close(self, timeout_s: float = 10.0) -> None:
         """Flush what is buffered, then disconnect."""
         self._producer.close(timeout=timeout_s)
+
+
+def reinitialise_after_producer_id_reset(producer: KafkaProducer) -> None:
+    """Work around a kafka-python (3.0.12, and its master in 2026-08) bug that wedges an idempotent
+    producer for good after a broker dies.
+
+    When a batch that was already sent expires (a leader killed mid-request), the producer drops its
+    producer id, as it must: it cannot know which sequence numbers the broker took. Its sender then
+    asks for a new id only from the state UNINITIALIZED, but the reset leaves the state at READY: no
+    id is ever asked for, nothing is sent again, and not even the delivery timeout fires (the sender
+    returns before it expires batches), so every later check-in waits out `append`'s outer bound and
+    is answered UNAVAILABLE, even once the cluster is whole again. Java's producer moves to
+    UNINITIALIZED in the same reset (KAFKA-7737); this does the same, so the next sender loop fetches
+    a new producer id. A batch being retried keeps its old id and sequence, so the broker still
+    deduplicates it; new batches get the new id. Found by the chaos test (`bench/chaos.py`, scenario a).
+    """
+    manager = getattr(producer, "_transaction_manager", None)
+    if manager is None or manager.is_transactional():
+        return
+    reset = manager.reset_producer_id
+
+    def reset_and_reinitialise() -> None:
+        reset()
+        with manager._lock:  # _transition_to refuses UNINITIALIZED as a target, hence the field
+            manager._current_state = TransactionState.UNINITIALIZED
+        log.warning("event log: producer id dropped after an expired batch; asking the broker for a new one")
+
+    manager.reset_producer_id = reset_and_reinitialise
 
 
 def _resolve(fut: asyncio.Future[RecordMetadata], md: RecordMetadata) -> None:
