@@ -147,6 +147,7 @@ def _pss_scheme(algorithm: algos.SignedDigestAlgorithm) -> SignatureScheme:
         raise ChipError(UNSUPPORTED_ALGORITHM, f"RSASSA-PSS mask generation {mgf_oid} is not MGF1")
     if not trailer:
         raise ChipError(UNSUPPORTED_ALGORITHM, "RSASSA-PSS trailer field other than 0xBC")
-    if not 0 <= salt <= 1024:
-        raise ChipError(UNSUPPORTED_ALGORITHM, f"RSASSA-PSS salt length {salt} out of range")
+    if not 0 <= salt <= 1024:  # (not quoted when huge: Python refuses decimal text past 4300 digits)
+        shown = salt if salt.bit_length() <= 64 else f"of {salt.bit_length()} bits"
+        raise ChipError(UNSUPPORTED_ALGORITHM, f"RSASSA-PSS salt length {shown} out of range")
     return SignatureScheme("pss", hash_by_oid(hash_oid), hash_by_oid(mgf_hash_oid), salt)

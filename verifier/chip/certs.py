@@ -25,6 +25,10 @@ from verifier.chip.keys import PublicKey, load_public_key
 from verifier.chip.memo import BoundedMemo
 from verifier.chip.signatures import verify_signature
 
+# CSCA and Document Signer certificates are 1-2 KB. Decoding costs asn1crypto ~20 us per byte of
+# nested structure (a forged 150 KB Document Signer took 3 s of CPU), so anything far larger than a
+# real certificate is refused before it is decoded.
+MAX_CERTIFICATE_BYTES = 16 * 1024
 # A touched asn1crypto certificate is ~30 KB, so the parsed-certificate memo is the one sized by
 # memory (512 x 30 KB ~ 15 MB); the others hold short strings, keys and summaries.
 _PARSED: BoundedMemo[bytes, x509.Certificate] = BoundedMemo(512, register=True)
@@ -46,6 +50,10 @@ def load_certificate(
     CSCA objects, shared by every verification, already rely on). Callers must not mutate it.
     Trust sources do not memoise: a master list's hundreds of CSCAs would only evict the DSs.
     """
+    if len(der) > MAX_CERTIFICATE_BYTES:
+        raise ChipError(
+            code, f"{what}: {len(der)} bytes, over {MAX_CERTIFICATE_BYTES} (real certificates are ~2 KB)"
+        )
     try:
         if memoise:
             return _PARSED.get_or_compute(der, lambda: _parse_certificate(der))
@@ -214,9 +222,8 @@ class CertificateSummary:
         return cls(
             subject=name_text(cert.subject),
             issuer=name_text(cert.issuer),
-            serial_number=format(cert.serial_number, "x")
-            if cert.serial_number >= 0
-            else str(cert.serial_number),
+            # Hex for either sign: a decimal str() of a hostile 2 KB serial exceeds Python's digit limit.
+            serial_number=format(cert.serial_number, "x"),
             not_before=cert.not_valid_before,
             not_after=cert.not_valid_after,
             sha256=cert.sha256.hex(),

@@ -55,6 +55,7 @@ def parse_crl(data: bytes, *, source: str = "CRL") -> RevocationList:
         next_update = tbs["next_update"].native
         issuer = tbs["issuer"]
         _ = name_key(issuer), signed["signature"].native, signed["signature_algorithm"]["algorithm"].dotted
+        _ = tbs.dump()  # what the signature check hashes: asn1crypto may re-encode (and fail) lazily
         issuer_key_id = signed.authority_key_identifier
     except ChipError:
         raise

@@ -22,6 +22,8 @@ class ChipError(VerifierError):
 
 # What asn1crypto raises on malformed input (it decodes lazily, so these can surface late). Code
 # that touches chip data catches exactly these and turns them into a `ChipError` or failed check.
+# RecursionError: asn1crypto decodes nested values recursively, and a forged certificate nested a
+# thousand levels deep (a few kilobytes) exhausts Python's stack.
 ASN1_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     TypeError,
@@ -29,4 +31,5 @@ ASN1_ERRORS: tuple[type[Exception], ...] = (
     IndexError,
     AttributeError,
     OverflowError,
+    RecursionError,
 )

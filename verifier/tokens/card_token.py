@@ -18,7 +18,14 @@ from typing import Any
 import cbor2
 
 from verifier.tokens import problems as p
-from verifier.tokens.cose import ALGORITHM_NAMES, UnsupportedAlgorithm, parse_sign1, sign1, verify_signature
+from verifier.tokens.cose import (
+    ALGORITHM_NAMES,
+    UnsupportedAlgorithm,
+    parse_sign1,
+    sign1,
+    verify_signature,
+)
+from verifier.tokens.cose import loads as cbor_loads
 from verifier.tokens.framing import DEFAULT_LIMITS, Limits, unwrap, wrap
 from verifier.tokens.keys import SigningKey, TrustStore
 
@@ -72,7 +79,7 @@ class CardClaims:
         if not isinstance(card, dict):
             raise p.TokenProblem(p.MALFORMED, "card claim is not a map")
         if card.get("v") != CARD_CLAIM_VERSION:
-            raise p.TokenProblem(p.MALFORMED, f"card claim version {card.get('v')!r} is not supported")
+            raise p.TokenProblem(p.MALFORMED, f"card claim version {_text(card.get('v'))} is not supported")
         texts = {k: card.get(k, "") for k in ("no", "nm", "dob", "fac", "vf", "vt", "5y")}
         if not all(isinstance(v, str) for v in texts.values()) or card.get("g") not in (0, 1, 2):
             raise p.TokenProblem(p.MALFORMED, "card claim fields have the wrong types")
@@ -202,7 +209,7 @@ def verify_token(
 
     raw_claims: object = None
     try:
-        raw_claims = cbor2.loads(message.payload, allow_duplicate_keys=False)
+        raw_claims = cbor_loads(message.payload)
     except Exception as e:  # any CBOR decoding failure of the payload
         details.append(f"payload is not CBOR: {e}")
     if not isinstance(raw_claims, dict):
@@ -286,7 +293,7 @@ def json_claims(claims: Mapping[Any, Any], budget: int = 2000) -> dict[str, Any]
     At most `budget` values are converted: CBOR shared values (tags 28/29) let a tiny payload
     reference one array many times over, which a plain walk would expand exponentially."""
     remaining = [budget]
-    return {CLAIM_NAMES.get(k, str(k)): _jsonable(v, remaining) for k, v in claims.items()}
+    return {CLAIM_NAMES.get(k) or _text(k): _jsonable(v, remaining) for k, v in claims.items()}
 
 
 def _jsonable(value: object, remaining: list[int], depth: int = 0) -> Any:
@@ -294,7 +301,7 @@ def _jsonable(value: object, remaining: list[int], depth: int = 0) -> Any:
     if depth > 32 or remaining[0] < 0:
         return "…"
     if isinstance(value, dict):
-        return {str(k): _jsonable(v, remaining, depth + 1) for k, v in value.items()}
+        return {_text(k): _jsonable(v, remaining, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v, remaining, depth + 1) for v in value]
     if isinstance(value, bytes):
@@ -303,9 +310,22 @@ def _jsonable(value: object, remaining: list[int], depth: int = 0) -> Any:
         return value.isoformat()
     if isinstance(value, cbor2.CBORTag):
         return {"tag": value.tag, "value": _jsonable(value.value, remaining, depth + 1)}
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return _text(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    return str(value)
+    return _text(value)
+
+
+def _text(value: object) -> str:
+    """str() of a decoded CBOR value. Python refuses decimal text of an integer over 4300 digits (a
+    CBOR bignum, or one inside a fraction), so big integers are shown in hex and the rest by type."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return hex(value)
+    try:
+        return str(value)
+    except ValueError:
+        return f"<{type(value).__name__}>"
 
 
 def _seconds(value: object) -> float | None:

@@ -7,7 +7,7 @@ Sig_structure and converts between COSE's raw ECDSA signatures (r || s) and the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -71,7 +71,11 @@ class CoseSign1:
     @property
     def alg(self) -> int | None:
         alg = self.protected.get(HEADER_ALG, self.unprotected.get(HEADER_ALG))
-        return alg if isinstance(alg, int) and not isinstance(alg, bool) else None
+        # COSE algorithm ids are small; a CBOR bignum here is no algorithm (and Python refuses
+        # decimal text of one past 4300 digits, which an error message would need).
+        if isinstance(alg, int) and not isinstance(alg, bool) and alg.bit_length() <= 64:
+            return alg
+        return None
 
     @property
     def kid(self) -> bytes | None:
@@ -145,10 +149,30 @@ def verify_signature(message: CoseSign1, key: PublicKey) -> bool:
     return True
 
 
+# Semantic tags cbor2 would build Python objects from: dates, decimal and rational numbers, regular
+# expressions, MIME messages, UUIDs, sets, IP addresses... No credential uses them, and building them
+# runs library code on hostile bytes (an invalid IP network even escaped as an "unraisable"
+# exception, written to stderr for every such token), so they stay plain tags. Bignums (2, 3) and
+# value sharing (28, 29) keep their meaning.
+_INERT_TAGS = (0, 1, 4, 5, 30, 35, 36, 37, 52, 54, 100, 258, 260, 261, 1004, 43000)
+
+
+def _inert(tag: int) -> Callable[[Any, bool], cbor2.CBORTag]:
+    return lambda value, immutable: cbor2.CBORTag(tag, value)
+
+
+_PLAIN_DECODERS = {tag: _inert(tag) for tag in _INERT_TAGS}
+
+
+def loads(data: bytes) -> Any:
+    """CBOR as credentials use it: duplicate map keys refused, semantic tags left uninterpreted."""
+    return cbor2.loads(data, allow_duplicate_keys=False, semantic_decoders=_PLAIN_DECODERS)
+
+
 def parse_sign1(data: bytes) -> CoseSign1:
     """Read a COSE_Sign1, tagged (18, possibly inside CWT tag 61) or untagged; TokenProblem if not one."""
     try:
-        item = cbor2.loads(data, allow_duplicate_keys=False)
+        item = loads(data)
     except Exception as e:  # cbor2 raises several types (CBORDecodeError, ValueError, RecursionError...)
         raise TokenProblem(MALFORMED, f"not CBOR: {e}") from None
     if isinstance(item, cbor2.CBORTag) and item.tag == CWT_TAG:
@@ -165,7 +189,7 @@ def parse_sign1(data: bytes) -> CoseSign1:
     if not isinstance(unprotected, Mapping):
         raise TokenProblem(MALFORMED, "COSE_Sign1 unprotected header must be a map")
     try:
-        protected = cbor2.loads(protected_bytes, allow_duplicate_keys=False) if protected_bytes else {}
+        protected = loads(protected_bytes) if protected_bytes else {}
     except Exception as e:
         raise TokenProblem(MALFORMED, f"protected header is not CBOR: {e}") from None
     if not isinstance(protected, dict):

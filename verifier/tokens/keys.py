@@ -132,7 +132,7 @@ def trusted_from_certificate(cert: x509.Certificate, source: str = "") -> Truste
             source=source,
             certificate_der=cert.public_bytes(serialization.Encoding.DER),
         )
-    except ValueError as e:
+    except (ValueError, TypeError) as e:  # e.g. a name attribute whose value type its OID forbids
         raise KeyFileError(f"{source or 'certificate'}: unreadable certificate: {e}") from None
 
 
@@ -148,7 +148,7 @@ def read_trusted_keys(data: bytes, source: str = "") -> list[TrustedKey]:
                     found.append(trusted_from_certificate(x509.load_pem_x509_certificate(pem), source))
                 elif kind == b"PUBLIC KEY":
                     found.append(_trusted_from_public_key(serialization.load_pem_public_key(pem), source))
-            except (ValueError, CryptographyUnsupported) as e:
+            except (ValueError, CryptographyUnsupported, x509.InvalidVersion) as e:
                 raise KeyFileError(f"{label}: unreadable {kind.decode()} block: {e}") from None
         if not found:
             raise KeyFileError(f"{label}: no CERTIFICATE or PUBLIC KEY block in the PEM text")
@@ -158,7 +158,7 @@ def read_trusted_keys(data: bytes, source: str = "") -> list[TrustedKey]:
             continue
         try:
             cert = x509.load_der_x509_certificate(der)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is no ValueError
             pass
         else:
             return [trusted_from_certificate(cert, source)]
