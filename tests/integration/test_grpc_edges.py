@@ -93,6 +93,7 @@ def test_every_field_has_a_size_limit_checked_before_anything_reads_the_request(
         ),
         (lambda: chip(api.VerifyChipRequest(data_groups=many_groups), timeout=15), "data_groups"),
         (lambda: client.enroll("GD4404016354956", valid_to="9" * 1000), "valid_to"),
+        (lambda: client.scan("BHYT1:" + "A" * 100_000), "scanned"),
     ]
     for call, field in calls:
         with pytest.raises(grpc.RpcError) as info:

@@ -279,8 +279,10 @@ class CertifiedStations(StationResolver):
     def _kiosk(self, context: grpc.aio.ServicerContext, facility_id: str, kiosk_id: str) -> Caller:
         caller = self._callers.of(context)
         who = caller.identity
-        if who.role != KIOSK or not who.facility:
-            raise PermissionDenied(f"only a kiosk certificate may check in; this one is {who.role}")
+        if who.role != KIOSK:
+            raise PermissionDenied(f"only a kiosk certificate may check in, not {who.role or '(no role)'}")
+        if not who.facility:
+            raise PermissionDenied("this kiosk's certificate names no facility (O): ask for a new one")
         asked = self._facilities.require(facility_id) if facility_id.strip() else ""
         if asked and asked != self._facilities.require(who.facility):
             raise PermissionDenied(
