@@ -32,9 +32,11 @@ import ctypes
 import json
 import math
 import os
+import pickle
 import resource
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,7 +45,7 @@ import traceback
 import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -1748,6 +1750,7 @@ def execute(target: Target, value: Any, tally: Tally, *, alarm: bool) -> None:
     previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(RECURSION_LIMIT)
+    _announce(target.name, value)
     if alarm:
         signal.setitimer(signal.ITIMER_REAL, KILL_SECONDS)
     try:
@@ -1759,6 +1762,7 @@ def execute(target: Target, value: Any, tally: Tally, *, alarm: bool) -> None:
             signal.setitimer(signal.ITIMER_REAL, 0)
         sys.setrecursionlimit(previous_limit)
         sys.unraisablehook = previous_hook
+        _finished()
     cpu = time.process_time() - started
     tally.inputs += 1
     tally.busy_s += cpu
@@ -1861,6 +1865,50 @@ def _worker_start() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     with suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    global _inflight
+    INFLIGHT.mkdir(parents=True, exist_ok=True)
+    _inflight = os.open(INFLIGHT / str(os.getpid()), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+
+
+# --- hangs inside C code ---------------------------------------------------------------------------
+# SIGALRM only interrupts Python code: a loop inside a C extension (cbor2 hashing a shared structure,
+# say) holds the interpreter and never returns. So each worker announces the input it is running in
+# a small file, and the parent kills a worker whose input has been running for WATCHDOG_SECONDS,
+# saving that input as a "hang" reproducer.
+
+INFLIGHT = ARTIFACTS / "inflight"
+WATCHDOG_SECONDS = 60.0
+POLL_SECONDS = 5.0  # how often the parent looks at its workers
+_HEADER = struct.Struct("<dI")  # when the input started (monotonic clock, 0 = none running), its size
+_inflight: int | None = None  # this worker's announcement file (None outside worker processes)
+
+
+def _announce(target: str, value: Any) -> None:
+    if _inflight is not None:
+        payload = pickle.dumps((target, value))
+        os.pwrite(_inflight, _HEADER.pack(time.monotonic(), len(payload)) + payload, 0)
+
+
+def _finished() -> None:
+    if _inflight is not None:
+        os.pwrite(_inflight, _HEADER.pack(0.0, 0), 0)
+
+
+def _stuck_inputs(workers: set[int]) -> list[Crash]:
+    """The inputs a worker has been running for WATCHDOG_SECONDS, each as a "hang" crash."""
+    stuck: list[Crash] = []
+    for pid in workers:
+        try:
+            data = (INFLIGHT / str(pid)).read_bytes()
+            started, size = _HEADER.unpack_from(data)
+        except (OSError, struct.error):
+            continue
+        running = time.monotonic() - started
+        if started and running > WATCHDOG_SECONDS and len(data) >= _HEADER.size + size:
+            target, value = pickle.loads(data[_HEADER.size : _HEADER.size + size])
+            message = f"one input still running after {running:.0f} s (inside C code: no alarm reached it)"
+            stuck.append(Crash(target, "hang", "no return", message, message, value))
+    return stuck
 
 
 def _worker(name: str, count: int, seed: int) -> tuple[Tally, int]:
@@ -1886,29 +1934,47 @@ def fuzz(counts: Mapping[str, int], seed: int, jobs: int, chunk: int) -> tuple[d
         tqdm(total=total, unit=" inputs", unit_scale=True, file=sys.stderr, disable=not tty) as bar,
         ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool,
     ):
-        futures = [pool.submit(_worker, *task) for task in tasks]
-        for future in as_completed(futures):
-            tally, rss = future.result()
-            tallies[tally.target].merge(tally)
-            peak = max(peak, rss)
-            for crash in tally.samples:  # shown (and saved) at once: a long run need not be waited out
-                if crash.signature not in reported:
-                    reported.add(crash.signature)
-                    path = save_reproducer(crash, seed)
-                    bar.write(f"crash: {crash.target} {crash.kind} at {crash.where}: {path}", file=sys.stderr)
+        pending = {pool.submit(_worker, *task) for task in tasks}
+        workers: set[int] = set()
+        while pending:
+            completed, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in completed:
+                tally, rss = future.result()
+                tallies[tally.target].merge(tally)
+                peak = max(peak, rss)
+                for crash in tally.samples:  # shown (and saved) at once: a long run need not be waited out
+                    if crash.signature not in reported:
+                        reported.add(crash.signature)
+                        path = save_reproducer(crash, seed)
+                        bar.write(
+                            f"crash: {crash.target} {crash.kind} at {crash.where}: {path}", file=sys.stderr
+                        )
+                bar.update(tally.inputs)
             crashes = sum(t.crashes for t in tallies.values())
-            bar.update(tally.inputs)
-            bar.set_postfix(crashes=crashes, last=tally.target)
+            bar.set_postfix(crashes=crashes)
+            workers = {process.pid for process in pool._processes.values() if process.pid is not None}
+            stuck = _stuck_inputs(workers)
+            if stuck:  # the run cannot go on without the pool: report the hang and what was done
+                for crash in stuck:
+                    tallies[crash.target].crashed(crash)
+                    bar.write(f"hang: {crash.target}: {save_reproducer(crash, seed)}", file=sys.stderr)
+                for pid in workers:
+                    with suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                pool.shutdown(wait=False, cancel_futures=True)
+                break
             now = time.perf_counter()
             if not tty and now - last >= PROGRESS_EVERY_S:  # a log file gets a line now and then
                 last, done = now, sum(t.inputs for t in tallies.values())
-                eta = (now - started) / done * (total - done)
+                eta = (now - started) / max(done, 1) * (total - done)
                 print(
                     f"{done:,}/{total:,} inputs, {done / (now - started):,.0f}/s, "
                     f"{crashes} crashes, ETA {eta / 60:.1f} min",
                     file=sys.stderr,
                     flush=True,
                 )
+        for pid in workers:
+            (INFLIGHT / str(pid)).unlink(missing_ok=True)
     return tallies, peak
 
 

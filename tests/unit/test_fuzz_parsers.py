@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -47,6 +48,7 @@ from bench.fuzz import (
 )
 from tests.support.tokens import CARD, signing_key
 from verifier.chip import ChipError, ChipReport, build_trust_anchors, verify_chip
+from verifier.chip.active import parse_dg14_aa_algorithm
 from verifier.chip.certs import MAX_CERTIFICATE_BYTES, load_certificate
 from verifier.tokens import problems as p
 from verifier.tokens.card_token import CardClaims, issue_card_token, verify_token
@@ -99,6 +101,30 @@ def test_inputs_run_under_python_default_recursion_limit(monkeypatch: pytest.Mon
     monkeypatch.setitem(TARGETS, "deep", target)
     tally = run_chunk("deep", 4, seed=1)
     assert tally.crashes == 4 and tally.samples[0].kind == "RecursionError"
+
+
+def test_a_hang_inside_c_code_is_caught_by_the_watchdog(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No signal interrupts C code, so the parent kills the worker and keeps the input as a "hang"."""
+
+    def hangs(value: bytes) -> str:
+        shared: tuple[object, ...] = ()
+        for _ in range(60):
+            shared = (shared, shared)
+        if value == b"\x01":
+            hash(shared)  # 2^60 steps in C
+        return ACCEPTED
+
+    target = Target("hang", "a C-level hang", lambda: st.just(b"\x01"), hangs)
+    monkeypatch.setitem(TARGETS, "hang", target)
+    monkeypatch.setattr(bench_fuzz, "WATCHDOG_SECONDS", 1.0)
+    monkeypatch.setattr(bench_fuzz, "POLL_SECONDS", 0.2)
+    monkeypatch.setattr(bench_fuzz, "ARTIFACTS", tmp_path)  # where the reproducer goes
+    tallies, _ = bench_fuzz.fuzz({"hang": 2}, seed=0, jobs=1, chunk=2)
+    crash = tallies["hang"].samples[0]
+    assert (crash.kind, crash.value) == ("hang", b"\x01")
+    assert [saved.name.startswith("hang-") for saved in tmp_path.iterdir()] == [True]
 
 
 def test_a_genuine_token_is_accepted_and_a_forged_one_never_is() -> None:
@@ -331,3 +357,45 @@ def test_a_certificate_name_with_a_value_of_the_wrong_type_is_a_key_file_error()
     bits = asn1_parser.emit(0, 0, 3, b"\x00" + certificate[node.start + node.header : node.start + node.size])
     with pytest.raises(KeyFileError, match="unreadable certificate"):
         read_trusted_keys(replace_node(certificate, nodes, value, bits), "admin")
+
+
+def _shared_key(levels: int) -> bytes:
+    """CBOR for a map whose one key is an array holding itself twice, `levels` deep, by value sharing
+    (tags 28/29): a few bytes per level, 2^levels leaves once expanded."""
+    opening = bytes.fromhex("d81c82") * (levels - 1) + bytes.fromhex("d81c80")
+    references = b"".join(bytes.fromhex("d81d") + cbor2.dumps(index) for index in range(levels - 1, 0, -1))
+    return b"\xa1" + opening + references + b"\x01"
+
+
+def test_value_sharing_is_not_expanded_so_a_tiny_token_cannot_hang_the_verifier() -> None:
+    """Found by `token-claims` (seed 6): the value-sharing bomb as a map key. cbor2 made the key
+    hashable by building the shared DAG into tuples, and hashing 2^60 leaves never returned (inside
+    C: no alarm, no timeout reaches it) for a 400-byte token, before any signature check. Shared
+    values stay plain tags now; the 4-level case shows it without the wait."""
+    assert cbor2.loads(_shared_key(4)) == {((((), ()), ((), ())), (((), ()), ((), ()))): 1}
+    decoded = cbor_loads(_shared_key(4))
+    key = next(iter(decoded))
+    assert isinstance(key, cbor2.CBORTag) and key.tag == 28
+    key_60 = cbor_loads(_shared_key(60))  # returns at once; cbor2.loads would not
+    assert len(key_60) == 1
+    text = wrap(cbor2.dumps(cbor2.CBORTag(18, [b"", {}, _shared_key(60), b""])), TOKEN_PREFIX)
+    assert verify_token(text, TrustStore(), TOKEN_CHECKED).errors[0] == p.MALFORMED
+
+
+def test_structures_nested_beyond_any_real_one_are_refused_before_decoding() -> None:
+    """Found by `sod` and `dg14` (the million-input run): 50 KB of SEQUENCEs nested 300 deep took
+    asn1crypto a second of CPU (its cost grows with the square of the depth); the 256 KB a request
+    may carry would take five. Real ICAO structures nest ~15 deep; past 32 they are refused."""
+    world = chip_world()
+    chain = _nested(300) * 10  # 12 KB
+    nodes = der_nodes(world.chips[0].sod)
+    certificates = next(i for i, n in enumerate(nodes) if n.tag == b"\xa0" and n.parent >= 0)
+    node = nodes[certificates]
+    whole = world.chips[0].sod[node.start : node.start + node.size]
+    sod = replace_node(world.chips[0].sod, nodes, certificates, whole + chain)
+    report = verify_chip(sod, world.chips[0].data_groups, world.anchors, CHIP_NOW)
+    assert report.errors[0] == "C01"
+    assert "nested deeper than 32 levels" in report.passive.checks[0].detail
+    dg14 = asn1_parser.emit(1, 1, 14, asn1_parser.emit(0, 1, 17, chain))
+    with pytest.raises(ChipError, match="DG14: nested deeper than 32 levels"):
+        parse_dg14_aa_algorithm(dg14)

@@ -108,3 +108,66 @@ def ef_contents(raw: bytes) -> bytes:
 
 def _is_padding(rest: bytes) -> bool:
     return not rest or set(rest) <= {0x00} or set(rest) <= {0xFF}
+
+
+MAX_NESTING = 32  # ICAO 9303 structures nest ~15 deep (EF.SOD down to a certificate extension's value)
+SCAN_FROM = 8 * 1024  # real EF.SODs, data groups other than images, certificates and CRLs are smaller
+
+
+def check_nesting(data: bytes, *, code: str, what: str, limit: int = MAX_NESTING) -> None:
+    """Refuse BER nested deeper than `limit` before asn1crypto decodes it.
+
+    asn1crypto's decoding cost grows with the square of the nesting depth (a 50 KB EF.SOD nested a
+    thousand levels deep took a second of CPU; the 256 KB a request may carry would take five), and
+    no real structure comes close. Values inside OCTET and BIT STRINGs that hold DER (EF.SOD's
+    content, certificate extensions, keys) are scanned too, since they are decoded in turn. Only the
+    depth is judged here: a malformed header ends the scan of its container and is left for the
+    decoder to report. Inputs of a real size are not scanned: under SCAN_FROM bytes the worst
+    nesting costs the decoder a few tens of milliseconds.
+    """
+    if len(data) < SCAN_FROM:
+        return
+    ends = [len(data)]  # end offsets of the values being scanned, innermost last
+    offset = 0
+    while ends:
+        if offset >= ends[-1]:
+            offset = ends.pop()
+            continue
+        header = _header(data, offset, ends[-1])
+        if header is None:  # not BER from here on: the decoder will say so
+            offset = ends.pop()
+            continue
+        tag, constructed, start, end = header
+        inner = start + 1 if tag == 0x03 else start  # a BIT STRING starts with its unused-bits count
+        holds_der = not constructed and tag in (0x03, 0x04) and data[inner : inner + 1] in (b"\x30", b"\x31")
+        if constructed or holds_der:
+            if len(ends) > limit:
+                raise ChipError(code, f"{what}: nested deeper than {limit} levels")
+            ends.append(end)
+            offset = inner if holds_der else start
+        else:
+            offset = end
+
+
+def _header(data: bytes, offset: int, limit: int) -> tuple[int, bool, int, int] | None:
+    """ITU-T X.690 §8.1.2-8.1.3: (tag byte, constructed, content start, content end) of the TLV at
+    `offset`, or None if it does not fit in `limit`. An indefinite length runs to `limit`."""
+    if offset + 2 > limit:
+        return None
+    first, position = data[offset], offset + 1
+    if first & 0x1F == 0x1F:  # high tag number: base-128 digits with the top bit set, then one without
+        while position < limit and data[position] & 0x80:
+            position += 1
+        position += 1
+    if position >= limit:
+        return None
+    length, position = data[position], position + 1
+    if length == 0x80:
+        return first, bool(first & 0x20), position, limit
+    if length > 0x80:
+        count = length & 0x7F
+        if count > 4 or position + count > limit:
+            return None
+        length, position = int.from_bytes(data[position : position + count], "big"), position + count
+    end = position + length
+    return (first, bool(first & 0x20), position, end) if end <= limit else None
