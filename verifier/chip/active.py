@@ -23,7 +23,7 @@ from verifier.chip.codes import ACTIVE_AUTH_FAILED, DG_MALFORMED, UNSUPPORTED_AL
 from verifier.chip.errors import ASN1_ERRORS, ChipError
 from verifier.chip.keys import PublicKey, load_public_key
 from verifier.chip.signatures import verify_signature
-from verifier.chip.tlv import unwrap
+from verifier.chip.tlv import check_nesting, unwrap
 
 DG14_TAG = 0x6E
 DG15_TAG = 0x6F
@@ -49,6 +49,7 @@ class SecurityInfos(core.SetOf):
 def parse_dg15(data: bytes) -> PublicKey:
     """EF.DG15 → the AA public key (RSA or EC); malformed is C10, an unusable key C14."""
     value = unwrap(data, DG15_TAG, what="DG15")
+    check_nesting(value, code=DG_MALFORMED, what="DG15")
     try:
         spki = keys.PublicKeyInfo.load(value, strict=True)
         _ = spki["algorithm"]["algorithm"].dotted, spki["algorithm"]["parameters"].native
@@ -61,6 +62,7 @@ def parse_dg15(data: bytes) -> PublicKey:
 def parse_dg14_aa_algorithm(data: bytes) -> str | None:
     """DG14's ActiveAuthenticationInfo signatureAlgorithm OID; None if absent, C10 if malformed."""
     value = unwrap(data, DG14_TAG, what="DG14")
+    check_nesting(value, code=DG_MALFORMED, what="DG14")
     try:
         infos = SecurityInfos.load(value, strict=True)
         for info in infos:

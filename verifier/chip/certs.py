@@ -24,6 +24,7 @@ from verifier.chip.errors import ASN1_ERRORS, ChipError
 from verifier.chip.keys import PublicKey, load_public_key
 from verifier.chip.memo import BoundedMemo
 from verifier.chip.signatures import verify_signature
+from verifier.chip.tlv import check_nesting
 
 # CSCA and Document Signer certificates are 1-2 KB. Decoding costs asn1crypto ~20 us per byte of
 # nested structure (a forged 150 KB Document Signer took 3 s of CPU), so anything far larger than a
@@ -54,6 +55,7 @@ def load_certificate(
         raise ChipError(
             code, f"{what}: {len(der)} bytes, over {MAX_CERTIFICATE_BYTES} (real certificates are ~2 KB)"
         )
+    check_nesting(der, code=code, what=what)
     try:
         if memoise:
             return _PARSED.get_or_compute(der, lambda: _parse_certificate(der))

@@ -17,6 +17,7 @@ from verifier.chip.algorithms import hash_by_oid, resolve_scheme
 from verifier.chip.certs import certificate_public_key, issuer_key, load_certificate, name_key
 from verifier.chip.errors import ASN1_ERRORS, ChipError
 from verifier.chip.signatures import verify_signature
+from verifier.chip.tlv import check_nesting
 
 SIGNED_DATA_OID = "1.2.840.113549.1.7.2"
 
@@ -67,6 +68,7 @@ def parse_signed_data(
     `memoise_certificates` shares parsed certificates by their DER (EF.SOD: the Document Signer
     recurs across millions of chips; see `certs.load_certificate`).
     """
+    check_nesting(data, code=code, what=what)
     try:
         info = cms.ContentInfo.load(data, strict=True)
         if info["content_type"].dotted != SIGNED_DATA_OID:
@@ -79,6 +81,7 @@ def parse_signed_data(
         if encap["content"].native is None:
             raise ChipError(code, f"{what}: no encapsulated content (detached signatures are not used)")
         content = bytes(encap["content"])  # merges BER chunks of a constructed OCTET STRING
+        check_nesting(content, code=code, what=f"{what} content")  # decoded next by the caller
         certificates = tuple(
             load_certificate(
                 choice.chosen.dump(), code=code, what=f"{what} certificate", memoise=memoise_certificates

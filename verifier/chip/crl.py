@@ -15,6 +15,7 @@ from asn1crypto import crl, pem, x509
 from verifier.chip.certs import key_id_matches, key_usage, name_key, signed_by, subject_key
 from verifier.chip.codes import TRUST_SOURCE_MALFORMED
 from verifier.chip.errors import ASN1_ERRORS, ChipError
+from verifier.chip.tlv import check_nesting
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def parse_crl(data: bytes, *, source: str = "CRL") -> RevocationList:
             if len(ders) != 1:
                 raise ChipError(TRUST_SOURCE_MALFORMED, f"{source}: expected one X509 CRL PEM block")
             data = ders[0]
+        check_nesting(data, code=TRUST_SOURCE_MALFORMED, what=source)
         signed = crl.CertificateList.load(data, strict=True)
         tbs = signed["tbs_cert_list"]
         revoked: dict[int, datetime] = {}
