@@ -66,7 +66,7 @@ from tests.support.client import Client
 from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records, group_caught_up
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
-from verifier.adapters.read_model import face_facility_key
+from verifier.readmodel.participation import face_facility_key
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
 from verifier.tokens.keys import SigningKey, load_signing_key

@@ -50,8 +50,8 @@ from infra.local.procs import children_of, read_pidfile
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
 from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem
-from verifier.adapters.read_model import usage_key
 from verifier.imports.run import run_import
+from verifier.readmodel.participation import usage_key
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token, verify_token
 from verifier.tokens.keys import SigningKey, TrustStore, load_signing_key

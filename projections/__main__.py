@@ -51,7 +51,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in {"rebuild", "digest"}:
         sys.exit(_own_command(sys.argv[1:]))
     from projections.app import create_app
-    from projections.monitor.rules_config import RulesFileError
+    from verifier.monitor_rules import RulesFileError
 
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         if not any("-web" in a for a in sys.argv):

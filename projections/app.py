@@ -24,15 +24,15 @@ from aiokafka.errors import KafkaConnectionError
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.alerts import model as alerts
-from projections.codec import UndecodableEvent, decode_event
 from projections.face import model as face
-from projections.monitor.geography import Geography
-from projections.monitor.rules_config import load_rules
 from projections.monitor.worker import MonitorWorker
 from projections.participation import model as participation
 from projections.recheck import Recheck
 from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
 from projections.usage import model as usage
+from verifier.domain.geography import Geography
+from verifier.events import UndecodableEvent, decode_event
+from verifier.monitor_rules import load_rules
 from verifier.settings import Settings
 
 log = logging.getLogger(__name__)

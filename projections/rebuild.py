@@ -39,12 +39,12 @@ from projections.alerts import model as alerts
 from projections.app import ApplyBatch, decode_batch, project_batch
 from projections.face import model as face
 from projections.monitor import worker as monitor
-from projections.monitor.geography import Geography
-from projections.monitor.rules_config import load_rules
 from projections.monitor.worker import MonitorWorker
 from projections.participation import model as participation
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
+from verifier.domain.geography import Geography
+from verifier.monitor_rules import load_rules
 from verifier.settings import Settings
 
 

@@ -48,8 +48,6 @@ import redis.asyncio as aioredis
 from bhyt.v1 import events_pb2 as ev
 
 from projections.store import TRANSIENT, Position, ProjectionStore
-from verifier.adapters.events import VERDICT_TO_PB, envelope
-from verifier.adapters.read_model import decode_participation, participant_key, personal_id_key
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.card_number import CardNumber, CardNumberProblem, parse_card_number
 from verifier.domain.participation import Participation
@@ -62,6 +60,8 @@ from verifier.domain.verdicts import (
     judge_card,
     with_credential_problems,
 )
+from verifier.events.envelopes import VERDICT_TO_PB, envelope
+from verifier.readmodel.participation import decode_participation, participant_key, personal_id_key
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from redis.exceptions import BusyLoadingError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from verifier.adapters.read_model import guard_field
+from verifier.readmodel.participation import guard_field
 
 log = logging.getLogger(__name__)
 

@@ -16,24 +16,25 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from projections.monitor.rules_config import RulesFileError, load_rules
-from projections.monitor.stats import RedisFacilityStats
 from verifier.adapters.alert_feed import AlertFeed
 from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.challenges import RedisChallengeStore
+from verifier.adapters.facility_stats import RedisFacilityStats
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
 from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.adapters.trust_feed import TrustFeed
 from verifier.chip import CscaTrustStore, TrustSources
-from verifier.chip_checkin import ChipCheckIn
 from verifier.dashboard import RunningDashboard, start_dashboard
 from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
-from verifier.key_admin import KeyAdmin
-from verifier.monitoring import MonitoringService
+from verifier.monitor_rules import RulesFileError, load_rules
 from verifier.server import SERVICE_NAMES, ServerTls, create_server
-from verifier.service import CheckInService, Clock
+from verifier.service.checkin import CheckInService
+from verifier.service.chip import ChipCheckIn
+from verifier.service.keys import KeyAdmin
+from verifier.service.monitoring import MonitoringService
+from verifier.service.pipeline import Clock
 from verifier.settings import Settings
 from verifier.tokens.authority import TokenAuthority
 from verifier.tokens.keys import KeyFileError
@@ -166,19 +167,17 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         feed=alert_feed,
         event_log=event_log,
         clock=clock,
-        producer_name=settings.producer_name,
     )
     service = CheckInService(
         read_model=RedisReadModel(client),
         event_log=event_log,
         facilities=facilities,
         clock=clock,
-        producer_name=settings.producer_name,
         tokens=tokens,
         replays=RedisReplayGuard(client),
         recent_usage=settings.recent_usage_size,
     )
-    key_admin = KeyAdmin(tokens, event_log, clock, settings.producer_name)
+    key_admin = KeyAdmin(tokens, event_log, clock)
     chip = ChipCheckIn(
         read_model=RedisReadModel(client),
         event_log=event_log,
@@ -187,7 +186,6 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         trust=chip_trust,
         face_policy=face_policy,
         clock=clock,
-        producer_name=settings.producer_name,
         challenge_ttl=timedelta(seconds=settings.chip_challenge_ttl_s),
         require_crl=bool(settings.chip_require_crl),
     )

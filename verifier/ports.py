@@ -1,4 +1,5 @@
-"""Narrow ports the check-in service depends on; adapters implement them (Kafka, Redis)."""
+"""Narrow ports the use cases depend on; adapters implement them (Kafka, Redis), and
+`tests/support/fakes.py` has an in-memory fake of each, held to the same contract suite."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bhyt.v1.events_pb2 import EventEnvelope
-
 from verifier.domain.participation import Participation
+from verifier.domain.presentation import Presentation
 from verifier.domain.usage import Usage
+from verifier.events.facts import Fact
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class Recorded:
 
 class EventLog(ABC):
     @abstractmethod
-    async def append(self, event: EventEnvelope) -> Recorded:
-        """Return only once the event is durable; raise EventLogUnavailable otherwise."""
+    async def append(self, fact: Fact) -> Recorded:
+        """Return only once the event is durable; raise EventLogUnavailable otherwise. Takes the
+        domain fact: how it is encoded (protobuf, the envelope, the topic) is the adapter's job."""
 
 
 class ReadModel(ABC):
@@ -36,16 +38,6 @@ class ReadModel(ABC):
 
     @abstractmethod
     async def usage(self, subject: str, *, day: date, recent: int) -> Usage: ...
-
-
-@dataclass(frozen=True)
-class Presentation:
-    """Where and when a digital card token was shown."""
-
-    check_in_id: str
-    facility_id: str
-    kiosk_id: str
-    at: datetime
 
 
 class ReplayGuard(ABC):
@@ -94,3 +86,16 @@ class FacilityStats:
 class FacilityStatsReader(ABC):
     @abstractmethod
     async def facility_stats(self) -> list[FacilityStats]: ...
+
+
+__all__ = [
+    "ChallengeStore",
+    "ChipSession",
+    "EventLog",
+    "FacilityStats",
+    "FacilityStatsReader",
+    "Presentation",
+    "ReadModel",
+    "Recorded",
+    "ReplayGuard",
+]

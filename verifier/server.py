@@ -20,10 +20,10 @@ from verifier.adapters.grpc_api import (
     ParticipationServicer,
     TokenKeysServicer,
 )
-from verifier.chip_checkin import ChipCheckIn
-from verifier.key_admin import KeyAdmin
-from verifier.monitoring import MonitoringService
-from verifier.service import CheckInService
+from verifier.service.checkin import CheckInService
+from verifier.service.chip import ChipCheckIn
+from verifier.service.keys import KeyAdmin
+from verifier.service.monitoring import MonitoringService
 from verifier.settings import Settings
 
 MAX_MESSAGE_BYTES = 1 << 20  # a chip read with a face image fits; anything larger is refused by grpc

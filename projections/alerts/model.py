@@ -37,7 +37,7 @@ from bhyt.v1 import events_pb2 as ev
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.store import DeadLetter, Position, ProjectionStore
-from verifier.adapters.alert_store import (
+from verifier.readmodel.alerts import (
     RECENT_KEY,
     REVISION_FIELD,
     STATUS_FIELD,

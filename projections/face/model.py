@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
-from verifier.adapters.read_model import face_facility_key, face_key
+from verifier.readmodel.participation import face_facility_key, face_key
 
 PATTERNS = ("f:*",)
 

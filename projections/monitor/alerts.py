@@ -20,12 +20,12 @@ from projections.monitor.card_rules import (
     VISITS_PER_DAY,
     VISITS_PER_WEEK,
 )
-from projections.monitor.geography import province_of
 from projections.monitor.incidents import Incident
 from projections.monitor.rate_rules import MISMATCH_RATE_JUMP, REJECT_RATE_JUMP
-from projections.monitor.rules_config import Rule, RulesConfig
+from verifier.domain.geography import province_of
+from verifier.events.envelopes import envelope
+from verifier.monitor_rules import Rule, RulesConfig
 
-SCHEMA_VERSION = 1
 _ALERT_NAMESPACE = uuid.UUID("6f1c2a43-56a4-4c43-9d0e-7a1b3c5d9e21")
 
 
@@ -81,13 +81,8 @@ def alert_of(incident: Incident, *, subject: str, kind: str, rules: RulesConfig)
 
 
 def alert_event(alert: Alert, *, raised: bool, producer: str, now: datetime) -> EventEnvelope:
-    event = EventEnvelope(
-        event_id=str(uuid.uuid5(_ALERT_NAMESPACE, f"{alert.alert_id}/{alert.revision}")),
-        key=alert.alert_id,
-        schema_version=SCHEMA_VERSION,
-        producer=producer,
-    )
-    event.occurred_at.FromDatetime(now)
+    event_id = str(uuid.uuid5(_ALERT_NAMESPACE, f"{alert.alert_id}/{alert.revision}"))
+    event = envelope(key=alert.alert_id, at=now, producer=producer, event_id=event_id)
     if raised:
         event.alert_raised.CopyFrom(AlertRaised(alert=alert))
     else:

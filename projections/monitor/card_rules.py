@@ -12,11 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from projections.monitor.geography import Geography
 from projections.monitor.incidents import EvidenceItem, Violation
 from projections.monitor.observations import CHECK_IN, FACE_MATCH, Seen
-from projections.monitor.rules_config import RulesConfig
 from verifier.domain.calendar import vietnam_date
+from verifier.domain.geography import Geography
+from verifier.monitor_rules import RulesConfig
 
 MINUTE_MS = 60_000
 WEEK_MS = 7 * 24 * 60 * MINUTE_MS

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.monitor.card_rules import card_violations
-from projections.monitor.geography import Geography
 from projections.monitor.incidents import EvidenceItem, Incident, reconcile
 from projections.monitor.observations import CHECK_IN, Seen
-from projections.monitor.rate_rules import CHECK_INS, FACES, MINUTE_MS, MISMATCHES, REJECTED, rate_violations
-from projections.monitor.rules_config import RulesConfig
+from projections.monitor.rate_rules import rate_violations
+from verifier.domain.geography import Geography
+from verifier.monitor_rules import RulesConfig
+from verifier.readmodel.places import BUCKETS, CHECK_INS, FACES, MINUTE_MS, MISMATCHES, NEWEST, REJECTED
 
 MAX_BAD_KEPT = 500  # a place's recent rejects and mismatches kept as evidence
 MAX_SEEN_PER_CARD = 200  # a card's observations: a week of real visits is a handful; a hot card stays cheap
@@ -68,7 +69,7 @@ class CardState:
                 "s": [s.to_json() for s in self.seen],
                 "i": [i.to_json() for i in self.incidents],
                 "o": self.offsets,
-                "n": self.newest,
+                NEWEST: self.newest,
                 "w": self.stream_newest,
             },
             separators=(",", ":"),
@@ -83,7 +84,7 @@ class CardState:
             seen=[Seen.from_json(s) for s in data["s"]],
             incidents=[Incident.from_json(i) for i in data["i"]],
             offsets=data["o"],
-            newest=data["n"],
+            newest=data[NEWEST],
             stream_newest=data.get("w", {}),
         )
 
@@ -100,11 +101,11 @@ class PlaceState:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "b": {str(m): c for m, c in self.buckets.items()},
+                BUCKETS: {str(m): c for m, c in self.buckets.items()},
                 "x": [e.to_json() for e in self.bad],
                 "i": [i.to_json() for i in self.incidents],
                 "o": self.offsets,
-                "n": self.newest,
+                NEWEST: self.newest,
                 "w": self.stream_newest,
             },
             separators=(",", ":"),
@@ -116,11 +117,11 @@ class PlaceState:
             return cls()
         data: dict[str, Any] = json.loads(text)
         return cls(
-            buckets={int(m): c for m, c in data["b"].items()},
+            buckets={int(m): c for m, c in data[BUCKETS].items()},
             bad=[EvidenceItem.from_json(e) for e in data["x"]],
             incidents=[Incident.from_json(i) for i in data["i"]],
             offsets=data["o"],
-            newest=data["n"],
+            newest=data[NEWEST],
             stream_newest=data.get("w", {}),
         )
 

@@ -11,15 +11,11 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from projections.monitor.incidents import EvidenceItem, Violation
 from projections.monitor.observations import CHECK_IN
-from projections.monitor.rules_config import RateJump
-
-MINUTE_MS = 60_000
+from verifier.monitor_rules import RateJump
+from verifier.readmodel.places import CHECK_INS, FACES, MINUTE_MS, MISMATCHES, REJECTED
 
 REJECT_RATE_JUMP = "reject_rate_jump"
 MISMATCH_RATE_JUMP = "mismatch_rate_jump"
-
-# Bucket counters: [check-ins, rejected check-ins, face matches, face mismatches]
-CHECK_INS, REJECTED, FACES, MISMATCHES = range(4)
 
 
 def rate_violations(

@@ -35,14 +35,14 @@ from projections.monitor.engine import (
     observe_card,
     observe_place,
 )
-from projections.monitor.geography import Geography
 from projections.monitor.observations import seen_from_event
-from projections.monitor.rules_config import RulesConfig
 from projections.store import Position
+from verifier.domain.geography import Geography
+from verifier.monitor_rules import RulesConfig
+from verifier.readmodel.places import PLACES_KEY, place_key
 
 log = logging.getLogger(__name__)
 
-PLACES_KEY = "m:places"
 STATS_KEY = "m:stats"
 PATTERNS = ("m:*",)
 FREE_ATTEMPTS = 3  # re-runs of a refused save before backing off
@@ -75,10 +75,6 @@ def has_one_holder(subject: str) -> bool:
 
 def card_key(subject: str) -> str:
     return f"m:c:{{{subject}}}"
-
-
-def place_key(subject: str) -> str:
-    return f"m:p:{subject}"
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from bhyt.v1.events_pb2 import CardValidity as CardValidityPb
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.store import DeadLetter, Position, ProjectionStore, Snapshot
-from verifier.adapters.events import participation_from
-from verifier.adapters.read_model import (
+from verifier.domain.participation import CardValidity, Participation, Status
+from verifier.events.envelopes import participation_from
+from verifier.readmodel.participation import (
     decode_participation,
     encode_participation,
     participant_key,
     personal_id_key,
 )
-from verifier.domain.participation import CardValidity, Participation, Status
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from datetime import UTC
 from bhyt.v1.events_pb2 import VERDICT_ACCEPTED, EventEnvelope
 
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
-from verifier.adapters.read_model import encode_usage_entry, usage_day_key, usage_key, usage_recent_key
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.usage import UsageEntry
+from verifier.readmodel.participation import encode_usage_entry, usage_day_key, usage_key, usage_recent_key
 
 PATTERNS = ("u:*",)  # the keys this projection owns (rebuild drops them)
 ONCE = 0  # the guard position of a finalised check-in's own key: see the module docstring

@@ -39,11 +39,12 @@ from projections.store import Position, ProjectionStore
 from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import end_offsets
 from tests.support.processes import start_worker, verifier_process
-from verifier.adapters import events
-from verifier.adapters.alert_store import RECENT_KEY, AlertStore, alert_key, encode_view
+from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.kafka_log import KafkaEventLog
 from verifier.bootstrap import start_verifier
+from verifier.events import envelopes as events
 from verifier.ports import Recorded
+from verifier.readmodel.alerts import RECENT_KEY, alert_key, encode_view
 from verifier.settings import Settings
 
 PARTITIONS = 2
@@ -134,7 +135,7 @@ class Stack:
     monitoring: api_grpc.MonitoringStub
 
     def write(self, env: ev.EventEnvelope) -> Recorded:
-        return asyncio.run(self.log.append(env))
+        return asyncio.run(self.log.append_envelope(env))
 
     def alerts(self, flt: api.AlertFilter | None = None, limit: int = 0) -> list[api.AlertView]:
         request = api.ListAlertsRequest(filter=flt or api.AlertFilter(), limit=limit)

@@ -12,8 +12,8 @@ from bhyt.v1.events_pb2 import EventEnvelope
 from kafka import KafkaProducer
 
 from tests.support.kafka_state import all_records, end_offsets
-from verifier.adapters import events
 from verifier.domain.calendar import vietnam_date
+from verifier.events import envelopes as events
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import file_sha256, run_import
 from verifier.settings import Settings

@@ -30,7 +30,7 @@ from tests.support.client import Client
 from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
-from verifier.adapters.read_model import face_facility_key, face_key
+from verifier.readmodel.participation import face_facility_key, face_key
 from verifier.settings import Settings
 
 FACILITY = "40-001"

@@ -30,10 +30,10 @@ def test_appends_are_acknowledged_after_the_producer_id_was_reset(settings: Sett
     s = settings.with_(publish_timeout_s=3.0)
     log = KafkaEventLog.connect(s)
     try:
-        first = asyncio.run(log.append(check_in("before")))
+        first = asyncio.run(log.append_envelope(check_in("before")))
         log._producer._transaction_manager.reset_producer_id()  # what an expired, already-sent batch does
         started = time.monotonic()
-        second = asyncio.run(log.append(check_in("after")))  # unpatched: EventLogUnavailable after 8 s
+        second = asyncio.run(log.append_envelope(check_in("after")))  # unpatched: unavailable after 8 s
         assert time.monotonic() - started < s.publish_timeout_s
     finally:
         log.close()

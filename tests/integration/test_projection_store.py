@@ -66,9 +66,9 @@ async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
     from bhyt.v1 import events_pb2 as ev
 
     from projections.participation import model
-    from verifier.adapters import events
-    from verifier.adapters.read_model import decode_participation
     from verifier.domain.participation import Gender, Participation, Status
+    from verifier.events import envelopes as events
+    from verifier.readmodel.participation import decode_participation
 
     at = datetime(2026, 6, 1, tzinfo=UTC)
     person = Participation(

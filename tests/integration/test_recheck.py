@@ -26,8 +26,8 @@ from projections.recheck import FINALISED_NAMESPACE
 from tests.support.kafka_state import all_records, group_caught_up
 from tests.support.people import AN
 from tests.support.processes import ServiceProcess, start_worker
-from verifier.adapters import events
-from verifier.adapters.read_model import participant_key, usage_key
+from verifier.events import envelopes as events
+from verifier.readmodel.participation import participant_key, usage_key
 from verifier.settings import Settings
 
 AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam; AN's card is valid all 2026

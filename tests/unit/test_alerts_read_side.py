@@ -18,12 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projections.alerts.model import change_of, evolve
-from verifier.adapters import events
+from tests.support.fakes import FakeEventLog
 from verifier.adapters.alert_feed import AlertFeed, AlertFeedStopped, SubscriberTooSlow, Subscription
-from verifier.adapters.alert_store import decode_view, encode_view, matches, revised, with_status
 from verifier.errors import BadRequest, NotFound
-from verifier.monitoring import MonitoringService, bounded_count
-from verifier.ports import EventLog, Recorded
+from verifier.events import envelopes as events
+from verifier.readmodel.alerts import decode_view, encode_view, matches, revised, with_status
+from verifier.service.monitoring import MonitoringService, bounded_count
 from verifier.settings import Settings
 
 AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -318,15 +318,6 @@ async def test_a_stopped_feed_ends_its_watchers_and_takes_no_new_ones() -> None:
 
 
 @dataclass
-class FakeLog(EventLog):
-    appended: list[ev.EventEnvelope] = field(default_factory=list)
-
-    async def append(self, event: ev.EventEnvelope) -> Recorded:
-        self.appended.append(event)
-        return Recorded("alerts", 0, len(self.appended) - 1)
-
-
-@dataclass
 class FakeFeed:
     subscriptions: list[Subscription] = field(default_factory=list)
 
@@ -343,9 +334,11 @@ class FakeFeed:
         return None
 
 
-def service(store: FakeStore, log: FakeLog | None = None, feed: FakeFeed | None = None) -> MonitoringService:
+def service(
+    store: FakeStore, log: FakeEventLog | None = None, feed: FakeFeed | None = None
+) -> MonitoringService:
     return MonitoringService(
-        store=store, feed=feed or FakeFeed(), event_log=log or FakeLog(), clock=lambda: AT, producer_name="t"
+        store=store, feed=feed or FakeFeed(), event_log=log or FakeEventLog(), clock=lambda: AT
     )
 
 
@@ -354,25 +347,25 @@ def test_counts_default_and_cap() -> None:
 
 
 async def test_acknowledge_records_an_event_and_answers_with_the_new_status() -> None:
-    log = FakeLog()
+    log = FakeEventLog()
     answer = await service(FakeStore({"al-1": view()}), log).acknowledge(" al-1 ", "nv-01", "on it")
     assert (answer.status, answer.status_by, answer.status_note) == (ACK, "nv-01", "on it")
-    [event] = log.appended
+    [event] = log.envelopes()
     assert event.key == "al-1" and event.alert_acknowledged == ev.AlertAcknowledged(
         alert_id="al-1", staff_id="nv-01", note="on it"
     )
 
 
 async def test_close_records_resolution_and_note() -> None:
-    log = FakeLog()
+    log = FakeEventLog()
     svc = service(FakeStore({"al-1": view(status=ACK)}), log)
     answer = await svc.close("al-1", "nv-02", "false alarm", "")
     assert (answer.status, answer.status_note) == (CLOSED, "false alarm")
-    assert log.appended[0].alert_closed.resolution == "false alarm"
+    assert log.envelopes()[0].alert_closed.resolution == "false alarm"
 
 
 async def test_an_action_that_would_not_move_the_status_records_nothing() -> None:
-    log = FakeLog()
+    log = FakeEventLog()
     current = with_status(view(), CLOSED, by="nv-02", note="done", at=AT)
     assert current is not None
     answer = await service(FakeStore({"al-1": current}), log).acknowledge("al-1", "nv-03", "")
@@ -392,7 +385,7 @@ async def test_an_action_that_would_not_move_the_status_records_nothing() -> Non
 async def test_refused_actions_record_nothing(
     alert_id: str, staff_id: str, note: str, error: type[Exception]
 ) -> None:
-    log = FakeLog()
+    log = FakeEventLog()
     svc = service(FakeStore({"al-1": view()}), log)
     with pytest.raises(error):
         await svc.acknowledge(alert_id, staff_id, note)

@@ -23,7 +23,8 @@ from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from hypothesis import strategies as st
 
-import bench.fuzz as bench_fuzz
+import bench.fuzz.chip_verify as fuzz_chip_verify
+import bench.fuzz.runner as fuzz_runner
 from bench.fuzz import (
     ACCEPTED,
     CHIP_NOW,
@@ -118,10 +119,10 @@ def test_a_hang_inside_c_code_is_caught_by_the_watchdog(
 
     target = Target("hang", "a C-level hang", lambda: st.just(b"\x01"), hangs)
     monkeypatch.setitem(TARGETS, "hang", target)
-    monkeypatch.setattr(bench_fuzz, "WATCHDOG_SECONDS", 1.0)
-    monkeypatch.setattr(bench_fuzz, "POLL_SECONDS", 0.2)
-    monkeypatch.setattr(bench_fuzz, "ARTIFACTS", tmp_path)  # where the reproducer goes
-    tallies, _ = bench_fuzz.fuzz({"hang": 2}, seed=0, jobs=1, chunk=2)
+    monkeypatch.setattr(fuzz_runner, "WATCHDOG_SECONDS", 1.0)
+    monkeypatch.setattr(fuzz_runner, "POLL_SECONDS", 0.2)
+    monkeypatch.setattr(fuzz_runner, "ARTIFACTS", tmp_path)  # where the reproducer goes
+    tallies, _ = fuzz_runner.fuzz({"hang": 2}, seed=0, jobs=1, chunk=2)
     crash = tallies["hang"].samples[0]
     assert (crash.kind, crash.value) == ("hang", b"\x01")
     assert [saved.name.startswith("hang-") for saved in tmp_path.iterdir()] == [True]
@@ -154,14 +155,14 @@ def test_the_chip_property_accepts_a_genuine_read_and_catches_a_changed_group(
     assert run_chip(changed) == "C07"
 
     # Were the verifier ever to pass that read, the target would report a forgery, not answer.
-    real = bench_fuzz.verify_chip
+    real = fuzz_chip_verify.verify_chip
 
     def passes_everything(*args: Any, **kwargs: Any) -> ChipReport:
         report = real(*args, **kwargs)
         passed = tuple(dataclasses.replace(c, passed=True, code=None) for c in report.passive.checks)
         return dataclasses.replace(report, passive=dataclasses.replace(report.passive, checks=passed))
 
-    monkeypatch.setattr(bench_fuzz, "verify_chip", passes_everything)
+    monkeypatch.setattr(fuzz_chip_verify, "verify_chip", passes_everything)
     with pytest.raises(Unexpected, match="forgery: a changed data group"):
         run_chip(changed)
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from projections.monitor.geography import (
+from verifier.domain.card_number import PROVINCE_CODES
+from verifier.domain.facilities import FacilityRegistry
+from verifier.domain.geography import (
     DEFAULT_PROVINCES,
     ROAD_FACTOR,
     Geography,
@@ -15,8 +17,6 @@ from projections.monitor.geography import (
     load_provinces,
     province_of,
 )
-from verifier.domain.card_number import PROVINCE_CODES
-from verifier.domain.facilities import FacilityRegistry
 from verifier.settings import Settings
 
 FACILITIES_CSV = Settings().facilities_file  # verifier/data/facilities.csv, beside provinces.csv

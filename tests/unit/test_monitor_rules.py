@@ -22,10 +22,10 @@ from bhyt.v1.events_pb2 import (
 
 from projections.monitor.alerts import alert_event, alert_of
 from projections.monitor.engine import CardState, Delivered, Outcome, PlaceState, observe_card, observe_place
-from projections.monitor.geography import Geography
 from projections.monitor.incidents import Incident
 from projections.monitor.observations import CHECK_IN, FACE_MATCH, Seen
-from projections.monitor.rules_config import RulesConfig, RulesFileError, load_rules, rules_from_mapping
+from verifier.domain.geography import Geography
+from verifier.monitor_rules import RulesConfig, RulesFileError, load_rules, rules_from_mapping
 from verifier.settings import Settings
 
 T0 = int(datetime(2026, 11, 23, 1, 0, tzinfo=UTC).timestamp() * 1000)  # 08:00 in Vietnam

@@ -9,12 +9,12 @@ from bhyt.v1 import events_pb2 as ev
 
 from projections.participation.model import evolve
 from tests.support.people import AN
-from verifier.adapters import events
-from verifier.adapters.read_model import decode_participation, encode_participation
 from verifier.domain.card_number import CardNumberProblem, parse_card_number
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import CardValidity, Gender, Participation, Status
 from verifier.domain.verdicts import CardCheck, Decision, Verdict, judge_card
+from verifier.events import envelopes as events
+from verifier.readmodel.participation import decode_participation, encode_participation
 
 AT = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 6, 1)

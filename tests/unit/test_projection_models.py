@@ -3,13 +3,13 @@ from datetime import UTC, datetime
 import pytest
 from bhyt.v1 import events_pb2 as ev
 
-from projections.codec import UndecodableEvent, decode_event
 from projections.participation.model import evolve
 from projections.usage.model import mutation_for as usage_change
 from tests.support.people import AN
-from verifier.adapters import events
 from verifier.domain.station import Station
 from verifier.domain.verdicts import Decision
+from verifier.events import UndecodableEvent, decode_event
+from verifier.events import envelopes as events
 
 AT = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on 24 Nov in Vietnam
 PERSON = AN

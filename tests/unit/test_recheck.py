@@ -27,9 +27,9 @@ from projections.recheck import (
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
 from projections.usage import model as usage
 from tests.support.people import AN
-from verifier.adapters import events
 from verifier.domain.participation import CardValidity, Status
 from verifier.domain.verdicts import Decision, Verdict
+from verifier.events import envelopes as events
 
 AT = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 on 23 Nov 2026 in Vietnam
 LATE = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on 24 Nov in Vietnam

@@ -30,8 +30,8 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import events_pb2 as ev
 from kafka import KafkaConsumer
 
-from verifier.adapters.alert_store import closing_note, is_raised, restated, with_status
 from verifier.errors import VerifierError
+from verifier.readmodel.alerts import closing_note, is_raised, restated, with_status
 from verifier.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -17,17 +17,8 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
 from verifier.adapters.callers import StationResolver
-from verifier.adapters.events import (
-    ASSURANCE_TO_PB,
-    CREDENTIAL_TO_PB,
-    GENDER_FROM_PB,
-    GENDER_TO_PB,
-    VERDICT_TO_PB,
-    timestamp,
-)
 from verifier.adapters.qr_png import qr_png
 from verifier.adapters.request_limits import check_request
-from verifier.chip_checkin import ChipCheckIn, VerifyChip
 from verifier.domain.enrollment import new_participation
 from verifier.domain.face_match import FaceMatchReport
 from verifier.domain.identity import IdentityClaim
@@ -35,9 +26,19 @@ from verifier.domain.participation import Gender, Participation
 from verifier.domain.reasons import reason_text
 from verifier.domain.usage import Usage
 from verifier.errors import BadRequest, VerifierError
-from verifier.key_admin import KeyAdmin
-from verifier.monitoring import MonitoringService
-from verifier.service import CheckInResult, CheckInService, VerifyCard, VerifyScan
+from verifier.events.envelopes import (
+    ASSURANCE_TO_PB,
+    CREDENTIAL_TO_PB,
+    GENDER_FROM_PB,
+    GENDER_TO_PB,
+    VERDICT_TO_PB,
+    timestamp,
+)
+from verifier.service.checkin import CheckInService, VerifyCard, VerifyScan
+from verifier.service.chip import ChipCheckIn, VerifyChip
+from verifier.service.keys import KeyAdmin
+from verifier.service.monitoring import MonitoringService
+from verifier.service.pipeline import CheckInResult
 from verifier.tokens.authority import KeyView
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,8 @@ from kafka.producer.future import RecordMetadata
 from kafka.producer.transaction_manager import TransactionState
 
 from verifier.errors import EventLogUnavailable
+from verifier.events.envelopes import to_envelope
+from verifier.events.facts import Fact
 from verifier.ports import EventLog, Recorded
 from verifier.settings import Settings
 
@@ -96,10 +98,13 @@ def scan_topic(bootstrap: str, topic: str) -> Iterator[ConsumerRecord]:
 
 
 class KafkaEventLog(EventLog):
-    def __init__(self, producer: KafkaProducer, routes: Mapping[str, str], *, timeout_s: float) -> None:
+    def __init__(
+        self, producer: KafkaProducer, routes: Mapping[str, str], *, timeout_s: float, producer_name: str
+    ) -> None:
         self._producer = producer
         self._routes = dict(routes)
         self._timeout_s = timeout_s
+        self._producer_name = producer_name  # stamped on every envelope: which process wrote it
 
     @classmethod
     def connect(cls, settings: Settings) -> KafkaEventLog:
@@ -122,9 +127,18 @@ class KafkaEventLog(EventLog):
             if not producer.partitions_for(topic):
                 producer.close()
                 raise EventLogUnavailable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
-        return cls(producer, topic_routes(settings), timeout_s=settings.publish_timeout_s)
+        return cls(
+            producer,
+            topic_routes(settings),
+            timeout_s=settings.publish_timeout_s,
+            producer_name=settings.producer_name,
+        )
 
-    async def append(self, event: EventEnvelope) -> Recorded:
+    async def append(self, fact: Fact) -> Recorded:
+        return await self.append_envelope(to_envelope(fact, producer=self._producer_name))
+
+    async def append_envelope(self, event: EventEnvelope) -> Recorded:
+        """An envelope built elsewhere (the monitor's alerts in tests, the importer's rows)."""
         kind = event.WhichOneof("payload")
         if kind is None or kind not in self._routes:
             raise ValueError(f"no topic for event payload {kind!r}")

@@ -64,7 +64,7 @@ _SECURITY_HEADERS = {
 
 
 class AlertReader(Protocol):
-    """What the dashboard needs from the monitor; `verifier.monitoring.MonitoringService` fits it.
+    """What the dashboard needs from the monitor; `verifier.service.monitoring.MonitoringService` fits it.
 
     A Protocol, not an ABC, so the service satisfies it without importing the dashboard.
     """

@@ -15,13 +15,13 @@ from datetime import datetime
 
 from bhyt.v1 import events_pb2 as ev
 
-from verifier.adapters import events
 from verifier.domain.calendar import parse_iso_date
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
 from verifier.domain.enrollment import new_participation
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.participation import CardValidity, Gender
 from verifier.errors import BadRequest
+from verifier.events import envelopes as events
 
 COLUMNS = (
     "social_insurance_number",

@@ -27,9 +27,9 @@ from aiokafka import AIOKafkaProducer
 from bhyt.v1 import events_pb2 as ev
 from tqdm import tqdm
 
-from verifier.adapters import events
 from verifier.adapters.kafka_log import topic_routes
 from verifier.domain.facilities import FacilityRegistry
+from verifier.events import envelopes as events
 from verifier.imports.ledger import latest_checkpoint
 from verifier.imports.rows import RowContext, RowRejected, events_for_row
 from verifier.settings import Settings

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from verifier.adapters import events
 from verifier.errors import BadRequest, NotConfigured, NotFound
+from verifier.events.facts import SigningKeyRevoked, SigningKeyTrusted
 from verifier.ports import EventLog
-from verifier.service import Clock
+from verifier.service.pipeline import Clock
 from verifier.tokens.authority import KeyView, TokenAuthority
 from verifier.tokens.keys import KeyFileError, read_trusted_keys
 
@@ -20,13 +20,10 @@ _MAX_CERTIFICATE_BYTES = 64 * 1024
 
 
 class KeyAdmin:
-    def __init__(
-        self, authority: TokenAuthority, event_log: EventLog, clock: Clock, producer_name: str
-    ) -> None:
+    def __init__(self, authority: TokenAuthority, event_log: EventLog, clock: Clock) -> None:
         self._authority = authority
         self._log = event_log
         self._clock = clock
-        self._producer = producer_name
 
     def signing_keys(self) -> list[KeyView]:
         return self._authority.views(self._clock())
@@ -41,9 +38,7 @@ class KeyAdmin:
         if len(keys) != 1 or not keys[0].certificate_der:
             raise BadRequest("certificate: give exactly one X.509 certificate")
         key = keys[0]
-        await self._log.append(
-            events.signing_key_trusted(key, reason=reason, at=self._clock(), producer=self._producer)
-        )
+        await self._log.append(SigningKeyTrusted(signing_key=key, reason=reason, at=self._clock()))
         self._authority.admit(key)
         return self._view(key.kid)
 
@@ -55,9 +50,7 @@ class KeyAdmin:
         if self._authority.trust.get(kid) is None:
             raise NotFound(f"no signing key with kid {kid_hex}")
         reason = reason or "revoked"
-        await self._log.append(
-            events.signing_key_revoked(kid, reason=reason, at=self._clock(), producer=self._producer)
-        )
+        await self._log.append(SigningKeyRevoked(kid=kid, reason=reason, at=self._clock()))
         self._authority.revoke(kid, reason)
         return self._view(kid)
 

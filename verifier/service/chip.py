@@ -13,30 +13,30 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from verifier.adapters import events
-from verifier.adapters.read_model import unknown_card_subject
 from verifier.chip import ActiveAuthInput, Check, ChipReport, CscaTrustStore, verify_chip
 from verifier.chip.codes import ACTIVE_AUTH_FAILED
-from verifier.domain.calendar import vietnam_date
-from verifier.domain.card_number import CardNumber, CardNumberProblem
+from verifier.domain.card_number import CardNumberProblem
+from verifier.domain.checkin import NOBODY_HOLDS_PERSONAL_ID, CardLookup, Presented, unknown_card_subject
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
-from verifier.domain.participation import Gender, Participation
+from verifier.domain.participation import Gender
 from verifier.domain.station import Station, validate_place
-from verifier.domain.verdicts import CardCheck, Decision, judge_card, with_credential_problems
-from verifier.errors import BadRequest, ReadModelUnavailable
+from verifier.domain.verdicts import Decision
+from verifier.errors import BadRequest
+from verifier.events.facts import FaceMatchRecorded
 from verifier.ports import ChallengeStore, ChipSession, EventLog, ReadModel
-from verifier.service import CheckInResult, Clock
+from verifier.service.pipeline import CheckIn, CheckInPipeline, CheckInResult, Clock, Evidence
 
 log = logging.getLogger(__name__)
 
 MAX_EF_BYTES = 256 * 1024  # a DG2 face image is tens of kilobytes; EF.SOD a few
+FaceFact = Callable[[Decision, str], FaceMatchRecorded]
 
 
 @dataclass(frozen=True)
@@ -68,18 +68,15 @@ class ChipCheckIn:
         trust: CscaTrustStore,
         face_policy: FacePolicy,
         clock: Clock,
-        producer_name: str,
         challenge_ttl: timedelta = timedelta(minutes=2),
         require_crl: bool = False,
     ) -> None:
-        self._read_model = read_model
-        self._log = event_log
+        self._pipeline = CheckInPipeline(read_model=read_model, event_log=event_log)
         self._facilities = facilities
         self._challenges = challenges
         self._trust = trust
         self._faces = face_policy
         self._clock = clock
-        self._producer = producer_name
         self._challenge_ttl = challenge_ttl
         self._require_crl = require_crl
 
@@ -92,7 +89,6 @@ class ChipCheckIn:
 
     async def verify(self, command: VerifyChip) -> CheckInResult:
         station = command.station.validated(self._facilities)
-        facility = station.facility_id
         _check_sizes(command)
         if command.face_match is not None and (problem := command.face_match.problem()):
             raise BadRequest(problem)
@@ -110,90 +106,19 @@ class ChipCheckIn:
                 active_auth=active_input,
             ),
         )
-        session_codes = [session_problem.code] if session_problem and session_problem.code else []
-        problems = list(dict.fromkeys([*report.errors, *session_codes]))
-        failed = [c.name for c in report.checks if not c.passed and c.code]
-        if session_problem is not None:
-            failed.append(session_problem.name)
-        personal_id = _personal_id(report)
-        # A read that fails authentication names nobody: a forged DG13 must not put its check-in
-        # or its face mismatch on a real person's record.
-        linkable = bool(personal_id) and not problems
-        try:
-            participant = await self._participant(personal_id) if linkable else None
-        except ReadModelUnavailable as e:
-            # Degraded mode: passive authentication proved the read genuine; coverage is unconfirmed.
-            log.warning("participation projection unreachable, provisional chip verdict: %s", e)
-            participant, card_decision = None, Decision.provisional()
-        else:
-            presented: CardNumber | CardNumberProblem = (
-                CardNumber(social_insurance_number=participant.social_insurance_number)
-                if participant is not None
-                else CardNumberProblem("050", "no participant holds this personal id")
-            )
-            card_decision = judge_card(
-                CardCheck(
-                    presented,
-                    participant,
-                    vietnam_date(at),
-                    claim=_claim(report),
-                    facility_to_match=facility if command.check_registered_facility else "",
-                )
-            )
-        face: FaceJudgement | None = None
-        if command.face_match is not None:
-            face = self._faces.judge(command.face_match, facility)
-        face_codes = list(face.codes) if face else []
-        # A read that is not genuine proves nothing it says: its card verdict is not given.
-        decision = with_credential_problems([*problems, *face_codes], None if problems else card_decision)
-        check_in_id = str(uuid.uuid4())
-        key = (
-            participant.social_insurance_number
-            if participant
-            else unknown_card_subject(personal_id or "unreadable-chip")
+        face = self._faces.judge(command.face_match, station.facility_id) if command.face_match else None
+        presented = read_chip(report, session_problem, face, active_attempted=active_input is not None)
+        check_in = CheckIn(
+            presented,
+            station,
+            at,
+            command.check_registered_facility,
+            evidence=Evidence(chip_checks=(*report.checks, *((session_problem,) if session_problem else ()))),
         )
+        before: list[FaceFact] = []
         if command.face_match is not None and face is not None:
-            await self._log.append(
-                events.face_match_recorded(
-                    command.face_match,
-                    face,
-                    key=key,
-                    check_in_id=check_in_id,
-                    social_insurance_number=participant.social_insurance_number if participant else "",
-                    personal_id=personal_id,
-                    facility_id=facility,
-                    kiosk_id=station.kiosk_id,
-                    at=at,
-                    producer=self._producer,
-                )
-            )
-        assurance = _assurance(report, active_input is not None and session_problem is None)
-        await self._log.append(
-            events.check_in_verified(
-                decision,
-                key=key,
-                presented_number=personal_id,
-                station=station,
-                at=at,
-                producer=self._producer,
-                event_id=check_in_id,
-                credential=Credential.CHIP_ID,
-                assurance=assurance,
-                chip_failed_checks=failed,
-                check_registered_facility=command.check_registered_facility,
-            )
-        )
-        checks = (*report.checks, *((session_problem,) if session_problem else ()))
-        return CheckInResult(check_in_id, decision, at, Credential.CHIP_ID, assurance, chip_checks=checks)
-
-    async def _participant(self, personal_id: str) -> Participation | None:
-        sin = await self._read_model.social_insurance_number_for(personal_id)
-        if sin is None:
-            return None
-        participant = await self._read_model.participant(sin)
-        if participant is not None and participant.personal_id != personal_id:
-            return None  # a stale index entry
-        return participant
+            before.append(_face_fact(command.face_match, face, check_in))
+        return await self._pipeline.run(check_in, before=before)
 
     async def _active_auth_input(
         self, command: VerifyChip, station: Station
@@ -250,6 +175,54 @@ def _claim(report: ChipReport) -> IdentityClaim:
         (data.gender_text or "").strip().casefold(), Gender.UNSPECIFIED
     )
     return IdentityClaim(full_name=data.full_name or "", date_of_birth=data.date_of_birth, gender=gender)
+
+
+def read_chip(
+    report: ChipReport, session_problem: Check | None, face: FaceJudgement | None, *, active_attempted: bool
+) -> Presented:
+    """A chip read, checked: its holder is found through the CCCD number it carries. A read that
+    fails authentication names nobody (a forged DG13 must not put its check-in or its face
+    mismatch on a real person's record) and proves nothing it says: no card verdict is given."""
+    session_codes = [session_problem.code] if session_problem and session_problem.code else []
+    problems = list(dict.fromkeys([*report.errors, *session_codes]))
+    personal_id = _personal_id(report)
+    face_codes = list(face.codes) if face else []
+    lookup = None
+    if not problems:
+        lookup = (
+            CardLookup(personal_id=personal_id)
+            if personal_id
+            else CardLookup(number=CardNumberProblem("050", NOBODY_HOLDS_PERSONAL_ID))
+        )
+    return Presented(
+        Credential.CHIP_ID,
+        personal_id,
+        unknown_card_subject(personal_id or "unreadable-chip"),
+        lookup,
+        _claim(report),
+        problems=(*problems, *face_codes),
+        assurance=_assurance(report, active_attempted and session_problem is None),
+        authentic=True,  # passive authentication proved the read genuine: provisional if Redis is down
+    )
+
+
+def _face_fact(report: FaceMatchReport, face: FaceJudgement, check_in: CheckIn) -> FaceFact:
+    """The face-match result, keyed like its check-in and appended before it."""
+
+    def fact(decision: Decision, subject: str) -> FaceMatchRecorded:
+        person = decision.participant
+        return FaceMatchRecorded(
+            at=check_in.at,
+            key=subject,
+            check_in_id=check_in.check_in_id,
+            report=report,
+            judgement=face,
+            social_insurance_number=person.social_insurance_number if person else "",
+            personal_id=check_in.presented.text,
+            station=check_in.station,
+        )
+
+    return fact
 
 
 def _assurance(report: ChipReport, active_attempted: bool) -> Assurance:

@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-# verifier/data/provinces.csv: found from the repository (or site-packages) root, where the
-# `projections` and `verifier` packages sit side by side.
-DEFAULT_PROVINCES = Path(__file__).resolve().parents[2] / "verifier" / "data" / "provinces.csv"
+DEFAULT_PROVINCES = Path(__file__).resolve().parents[1] / "data" / "provinces.csv"
 
 _HEADER = ["code", "name", "lat", "lon"]
 

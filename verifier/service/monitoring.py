@@ -18,10 +18,10 @@ from typing import Protocol
 
 from bhyt.v1 import api_pb2
 
-from verifier.adapters import events
-from verifier.adapters.alert_store import closing_note, matches, status_rank, with_status
 from verifier.errors import BadRequest, NotFound
+from verifier.events.facts import AlertAcknowledged, AlertClosed
 from verifier.ports import EventLog
+from verifier.readmodel.alerts import closing_note, matches, status_rank, with_status
 
 Clock = Callable[[], datetime]
 
@@ -64,13 +64,11 @@ class MonitoringService:
         feed: AlertChanges,
         event_log: EventLog,
         clock: Clock,
-        producer_name: str,
     ) -> None:
         self._store = store
         self._feed = feed
         self._log = event_log
         self._clock = clock
-        self._producer = producer_name
 
     async def list_alerts(self, flt: api_pb2.AlertFilter, limit: int) -> list[api_pb2.AlertView]:
         """Alerts passing `flt`, most recently changed first."""
@@ -134,16 +132,13 @@ class MonitoringService:
         if status_rank(status) <= status_rank(current.status):
             return current
         at = self._clock()
+        fact: AlertClosed | AlertAcknowledged
         if status == api_pb2.ALERT_STATUS_CLOSED:
-            event = events.alert_closed(
-                alert_id, staff_id=staff_id, resolution=resolution, note=note, at=at, producer=self._producer
-            )
+            fact = AlertClosed(alert_id=alert_id, staff_id=staff_id, resolution=resolution, note=note, at=at)
             note = closing_note(resolution, note)
         else:
-            event = events.alert_acknowledged(
-                alert_id, staff_id=staff_id, note=note, at=at, producer=self._producer
-            )
-        await self._log.append(event)
+            fact = AlertAcknowledged(alert_id=alert_id, staff_id=staff_id, note=note, at=at)
+        await self._log.append(fact)
         view = with_status(current, status, by=staff_id, note=note, at=at)
         assert view is not None  # the status moves forward: checked above
         return view

@@ -1,4 +1,4 @@
-"""Domain facts <-> protobuf events: the only place that builds or reads event messages."""
+"""Domain facts <-> protobuf events: the only place that builds event messages."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.participation import CardValidity, Gender, Participation
+from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
 from verifier.domain.verdicts import Decision, Verdict
-from verifier.ports import Presentation
+from verifier.events import facts
+from verifier.events.version import SCHEMA_VERSION
 from verifier.tokens.card_token import TokenReport
 from verifier.tokens.keys import TrustedKey
-
-SCHEMA_VERSION = 1
 
 GENDER_TO_PB: dict[Gender, ev.Gender] = {
     Gender.MALE: ev.GENDER_MALE,
@@ -150,8 +150,9 @@ def face_match_recorded(
     kiosk_id: str,
     at: datetime,
     producer: str,
+    event_id: str = "",
 ) -> ev.EventEnvelope:
-    env = envelope(key=key, at=at, producer=producer)
+    env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     env.face_match_recorded.CopyFrom(
         ev.FaceMatchRecorded(
             check_in_id=check_in_id,
@@ -260,4 +261,62 @@ def lifecycle(
     """Wrap a lifecycle payload (CardReplaced, CardRevoked, ...) for person `sin`."""
     env = envelope(key=sin, at=at, producer=producer, event_id=event_id)
     getattr(env, _PAYLOAD_FIELDS[type(payload)]).CopyFrom(payload)
+    return env
+
+
+def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
+    """The envelope of a recorded fact: what the Kafka adapter writes for `EventLog.append`."""
+    at, event_id = fact.at, fact.event_id
+    match fact:
+        case facts.CheckInVerified():
+            return check_in_verified(
+                fact.decision,
+                key=fact.key,
+                presented_number=fact.presented_number,
+                station=fact.station,
+                at=at,
+                producer=producer,
+                event_id=event_id,
+                credential=fact.credential,
+                assurance=fact.assurance,
+                token=fact.token,
+                first_presentation=fact.first_presentation,
+                chip_failed_checks=fact.chip_failed_checks,
+                check_registered_facility=fact.check_registered_facility,
+                social_insurance_number=fact.social_insurance_number,
+            )
+        case facts.FaceMatchRecorded():
+            return face_match_recorded(
+                fact.report,
+                fact.judgement,
+                key=fact.key,
+                check_in_id=fact.check_in_id,
+                social_insurance_number=fact.social_insurance_number,
+                personal_id=fact.personal_id,
+                facility_id=fact.station.facility_id,
+                kiosk_id=fact.station.kiosk_id,
+                at=at,
+                producer=producer,
+                event_id=event_id,
+            )
+        case facts.ParticipantEnrolled():
+            return participant_enrolled(fact.participant, at=at, producer=producer, event_id=event_id)
+        case facts.SigningKeyTrusted():
+            env = signing_key_trusted(fact.signing_key, reason=fact.reason, at=at, producer=producer)
+        case facts.SigningKeyRevoked():
+            env = signing_key_revoked(fact.kid, reason=fact.reason, at=at, producer=producer)
+        case facts.AlertAcknowledged():
+            env = alert_acknowledged(
+                fact.alert_id, staff_id=fact.staff_id, note=fact.note, at=at, producer=producer
+            )
+        case facts.AlertClosed():
+            env = alert_closed(
+                fact.alert_id,
+                staff_id=fact.staff_id,
+                resolution=fact.resolution,
+                note=fact.note,
+                at=at,
+                producer=producer,
+            )
+    env.event_id = event_id
     return env

@@ -1,4 +1,4 @@
-"""Per-facility figures for the staff dashboard, read from what the monitor and face projections
+"""The staff dashboard's reader: per-facility figures, read from what the monitor and face projections
 keep anyway: the monitor's minute counters (m:p:<facility>) and the face-score buckets
 (f:fac:<facility>). Nothing is counted twice for the dashboard's sake.
 """
@@ -9,12 +9,20 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
-from projections.monitor.engine import PlaceState
-from projections.monitor.geography import province_of
-from projections.monitor.rate_rules import CHECK_INS, FACES, MINUTE_MS, MISMATCHES, REJECTED
-from projections.monitor.worker import PLACES_KEY, place_key
-from verifier.adapters.read_model import face_facility_key
+from verifier.domain.geography import province_of
 from verifier.ports import FacilityStats, FacilityStatsReader
+from verifier.readmodel.participation import face_facility_key
+from verifier.readmodel.places import (
+    CHECK_INS,
+    FACES,
+    MINUTE_MS,
+    MISMATCHES,
+    PLACES_KEY,
+    REJECTED,
+    STATE_FIELD,
+    PlaceCounters,
+    place_key,
+)
 
 SPARK_MINUTES = 30
 _BUCKETS = [f"b{i}" for i in range(10)]
@@ -31,17 +39,17 @@ class RedisFacilityStats(FacilityStatsReader):
             return []
         async with self._redis.pipeline(transaction=False) as pipe:
             for facility in facilities:
-                pipe.hget(place_key(facility), "s")
+                pipe.hget(place_key(facility), STATE_FIELD)
                 pipe.hmget(face_facility_key(facility), _BUCKETS)
             rows = await pipe.execute()
         stats = []
         for i, facility in enumerate(facilities):
-            state = PlaceState.from_json(_text(rows[2 * i]))
+            state = PlaceCounters.from_json(_text(rows[2 * i]))
             buckets = tuple(int(b or 0) for b in rows[2 * i + 1])
             stats.append(self._figures(facility, state, buckets))
         return stats
 
-    def _figures(self, facility: str, state: PlaceState, face_buckets: tuple[int, ...]) -> FacilityStats:
+    def _figures(self, facility: str, state: PlaceCounters, face_buckets: tuple[int, ...]) -> FacilityStats:
         last = state.newest // MINUTE_MS
         per_minute = tuple(
             state.buckets.get(m, [0, 0, 0, 0])[CHECK_INS] for m in range(last - SPARK_MINUTES + 1, last + 1)

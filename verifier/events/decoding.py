@@ -1,4 +1,8 @@
-"""Reading events off the log: bytes -> envelope, with upcasting of older schema versions."""
+"""Reading events off the log: bytes -> envelope, with upcasting of older schema versions.
+
+Every reader of the log (projections, the verifier's feeds, the rebuild, tests) decodes through
+`decode_event`, so the version check and the upcasters are never bypassed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable
 from bhyt.v1.events_pb2 import EventEnvelope
 from google.protobuf.message import DecodeError
 
-CURRENT_SCHEMA_VERSION = 1
+from verifier.events.version import SCHEMA_VERSION as CURRENT_SCHEMA_VERSION
 
 # schema_version -> function that rewrites an envelope of that version into the next one.
 # Empty while there is only version 1; a breaking change adds an entry here, never edits old events.
