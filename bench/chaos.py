@@ -57,9 +57,9 @@ from infra.local.kafka import KafkaCluster
 from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
-from projections import NAMES
 from projections.monitor.worker import STATS_KEY
-from projections.rebuild import projections, rebuild
+from projections.rebuild import rebuild
+from projections.registry import NAMES, projection
 from projections.store import DEAD_LETTERS_KEY
 from tests.support.chip_fixtures import CITIZEN, Chip, pem
 from tests.support.client import Client
@@ -684,14 +684,13 @@ def verify_projections(stack: ChaosStack, result: ScenarioResult, log: Log) -> N
     settings = stack.settings
     stack.stop_worker()
     wait_until(lambda: group_members(settings) == 0, timeout=60, what="projection group empty")
-    catalog = projections(settings)
-    live = {name: read_keyspace(settings.redis_url, catalog[name].patterns) for name in NAMES}
+    live = {name: read_keyspace(settings.redis_url, projection(name).patterns) for name in NAMES}
     fresh = settings.with_(redis_url=other_database(settings.redis_url, 1))
     for name in NAMES:  # in NAMES' order: the monitor before the alerts it may publish again
         report = rebuild(fresh, name, progress=False)
         log(f"chaos: rebuilt {name} from {report.events} events in {report.seconds:.1f}s")
     for name in NAMES:
-        rebuilt = read_keyspace(fresh.redis_url, catalog[name].patterns)
+        rebuilt = read_keyspace(fresh.redis_url, projection(name).patterns)
         result.rebuild_differences[name] = differing_keys(live[name], rebuilt)
         result.keys_compared[name] = len(live[name])
         for key in result.rebuild_differences[name][:2]:  # enough to start looking

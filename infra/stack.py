@@ -30,7 +30,7 @@ from infra.local.pki import LOCAL_KIOSK_FACILITY, ensure_local_pki
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
-from projections import NAMES as PROJECTIONS
+from projections.registry import NAMES as PROJECTIONS
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.client_channel import ClientTls, channel
 from verifier.settings import Settings

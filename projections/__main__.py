@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 
-from projections import NAMES
+from projections.registry import NAMES
 from verifier.settings import Settings
 
 

@@ -7,14 +7,13 @@ it and the offset guard makes the replay harmless.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
 import os
 import socket
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,16 @@ import redis.asyncio as aioredis
 from aiokafka.errors import KafkaConnectionError
 from bhyt.v1.events_pb2 import EventEnvelope
 
-from projections.alerts import model as alerts
-from projections.face import model as face
-from projections.monitor.worker import MonitorWorker
-from projections.participation import model as participation
-from projections.recheck import Recheck
-from projections.store import TRANSIENT, DeadLetter, Position, ProjectionStore, until_done
-from projections.usage import model as usage
-from verifier.domain.geography import Geography
+from projections.registry import REGISTRY, ApplyBatch, Wiring
+from projections.retry import REDIS_TRANSIENT, until_done
+from projections.store import DeadLetter, Position, ProjectionStore
 from verifier.events import UndecodableEvent, decode_event
-from verifier.monitor_rules import load_rules
 from verifier.settings import Settings
 
 log = logging.getLogger(__name__)
 
 WORKERS_KEY = "projection:workers"  # worker id -> JSON list of "topic/partition" it holds
 
-ApplyBatch = Callable[[ProjectionStore, Sequence[tuple[Position, EventEnvelope]]], Awaitable[int]]
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -68,8 +60,7 @@ def create_app(settings: Settings) -> faust.App:
     store = ProjectionStore(client)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
-    def project(name: str, topic_names: str | tuple[str, ...], apply_batch: ApplyBatch) -> None:
-        names = (topic_names,) if isinstance(topic_names, str) else topic_names
+    def project(name: str, names: tuple[str, ...], apply_batch: ApplyBatch) -> None:
         topic = app.topic(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
@@ -86,41 +77,12 @@ def create_app(settings: Settings) -> faust.App:
 
         app.agent(topic, name=name)(agent)
 
-    project("participation", settings.topic_participation, participation.apply_batch)
-    project(
-        "usage",
-        settings.topic_checkins,
-        lambda store, events: usage.apply_batch(store, events, recent_size=settings.recent_usage_size),
-    )
+    async def publish(topic: str, events: Sequence[EventEnvelope]) -> None:
+        await publish_until_done(app, topic, events)
 
-    project("face", settings.topic_face_matches, face.apply_batch)
-    project(
-        "alerts",
-        settings.topic_alerts,
-        functools.partial(alerts.apply_batch, recent_size=settings.alerts_recent_size),
-    )
-
-    monitor = MonitorWorker(
-        client,
-        load_rules(settings.rules_file),
-        Geography.load(),
-        functools.partial(publish_until_done, app, settings.topic_alerts),
-        producer=f"monitor/{worker_id}",
-    )
-
-    async def watch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
-        return (await monitor.process(events)).taken
-
-    project("monitor", (settings.topic_checkins, settings.topic_face_matches), watch)
-
-    # Not a projection but a process manager (see projections/recheck.py): it finalises provisional
-    # check-ins on the check-ins topic itself, so it runs here only, never in a rebuild.
-    recheck = Recheck(
-        client,
-        functools.partial(publish_until_done, app, settings.topic_checkins),
-        producer=f"recheck/{worker_id}",
-    )
-    project("recheck", settings.topic_checkins, recheck.apply_batch)
+    wiring = Wiring(settings, client, publish, worker_id)
+    for p in REGISTRY:
+        project(p.name, p.topics(settings), p.build(wiring))
 
     own_topics = set(settings.topics)
 
@@ -140,27 +102,23 @@ def create_app(settings: Settings) -> faust.App:
 async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventEnvelope]) -> None:
     """Publish events (alerts, finalised check-ins) and wait for the broker's acks, retrying while it
     is unreachable: the batch that caused them is acked only after this returns, so none is lost."""
-    delay = 0.2
-    while True:
-        try:
-            sent = [
-                await app.producer.send(topic, e.key.encode(), e.SerializeToString(), None, None, None)
-                for e in events
-            ]
-            for ack in sent:
-                await ack
-            return
-        except Exception as e:
-            # Retry what Kafka says may pass (a broker down, a leader moving); anything else (a
-            # record too large, no such topic, not authorised) fails the batch, which then
-            # dead-letters what it cannot process instead of blocking the partitions for ever.
-            if not (getattr(e, "retriable", False) or isinstance(e, KafkaConnectionError | TimeoutError)):
-                raise
-            log.warning(
-                "cannot publish %d event(s) to %s (%r); retrying in %.1fs", len(events), topic, e, delay
-            )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+
+    async def publish() -> None:
+        sent = [
+            await app.producer.send(topic, e.key.encode(), e.SerializeToString(), None, None, None)
+            for e in events
+        ]
+        for ack in sent:
+            await ack
+
+    await until_done(f"publishing {len(events)} event(s) to {topic}", publish, transient=_broker_transient)
+
+
+def _broker_transient(e: BaseException) -> bool:
+    """What Kafka says may pass (a broker down, a leader moving); anything else (a record too large,
+    no such topic, not authorised) fails the batch, which then dead-letters what it cannot process
+    instead of blocking the partitions for ever."""
+    return bool(getattr(e, "retriable", False)) or isinstance(e, KafkaConnectionError | TimeoutError)
 
 
 async def project_batch(
@@ -187,7 +145,7 @@ async def _apply_or_dead_letter(
         await store.write_snapshots((), dead)
     try:
         return await apply_batch(store, events)
-    except TRANSIENT:
+    except REDIS_TRANSIENT:
         raise
     except Exception:
         log.exception("batch of %d events failed; applying them one by one", len(events))
@@ -195,7 +153,7 @@ async def _apply_or_dead_letter(
     for item in events:
         try:
             applied += await apply_batch(store, [item])
-        except TRANSIENT:
+        except REDIS_TRANSIENT:
             raise
         except Exception as e:
             position = item[0]

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -35,52 +34,11 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
-from projections.alerts import model as alerts
-from projections.app import ApplyBatch, decode_batch, project_batch
-from projections.face import model as face
-from projections.monitor import worker as monitor
-from projections.monitor.worker import MonitorWorker
-from projections.participation import model as participation
+from projections import registry
+from projections.app import decode_batch, project_batch
+from projections.registry import ApplyBatch
 from projections.store import Position, ProjectionStore
-from projections.usage import model as usage
-from verifier.domain.geography import Geography
-from verifier.monitor_rules import load_rules
 from verifier.settings import Settings
-
-
-@dataclass(frozen=True)
-class Projection:
-    name: str
-    topics: tuple[str, ...]
-    patterns: tuple[str, ...]
-    apply_batch: ApplyBatch | None  # None: the monitor, which needs a producer (see _applying)
-
-
-def projections(settings: Settings) -> dict[str, Projection]:
-    def usage_batch(
-        store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]
-    ) -> Awaitable[int]:
-        return usage.apply_batch(store, events, recent_size=settings.recent_usage_size)
-
-    return {
-        "participation": Projection(
-            "participation",
-            (settings.topic_participation,),
-            participation.PATTERNS,
-            participation.apply_batch,
-        ),
-        "usage": Projection("usage", (settings.topic_checkins,), usage.PATTERNS, usage_batch),
-        "face": Projection("face", (settings.topic_face_matches,), face.PATTERNS, face.apply_batch),
-        "monitor": Projection(
-            "monitor", (settings.topic_checkins, settings.topic_face_matches), monitor.PATTERNS, None
-        ),
-        "alerts": Projection(
-            "alerts",
-            (settings.topic_alerts,),
-            alerts.PATTERNS,
-            functools.partial(alerts.apply_batch, recent_size=settings.alerts_recent_size),
-        ),
-    }
 
 
 @dataclass
@@ -99,12 +57,12 @@ class WorkersRunning(RuntimeError):
 
 
 def rebuild(settings: Settings, name: str, *, progress: bool = True) -> RebuildReport:
-    projection = projections(settings)[name]
+    projection = registry.projection(name)
     _require_no_workers(settings)
     return asyncio.run(_rebuild(settings, projection, progress))
 
 
-async def _rebuild(settings: Settings, projection: Projection, progress: bool) -> RebuildReport:
+async def _rebuild(settings: Settings, projection: registry.Projection, progress: bool) -> RebuildReport:
     started = time.monotonic()
     report = RebuildReport(projection.name)
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
@@ -120,7 +78,7 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
     try:
         partitions = [
             TopicPartition(topic, p)
-            for topic in projection.topics
+            for topic in projection.topics(settings)
             for p in consumer.partitions_for_topic(topic) or ()
         ]
         consumer.assign(partitions)
@@ -167,31 +125,19 @@ async def _rebuild(settings: Settings, projection: Projection, progress: bool) -
 
 @contextlib.asynccontextmanager
 async def _applying(
-    settings: Settings, projection: Projection, client: aioredis.Redis
+    settings: Settings, projection: registry.Projection, client: aioredis.Redis
 ) -> AsyncIterator[ApplyBatch]:
-    """The projection's batch function; for the monitor, one whose alerts go to the alerts topic."""
-    if projection.apply_batch is not None:
-        yield projection.apply_batch
-        return
+    """The projection's batch function, built as the workers build it; what it publishes (the
+    monitor's alerts) goes to the broker with acks=all before the batch counts as applied."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
     await producer.start()
     try:
 
-        async def publish(events: Sequence[EventEnvelope]) -> None:
-            sent = [
-                await producer.send(settings.topic_alerts, e.SerializeToString(), key=e.key.encode())
-                for e in events
-            ]
+        async def publish(topic: str, events: Sequence[EventEnvelope]) -> None:
+            sent = [await producer.send(topic, e.SerializeToString(), key=e.key.encode()) for e in events]
             await asyncio.gather(*sent)
 
-        worker = MonitorWorker(
-            client, load_rules(settings.rules_file), Geography.load(), publish, producer="monitor/rebuild"
-        )
-
-        async def apply(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
-            return (await worker.process(events)).taken
-
-        yield apply
+        yield projection.build(registry.Wiring(settings, client, publish, "rebuild"))
     finally:
         await producer.stop()
 
@@ -247,7 +193,7 @@ def _move_group_offsets(settings: Settings, ends: dict[TopicPartition, int]) -> 
 
 def digest(settings: Settings, names: Sequence[str]) -> tuple[str, int]:
     """SHA-256 over every key of the named projections with its value, in key order; and the key count."""
-    patterns = [p for name in names for p in projections(settings)[name].patterns]
+    patterns = [p for name in names for p in registry.projection(name).patterns]
     return asyncio.run(_digest(settings.redis_url, patterns))
 
 

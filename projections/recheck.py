@@ -35,37 +35,34 @@ outage when Redis answers again, and the re-check judges against the record as i
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar, cast
+from typing import cast
 
 import redis.asyncio as aioredis
 from bhyt.v1 import events_pb2 as ev
 
-from projections.store import TRANSIENT, Position, ProjectionStore
+from projections.retry import until_done
+from projections.store import Position, ProjectionStore
 from verifier.domain.calendar import vietnam_date
-from verifier.domain.card_number import CardNumber, CardNumberProblem, parse_card_number
+from verifier.domain.card_number import CardNumber
+from verifier.domain.checkin import CardLookup, Presented, card_or_problem, judge_check_in
+from verifier.domain.credentials import Credential
 from verifier.domain.participation import Participation
 from verifier.domain.verdicts import (
     COVERAGE_UNCONFIRMED,
     PROVISIONAL_CODES,
-    CardCheck,
     Decision,
     Verdict,
-    judge_card,
-    with_credential_problems,
 )
 from verifier.events.envelopes import VERDICT_TO_PB, envelope
 from verifier.readmodel.participation import decode_participation, participant_key, personal_id_key
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Publish = Callable[[Sequence[ev.EventEnvelope]], Awaitable[None]]
 Clock = Callable[[], datetime]
 
@@ -111,7 +108,7 @@ class Provisional:
             return self.social_insurance_number, ""
         if self.chip:
             return "", self.presented_number
-        presented = _card_or_problem(self.presented_number)
+        presented = card_or_problem(self.presented_number)
         return (presented.social_insurance_number if isinstance(presented, CardNumber) else ""), ""
 
 
@@ -142,29 +139,23 @@ def provisional_of(event: ev.EventEnvelope) -> Provisional | None:
 
 
 def final_decision(check_in: Provisional, participant: Participation | None) -> Decision:
-    """The final verdict, built the way the verifier builds it online (verifier/service.py for a
-    token, verifier/chip_checkin.py for a chip), on the check-in's own day; never PROVISIONAL."""
-    presented: CardNumber | CardNumberProblem
+    """The final verdict, by the same check-in step the verifier uses online
+    (`verifier.domain.checkin.judge_check_in`), on the check-in's own day; never PROVISIONAL."""
     if check_in.chip:
-        if participant is not None and participant.personal_id != check_in.presented_number:
-            participant = None  # a stale index entry: the record no longer holds this CCCD
-        presented = (
-            CardNumber(social_insurance_number=participant.social_insurance_number)
-            if participant is not None
-            else CardNumberProblem("050", "no participant holds this personal id")
-        )
+        lookup = CardLookup(personal_id=check_in.presented_number)
     else:
-        presented = _card_or_problem(check_in.presented_number)
-    card = judge_card(
-        CardCheck(
-            presented,
-            participant,
-            vietnam_date(check_in.checked_in_at),
-            facility_to_match=check_in.facility_id if check_in.check_registered_facility else "",
-        )
+        lookup = CardLookup(number=card_or_problem(check_in.presented_number))
+    presented = Presented(
+        Credential.CHIP_ID if check_in.chip else Credential.DIGITAL_TOKEN,
+        check_in.presented_number,
+        check_in.key,
+        lookup,
+        problems=tuple(c for c in check_in.reasons if c not in PROVISIONAL_CODES),
     )
-    carried = [c for c in check_in.reasons if c not in PROVISIONAL_CODES]
-    return with_credential_problems(carried, card)
+    facility = check_in.facility_id if check_in.check_registered_facility else ""
+    return judge_check_in(
+        presented, participant, today=vietnam_date(check_in.checked_in_at), facility_to_match=facility
+    )
 
 
 def finalised_event(
@@ -194,43 +185,7 @@ def finalised_event(
     return env
 
 
-def _card_or_problem(text: str) -> CardNumber | CardNumberProblem:
-    try:
-        return parse_card_number(text)
-    except CardNumberProblem as problem:
-        return problem
-
-
 # ---- The agent: Redis in, events out ------------------------------------------------------------
-
-
-class Outage:
-    """Retries an attempt while Redis is unreachable, with backoff; one warning when an outage
-    starts and one line when it ends, however many attempts it takes (an outage of minutes would
-    otherwise fill the log with the same line)."""
-
-    def __init__(self, what: str) -> None:
-        self._what = what
-        self._since: float | None = None
-
-    async def until_back(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        delay = 0.2
-        while True:
-            try:
-                result = await attempt()
-            except TRANSIENT as e:
-                if self._since is None:
-                    self._since = time.monotonic()
-                    log.warning(
-                        "%s: Redis unreachable (%s); retrying with backoff until it is back", self._what, e
-                    )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            if self._since is not None:
-                log.info("%s: Redis is back after %.1fs", self._what, time.monotonic() - self._since)
-                self._since = None
-            return result
 
 
 class Recheck:
@@ -249,7 +204,6 @@ class Recheck:
         self._publish = publish
         self._producer = producer
         self._clock = clock
-        self._outage = Outage("re-check")
 
     async def apply_batch(
         self, store: ProjectionStore, events: Sequence[tuple[Position, ev.EventEnvelope]]
@@ -266,10 +220,10 @@ class Recheck:
             elif (check_in := provisional_of(event)) is not None:
                 pending[check_in.check_in_id] = check_in
         if seen:  # first: a replayed batch may hold a check-in and its final verdict both
-            await self._outage.until_back(lambda: self._mark_done(seen))
+            await until_done("re-check", lambda: self._mark_done(seen))
         if not pending:
             return 0
-        todo = await self._outage.until_back(lambda: self._read(list(pending.values())))
+        todo = await until_done("re-check", lambda: self._read(list(pending.values())))
         if not todo:
             return 0
         at = self._clock()
@@ -281,7 +235,7 @@ class Recheck:
         done = {
             (e.key, e.check_in_finalised.check_in_id): e.check_in_finalised.result_code for e in finalised
         }
-        await self._outage.until_back(lambda: self._mark_done(done))
+        await until_done("re-check", lambda: self._mark_done(done))
         for e in finalised:
             f = e.check_in_finalised
             verdict = ev.Verdict.Name(f.verdict)

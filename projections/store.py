@@ -17,23 +17,17 @@ Two shapes of change:
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import redis.asyncio as aioredis
-from redis.exceptions import BusyLoadingError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from verifier.readmodel.participation import guard_field
 
 log = logging.getLogger(__name__)
 
 Command = tuple[str, ...]
-T = TypeVar("T")
 
 _APPLY_ONCE = """
 local last = redis.call('HGET', KEYS[1], ARGV[1])
@@ -209,22 +203,3 @@ class ProjectionStore:
     @staticmethod
     def _dead_letter(pipe: aioredis.client.Pipeline, letter: DeadLetter) -> None:
         pipe.hset(DEAD_LETTERS_KEY, f"{letter.position.stream}/{letter.position.offset}", letter.reason)
-
-
-TRANSIENT = (RedisConnectionError, RedisTimeoutError, BusyLoadingError)
-
-
-async def until_done(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-    """Retry `attempt()` while Redis is unreachable: events are acked only after they are applied.
-
-    Only connection-level errors are retried; any other error is the caller's to handle (a retry
-    would fail the same way forever and block the partition).
-    """
-    delay = 0.2
-    while True:
-        try:
-            return await attempt()
-        except TRANSIENT as e:
-            log.warning("Redis unavailable while applying %s (%s); retrying in %.1fs", what, e, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

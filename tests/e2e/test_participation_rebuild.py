@@ -10,8 +10,8 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import wait_until
-from projections import NAMES
 from projections.rebuild import digest, rebuild
+from projections.registry import NAMES
 from tests.integration.test_bulk_import import row, write_csv
 from tests.support.client import Client
 from tests.support.kafka_state import group_caught_up

@@ -14,16 +14,16 @@ import pytest
 from bhyt.v1 import events_pb2 as ev
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from projections import recheck
+from projections import retry
 from projections.monitor.observations import seen_from_event
 from projections.recheck import (
     FINALISED_NAMESPACE,
-    Outage,
     Provisional,
     final_decision,
     finalised_event,
     provisional_of,
 )
+from projections.retry import until_done
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
 from projections.usage import model as usage
 from tests.support.people import AN
@@ -202,7 +202,7 @@ async def test_an_outage_is_logged_once_however_many_attempts(
     async def no_wait(delay: float) -> None:
         waits.append(delay)
 
-    monkeypatch.setattr(recheck.asyncio, "sleep", no_wait)
+    monkeypatch.setattr(retry.asyncio, "sleep", no_wait)
     failures = iter(range(6))
 
     async def attempt() -> str:
@@ -210,15 +210,14 @@ async def test_an_outage_is_logged_once_however_many_attempts(
             raise RedisConnectionError("connection refused")
         return "read"
 
-    outage = Outage("re-check")
-    with caplog.at_level(logging.INFO, logger="projections.recheck"):
-        assert await outage.until_back(attempt) == "read"
-        assert await outage.until_back(attempt) == "read"
+    with caplog.at_level(logging.INFO, logger="projections.retry"):
+        assert await until_done("re-check", attempt) == "read"
+        assert await until_done("re-check", attempt) == "read"
 
     assert waits == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0]
     messages = [r.getMessage() for r in caplog.records]
-    assert len([m for m in messages if "Redis unreachable" in m]) == 1
-    assert len([m for m in messages if "Redis is back" in m]) == 1
+    assert len([m for m in messages if "retrying with backoff" in m]) == 1
+    assert len([m for m in messages if "recovered after" in m]) == 1
 
 
 # ---- how the projections read provisional and finalised check-ins --------------------------------
@@ -279,3 +278,15 @@ def test_the_monitor_sees_a_provisional_check_in_as_a_visit_and_ignores_its_fina
     assert seen is not None and not seen.rejected
     assert seen.detail().startswith("provisional P01")
     assert seen_from_event(finalised("110")) is None
+
+
+async def test_an_error_that_is_not_transient_is_raised_at_once() -> None:
+    attempts: list[int] = []
+
+    async def attempt() -> str:
+        attempts.append(1)
+        raise ValueError("a bug, not an outage")
+
+    with pytest.raises(ValueError, match="a bug"):
+        await until_done("re-check", attempt)
+    assert attempts == [1]

@@ -31,6 +31,7 @@ from bhyt.v1 import events_pb2 as ev
 from kafka import KafkaConsumer
 
 from verifier.errors import VerifierError
+from verifier.events import decode_event
 from verifier.readmodel.alerts import closing_note, is_raised, restated, with_status
 from verifier.settings import Settings
 
@@ -200,12 +201,13 @@ class AlertFeed:
     async def handle(self, value: bytes | None) -> api.AlertView | None:
         """Turn one record into a published change; returns it, or None when there is none to
         publish (another kind of event, a change already published, or an unusable record)."""
-        env = ev.EventEnvelope()
+        env: ev.EventEnvelope | None = None
         try:
-            env.ParseFromString(value or b"")
+            env = decode_event(value or b"")
             view = await self._view_for(env)
-        except Exception as e:  # one unusable record never stops the feed
-            log.error("skipping unusable alert event %s: %r", env.event_id or "?", e)
+        except Exception as e:  # one unusable record never stops the live feed (the projection
+            # dead-letters it, so it is kept, not lost)
+            log.error("skipping unusable alert event %s: %r", env.event_id if env else "?", e)
             return None
         if view is not None:
             self._publish(view)

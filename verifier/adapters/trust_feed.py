@@ -11,23 +11,56 @@ import contextlib
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from bhyt.v1 import events_pb2 as ev
 
+from verifier.events import UndecodableEvent, decode_event
 from verifier.settings import Settings
 from verifier.tokens.authority import TokenAuthority
-from verifier.tokens.keys import read_trusted_keys
+from verifier.tokens.keys import KeyFileError, read_trusted_keys
 
 log = logging.getLogger(__name__)
 
 
-def apply_trust_event(authority: TokenAuthority, env: ev.EventEnvelope) -> None:
+def apply_trust_event(authority: TokenAuthority, value: bytes | None) -> bool:
+    """Apply one record of the trust topic; False when it was skipped.
+
+    Fails closed: a key whose trust cannot be applied stays untrusted (skipped, logged), but a record
+    that may revoke a key and cannot be applied (unreadable bytes, a schema from a newer verifier,
+    a malformed kid) suspends every signing key, so a revoked key can never stay trusted because its
+    revocation was unreadable. Token check-ins are then refused (T07) until the topic is repaired
+    and the verifier restarted; card numbers and chip IDs are unaffected.
+    """
+    try:
+        env = decode_event(value or b"")
+    except UndecodableEvent as e:
+        _suspend(authority, f"an unreadable trust event ({e})")
+        return False
     kind = env.WhichOneof("payload")
     if kind == "signing_key_trusted":
-        e = env.signing_key_trusted
-        for key in read_trusted_keys(e.certificate_der, "admin"):
+        try:
+            keys = read_trusted_keys(env.signing_key_trusted.certificate_der, "admin")
+        except KeyFileError as e:
+            log.error("trust event %s: key not trusted, its certificate is unusable: %s", env.event_id, e)
+            return False
+        for key in keys:
             authority.admit(key)
     elif kind == "signing_key_revoked":
-        authority.revoke(bytes.fromhex(env.signing_key_revoked.kid), env.signing_key_revoked.reason)
+        revoked = env.signing_key_revoked
+        try:
+            kid = bytes.fromhex(revoked.kid)
+        except ValueError:
+            _suspend(authority, f"revocation {env.event_id} names no readable kid ({revoked.kid!r})")
+            return False
+        authority.revoke(kid, revoked.reason)
+    return True
+
+
+def _suspend(authority: TokenAuthority, why: str) -> None:
+    log.error(
+        "trust feed: %s; every signing key is suspended (fail closed) until the trust topic is "
+        "repaired and the verifier restarted",
+        why,
+    )
+    authority.suspend(f"trust feed: {why}")
 
 
 class TrustFeed:
@@ -52,7 +85,7 @@ class TrustFeed:
             while await self._consumer.position(self._partition) < end:
                 batch = await self._consumer.getmany(self._partition, timeout_ms=500)
                 for record in batch.get(self._partition, []):
-                    applied += self._apply(record.value)
+                    applied += apply_trust_event(self._authority, record.value)
         self._task = asyncio.create_task(self._follow(), name="trust-feed")
         self._task.add_done_callback(_report_end)
         return applied
@@ -69,22 +102,12 @@ class TrustFeed:
         while True:
             try:
                 async for record in self._consumer:
-                    self._apply(record.value)
+                    apply_trust_event(self._authority, record.value)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("trust feed interrupted; resuming in 1 s")
                 await asyncio.sleep(1)
-
-    def _apply(self, value: bytes | None) -> int:
-        env = ev.EventEnvelope()
-        try:
-            env.ParseFromString(value or b"")
-            apply_trust_event(self._authority, env)
-        except Exception as e:  # one unusable event (bad bytes, hex, certificate) never stops the feed
-            log.error("skipping unusable trust event %s: %r", env.event_id or "?", e)
-            return 0
-        return 1
 
 
 def _report_end(task: asyncio.Task[None]) -> None:

@@ -72,6 +72,7 @@ class TokenAuthority:
         self._file_keys: list[TrustedKey] = []
         self._admin_keys: dict[bytes, TrustedKey] = {}
         self._revoked: dict[bytes, str] = {}
+        self._suspended = ""  # why every key is treated as revoked (fail closed), "" normally
         self.trust = TrustStore()
 
     @classmethod
@@ -92,11 +93,17 @@ class TokenAuthority:
 
     def admit(self, key: TrustedKey) -> None:
         self._admin_keys[key.kid] = key
-        self._rebuild()
+        self._rebuild()  # a suspended authority revokes the new key too
 
     def revoke(self, kid: bytes, reason: str) -> None:
         self._revoked[kid] = reason
         self.trust.revoke(kid, reason)
+
+    def suspend(self, reason: str) -> None:
+        """Treat every key, present and future, as revoked: the trust feed could not apply a record
+        that may have been a revocation. Lasts for the process's life; a reload keeps it."""
+        self._suspended = reason
+        self._rebuild()
 
     def issuing_key(self, at: datetime) -> SigningKey | None:
         """The newest signing key valid now and not revoked: a rotation takes effect by itself."""
@@ -146,6 +153,9 @@ class TokenAuthority:
         store = TrustStore([*signers, *self._file_keys, *self._admin_keys.values()])
         for kid, reason in self._revoked.items():
             store.revoke(kid, reason)
+        if self._suspended:
+            for key in store.all_keys():
+                store.revoke(key.kid, self._suspended)
         self.trust = store
 
 

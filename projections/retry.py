@@ -1,0 +1,58 @@
+"""The one retry loop of the workers: wait out an outage (Redis, the broker) with backoff.
+
+A worker acks a batch only after it is applied and what it caused is published, so an outage is
+waited out, never skipped: retrying is the guarantee, not a convenience. Only errors the caller
+calls transient are retried; any other error is the caller's to handle (a retry would fail the
+same way for ever and block the partition). One warning when an outage starts and one line when it
+ends, however many attempts it takes: an outage of minutes would otherwise fill the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FIRST_DELAY_S, MAX_DELAY_S = 0.2, 5.0
+
+# Redis errors that pass by themselves: the server is restarting, loading, or unreachable.
+REDIS_TRANSIENT = (RedisConnectionError, RedisTimeoutError, BusyLoadingError)
+
+
+def redis_transient(error: BaseException) -> bool:
+    return isinstance(error, REDIS_TRANSIENT)
+
+
+async def until_done(
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    transient: Callable[[BaseException], bool] = redis_transient,
+) -> T:
+    """`await attempt()` until it succeeds or fails with an error that is not transient."""
+    delay = FIRST_DELAY_S
+    since: float | None = None
+    while True:
+        try:
+            result = await attempt()
+        except Exception as e:
+            if not transient(e):
+                raise
+            if since is None:
+                since = time.monotonic()
+                log.warning("%s: %r; retrying with backoff until it passes", what, e)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_DELAY_S)
+            continue
+        if since is not None:
+            log.info("%s: recovered after %.1fs", what, time.monotonic() - since)
+        return result
