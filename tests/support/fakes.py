@@ -13,7 +13,8 @@ from datetime import date
 from bhyt.v1 import events_pb2 as ev
 
 from verifier.domain.participation import Participation
-from verifier.domain.usage import Usage
+from verifier.domain.calendar import vietnam_date
+from verifier.domain.usage import Usage, UsageEntry
 from verifier.errors import EventLogUnavailable, ReadModelUnavailable
 from verifier.events.envelopes import to_envelope
 from verifier.events.facts import Fact
@@ -55,6 +56,7 @@ class FakeReadModel(ReadModel):
     participants: dict[str, Participation] = field(default_factory=dict)
     index: dict[str, str] = field(default_factory=dict)  # CCCD number -> SIN
     usages: dict[str, Usage] = field(default_factory=dict)
+    days: dict[tuple[str, date], int] = field(default_factory=dict)  # check-ins per subject and day
     down: bool = False
 
     def put(self, person: Participation) -> None:
@@ -62,6 +64,19 @@ class FakeReadModel(ReadModel):
         self.participants[person.social_insurance_number] = person
         if person.personal_id:
             self.index[person.personal_id] = person.social_insurance_number
+
+    def record_check_in(self, subject: str, entry: UsageEntry, *, accepted: bool) -> None:
+        """What the usage projection does with a check-in: totals, the day's count, recent first."""
+        usage = self.usages.get(subject, Usage())
+        self.usages[subject] = Usage(
+            check_ins_total=usage.check_ins_total + 1,
+            accepted_total=usage.accepted_total + accepted,
+            last_facility_id=entry.facility_id,
+            last_check_in_at=entry.at,
+            recent=(entry, *usage.recent),
+        )
+        day = (subject, vietnam_date(entry.at))
+        self.days[day] = self.days.get(day, 0) + 1
 
     def _up(self) -> None:
         if self.down:
@@ -78,7 +93,7 @@ class FakeReadModel(ReadModel):
     async def usage(self, subject: str, *, day: date, recent: int) -> Usage:
         self._up()
         usage = self.usages.get(subject, Usage())
-        return replace(usage, recent=usage.recent[:recent])
+        return replace(usage, check_ins_today=self.days.get((subject, day), 0), recent=usage.recent[:recent])
 
 
 @dataclass
