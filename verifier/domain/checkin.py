@@ -13,7 +13,6 @@ says where) and records the decision.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -101,10 +100,11 @@ def judge_check_in(
                 raise ValueError("an unauthenticated credential has no verdict without its record")
             card = Decision.provisional()
         else:
+            holder = _holder(lookup, record)
             card = judge_card(
                 CardCheck(
-                    _number(lookup, record),
-                    _holder(lookup, record),
+                    _number(lookup, holder),
+                    holder,
                     today,
                     claim=presented.claim,
                     facility_to_match=facility_to_match,
@@ -141,15 +141,10 @@ def _holder(lookup: CardLookup, record: Participation | None) -> Participation |
     return record
 
 
-def _number(lookup: CardLookup, record: Participation | None) -> CardNumber | CardNumberProblem:
-    if not lookup.personal_id:
-        return lookup.number if lookup.number is not None else CardNumberProblem("050", "no card number")
-    holder = _holder(lookup, record)
+def _number(lookup: CardLookup, holder: Participation | None) -> CardNumber | CardNumberProblem:
+    """The card number judged: as presented, or the one of whoever holds the CCCD number."""
+    if lookup.number is not None:
+        return lookup.number
     if holder is None:
         return CardNumberProblem("050", NOBODY_HOLDS_PERSONAL_ID)
     return CardNumber(social_insurance_number=holder.social_insurance_number)
-
-
-def carried_problems(reasons: Sequence[str], provisional_codes: frozenset[str]) -> tuple[str, ...]:
-    """The credential problems a provisional check-in recorded, without the provisional codes."""
-    return tuple(c for c in reasons if c not in provisional_codes)

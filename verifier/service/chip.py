@@ -19,8 +19,7 @@ from datetime import datetime, timedelta
 
 from verifier.chip import ActiveAuthInput, Check, ChipReport, CscaTrustStore, verify_chip
 from verifier.chip.codes import ACTIVE_AUTH_FAILED
-from verifier.domain.card_number import CardNumberProblem
-from verifier.domain.checkin import NOBODY_HOLDS_PERSONAL_ID, CardLookup, Presented, unknown_card_subject
+from verifier.domain.checkin import CardLookup, Presented, unknown_card_subject
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
@@ -187,13 +186,7 @@ def read_chip(
     problems = list(dict.fromkeys([*report.errors, *session_codes]))
     personal_id = _personal_id(report)
     face_codes = list(face.codes) if face else []
-    lookup = None
-    if not problems:
-        lookup = (
-            CardLookup(personal_id=personal_id)
-            if personal_id
-            else CardLookup(number=CardNumberProblem("050", NOBODY_HOLDS_PERSONAL_ID))
-        )
+    lookup = None if problems else CardLookup(personal_id=personal_id)
     return Presented(
         Credential.CHIP_ID,
         personal_id,
