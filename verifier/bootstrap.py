@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from verifier.chip import CscaTrustStore, TrustSources
 from verifier.dashboard import RunningDashboard, start_dashboard
 from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
-from verifier.monitor_rules import RulesFileError, load_rules
-from verifier.server import SERVICE_NAMES, ServerTls, create_server
+from verifier.entrypoints.grpc import SERVICE_NAMES, ServerTls, create_server
+from verifier.monitor_rules import RulesConfig, RulesFileError, load_rules
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
 from verifier.service.keys import KeyAdmin
@@ -66,6 +67,14 @@ class StartupError(RuntimeError):
 
 
 @dataclass
+class _Grace:
+    """How long the server lets in-flight requests finish: 0 when start-up fails, `stop`'s argument
+    otherwise (known only then, after the server's clean-up was registered)."""
+
+    seconds: float = 0.0
+
+
+@dataclass
 class RunningVerifier:
     server: grpc.aio.Server
     port: int
@@ -77,7 +86,10 @@ class RunningVerifier:
     chip_trust: CscaTrustStore
     alert_feed: AlertFeed
     monitoring: MonitoringService  # the alerts use cases, also served by the staff dashboard
-    dashboard: RunningDashboard | None = None
+    dashboard: RunningDashboard | None
+    # The clean-ups `start_verifier` registered, run last-registered first by `stop`.
+    _resources: contextlib.AsyncExitStack = field(repr=False)
+    _grace: _Grace = field(repr=False)
 
     async def reload_trust(self) -> None:
         """SIGHUP: re-read token keys (a bad key file keeps the previous keys) and the CSCA trust
@@ -90,19 +102,28 @@ class RunningVerifier:
         _log_trust_problems(self.chip_trust)
 
     async def stop(self, grace_s: float = 5.0) -> None:
-        """Stop taking requests, let in-flight ones finish (their events flush), then disconnect."""
-        await self.health.enter_graceful_shutdown()
-        if self.dashboard is not None:
-            await self.dashboard.close()
-        await self.alert_feed.stop()  # ends the alert watchers' streams now, not at the grace's end
-        await self.server.stop(grace_s)
-        await self.trust_feed.stop()
-        await asyncio.get_running_loop().run_in_executor(None, self.event_log.close)
-        await self.redis.aclose()
+        """Stop taking requests, let in-flight ones finish (their events flush), then disconnect.
+
+        In this order (the reverse of `start_verifier`'s registrations): health says NOT_SERVING,
+        the dashboard closes, the alert feed stops (ending the alert watchers' streams now, not at
+        the grace's end), the server stops with `grace_s`, then the trust feed, the event log and
+        Redis. A second call does nothing."""
+        self._grace.seconds = grace_s
+        await self._resources.aclose()
 
 
-async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> RunningVerifier:
-    loop = asyncio.get_running_loop()
+@dataclass(frozen=True)
+class _Configuration:
+    """What start-up reads from files and settings before it connects to anything."""
+
+    facilities: FacilityRegistry
+    tokens: TokenAuthority
+    face_policy: FacePolicy
+    rules: RulesConfig
+    tls: ServerTls | None
+
+
+def _configuration(settings: Settings) -> _Configuration:
     facilities = FacilityRegistry.from_lines(
         settings.facilities_file.read_text(encoding="utf-8").splitlines()
     )
@@ -122,16 +143,15 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         raise StartupError(str(e)) from e
     if tls is None:
         log.warning("BHYT_INSECURE_PLAINTEXT=1: gRPC without TLS, facility from requests; development only")
-    chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
-    try:
-        await loop.run_in_executor(None, ensure_topics, settings)
-        event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
-    except Exception as e:
-        raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
+    return _Configuration(facilities, tokens, face_policy, rules, tls)
+
+
+def _redis_client(settings: Settings) -> aioredis.Redis:
+    """The read model's client; it connects at its first command."""
     # One immediate retry on a broken connection: a pooled connection that sat idle through a Redis
     # restart fails on its next use, and without the retry a kiosk got UNAVAILABLE (or a
     # provisional verdict) long after Redis was back (found by bench/chaos.py, scenario d).
-    client = aioredis.from_url(
+    return aioredis.from_url(
         settings.redis_url,
         decode_responses=True,
         socket_timeout=2,
@@ -139,99 +159,115 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         retry=Retry(NoBackoff(), 1),
         retry_on_error=[RedisConnectionError],
     )
-    try:
-        await client.ping()
-    except RedisError as e:
-        event_log.close()
-        raise StartupError(f"Redis at {settings.redis_url} is not reachable: {e}") from e
-    trust_feed = TrustFeed(settings, tokens)
-    try:
-        replayed = await trust_feed.start()
-    except Exception as e:  # aiokafka raises many types; the message says what failed
-        event_log.close()
-        await client.aclose()
-        await trust_feed.stop()
-        raise StartupError(f"cannot read the trust topic {settings.topic_trust}: {e!r}") from e
-    alert_store = AlertStore(client)
-    alert_feed = AlertFeed(settings, alert_store)
-    try:
-        await alert_feed.start()
-    except Exception as e:  # aiokafka raises many types; the message says what failed
-        event_log.close()
-        await client.aclose()
-        await trust_feed.stop()
-        await alert_feed.stop()
-        raise StartupError(f"cannot follow the alerts topic {settings.topic_alerts}: {e!r}") from e
-    monitoring = MonitoringService(
-        store=alert_store,
-        feed=alert_feed,
-        event_log=event_log,
-        clock=clock,
-    )
-    service = CheckInService(
-        read_model=RedisReadModel(client),
-        event_log=event_log,
-        facilities=facilities,
-        clock=clock,
-        tokens=tokens,
-        replays=RedisReplayGuard(client),
-        recent_usage=settings.recent_usage_size,
-    )
-    key_admin = KeyAdmin(tokens, event_log, clock)
-    chip = ChipCheckIn(
-        read_model=RedisReadModel(client),
-        event_log=event_log,
-        facilities=facilities,
-        challenges=RedisChallengeStore(client),
-        trust=chip_trust,
-        face_policy=face_policy,
-        clock=clock,
-        challenge_ttl=timedelta(seconds=settings.chip_challenge_ttl_s),
-        require_crl=bool(settings.chip_require_crl),
-    )
-    health_servicer = health.aio.HealthServicer()
-    try:
-        server, port = create_server(
-            service,
-            key_admin,
-            chip,
-            settings.grpc_listen,
-            health_servicer=health_servicer,
-            monitoring=monitoring,
-            reuse_port=bool(settings.grpc_reuse_port),
-            tls=tls,
-        )
-    except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
-        event_log.close()
-        await client.aclose()
-        await trust_feed.stop()
-        await alert_feed.stop()
-        raise StartupError(f"cannot listen on {settings.grpc_listen}: {e}") from e
-    await server.start()
-    dashboard = None
-    if settings.dashboard_listen:
-        stats = RedisFacilityStats(client, window_minutes=rules.rate_jump.window_minutes)
+
+
+async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> RunningVerifier:
+    """Connect, start the feeds and serve. Each resource's clean-up is registered as the resource
+    is made, so a failure at any step (a StartupError saying which) unwinds exactly what was
+    started, and `RunningVerifier.stop` unwinds all of it."""
+    loop = asyncio.get_running_loop()
+    config = _configuration(settings)
+    chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
+    grace = _Grace()
+    async with contextlib.AsyncExitStack() as resources:
+        # Redis's clean-up is registered first so that it runs last, after the event log's; the
+        # client connects only at the ping, once Kafka is known to be usable.
+        client = _redis_client(settings)
+        resources.push_async_callback(client.aclose)
         try:
-            dashboard = await start_dashboard(settings.dashboard_listen, monitoring, stats)
-        except OSError as e:
-            await server.stop(0)
-            event_log.close()
-            await client.aclose()
-            await trust_feed.stop()
-            await alert_feed.stop()
-            raise StartupError(f"cannot serve the dashboard on {settings.dashboard_listen}: {e}") from e
-        log.info("staff dashboard at %s", dashboard.url)
-    for name in ("", *SERVICE_NAMES):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info(
-        "verifier listening on %s (port %d), %d facilities, %d token keys (%d admin events)",
-        settings.grpc_listen,
-        port,
-        len(facilities.codes),
-        len(tokens.trust),
-        replayed,
-    )
-    return RunningVerifier(
-        server, port, event_log, client, health_servicer, trust_feed, tokens, chip_trust,
-        alert_feed=alert_feed, monitoring=monitoring, dashboard=dashboard,
-    )  # fmt: skip
+            await loop.run_in_executor(None, ensure_topics, settings)
+            event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
+        except Exception as e:
+            raise StartupError(f"Kafka at {settings.kafka_bootstrap} is not usable: {e}") from e
+
+        async def close_event_log() -> None:  # flushes what is still buffered: blocking
+            await loop.run_in_executor(None, event_log.close)
+
+        resources.push_async_callback(close_event_log)
+        try:
+            await client.ping()
+        except RedisError as e:
+            raise StartupError(f"Redis at {settings.redis_url} is not reachable: {e}") from e
+
+        trust_feed = TrustFeed(settings, config.tokens)
+        resources.push_async_callback(trust_feed.stop)
+        try:
+            replayed = await trust_feed.start()
+        except Exception as e:  # aiokafka raises many types; the message says what failed
+            raise StartupError(f"cannot read the trust topic {settings.topic_trust}: {e!r}") from e
+        alert_store = AlertStore(client)
+        alert_feed = AlertFeed(settings, alert_store)
+        resources.push_async_callback(alert_feed.stop)
+        try:
+            await alert_feed.start()
+        except Exception as e:  # aiokafka raises many types; the message says what failed
+            raise StartupError(f"cannot follow the alerts topic {settings.topic_alerts}: {e!r}") from e
+
+        monitoring = MonitoringService(store=alert_store, feed=alert_feed, event_log=event_log, clock=clock)
+        service = CheckInService(
+            read_model=RedisReadModel(client),
+            event_log=event_log,
+            facilities=config.facilities,
+            clock=clock,
+            tokens=config.tokens,
+            replays=RedisReplayGuard(client),
+            recent_usage=settings.recent_usage_size,
+        )
+        key_admin = KeyAdmin(config.tokens, event_log, clock)
+        chip = ChipCheckIn(
+            read_model=RedisReadModel(client),
+            event_log=event_log,
+            facilities=config.facilities,
+            challenges=RedisChallengeStore(client),
+            trust=chip_trust,
+            face_policy=config.face_policy,
+            clock=clock,
+            challenge_ttl=timedelta(seconds=settings.chip_challenge_ttl_s),
+            require_crl=bool(settings.chip_require_crl),
+        )
+
+        health_servicer = health.aio.HealthServicer()
+        try:
+            server, port = create_server(
+                service,
+                key_admin,
+                chip,
+                settings.grpc_listen,
+                health_servicer=health_servicer,
+                monitoring=monitoring,
+                reuse_port=bool(settings.grpc_reuse_port),
+                tls=config.tls,
+            )
+        except (RuntimeError, OSError) as e:  # grpcio raises RuntimeError when the port cannot be bound
+            raise StartupError(f"cannot listen on {settings.grpc_listen}: {e}") from e
+        resources.push_async_callback(lambda: server.stop(grace.seconds))  # `stop`'s grace; none on failure
+        # The alert feed's stop again, so that it also runs before the server's: it ends the alert
+        # watchers' streams now, not at the grace's end (a second stop does nothing).
+        resources.push_async_callback(alert_feed.stop)
+        await server.start()
+
+        dashboard = None
+        if settings.dashboard_listen:
+            stats = RedisFacilityStats(client, window_minutes=config.rules.rate_jump.window_minutes)
+            try:
+                dashboard = await start_dashboard(settings.dashboard_listen, monitoring, stats)
+            except OSError as e:
+                raise StartupError(f"cannot serve the dashboard on {settings.dashboard_listen}: {e}") from e
+            resources.push_async_callback(dashboard.close)
+            log.info("staff dashboard at %s", dashboard.url)
+
+        for name in ("", *SERVICE_NAMES):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        resources.push_async_callback(health_servicer.enter_graceful_shutdown)
+        log.info(
+            "verifier listening on %s (port %d), %d facilities, %d token keys (%d admin events)",
+            settings.grpc_listen,
+            port,
+            len(config.facilities.codes),
+            len(config.tokens.trust),
+            replayed,
+        )
+        return RunningVerifier(
+            server, port, event_log, client, health_servicer, trust_feed, config.tokens, chip_trust,
+            alert_feed, monitoring, dashboard, _resources=resources.pop_all(), _grace=grace,
+        )  # fmt: skip

@@ -1,7 +1,7 @@
 """Errors that mean "this request could not be judged" (a rejected card is a verdict, not an error).
 
 Each class names the gRPC status it maps to; the mapping happens in one place
-(`verifier.adapters.grpc_api`), so the core never imports grpc.
+(`verifier.entrypoints.grpc.mappers`), so the core never imports grpc.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from datetime import date
 
 from bhyt.v1 import events_pb2 as ev
 
-from verifier.domain.participation import Participation
 from verifier.domain.calendar import vietnam_date
+from verifier.domain.participation import Participation
 from verifier.domain.usage import Usage, UsageEntry
 from verifier.errors import EventLogUnavailable, ReadModelUnavailable
 from verifier.events.envelopes import to_envelope

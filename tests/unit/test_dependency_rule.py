@@ -22,7 +22,6 @@ OUTER_VERIFIER = (
     "verifier.bootstrap",
     "verifier.cli",
     "verifier.dashboard",
-    "verifier.server",
     "verifier.processes",
     "verifier.imports",
 )

@@ -10,7 +10,7 @@ from cryptography import x509
 
 from infra.local.pki import Identity, LocalCa
 from verifier.adapters.callers import Caller, Revocations, allowed_roles, identity_of
-from verifier.server import ServerTls
+from verifier.entrypoints.grpc import ServerTls
 from verifier.settings import Settings
 
 

@@ -12,14 +12,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from verifier.adapters.callers import Authorization, Callers, CertifiedStations, Revocations, StationResolver
-from verifier.adapters.grpc_api import (
-    CardsServicer,
-    CheckInServicer,
-    DiagnosticsServicer,
-    MonitoringServicer,
-    ParticipationServicer,
-    TokenKeysServicer,
-)
+from verifier.entrypoints.grpc.cards import CardsServicer
+from verifier.entrypoints.grpc.checkin import CheckInServicer
+from verifier.entrypoints.grpc.diagnostics import DiagnosticsServicer
+from verifier.entrypoints.grpc.monitoring import MonitoringServicer
+from verifier.entrypoints.grpc.participation import ParticipationServicer
+from verifier.entrypoints.grpc.token_keys import TokenKeysServicer
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
 from verifier.service.keys import KeyAdmin
