@@ -52,13 +52,13 @@ from verifier.domain.card_number import CardNumber
 from verifier.domain.checkin import CardLookup, Presented, card_or_problem, judge_check_in
 from verifier.domain.credentials import Credential
 from verifier.domain.participation import Participation
+from verifier.domain.station import Station
 from verifier.domain.verdicts import (
     COVERAGE_UNCONFIRMED,
     PROVISIONAL_CODES,
     Decision,
-    Verdict,
 )
-from verifier.events.envelopes import VERDICT_TO_PB, envelope
+from verifier.events.envelopes import check_in_finalised
 from verifier.readmodel.participation import decode_participation, participant_key, personal_id_key
 
 log = logging.getLogger(__name__)
@@ -162,27 +162,17 @@ def finalised_event(
     check_in: Provisional, decision: Decision, *, at: datetime, producer: str
 ) -> ev.EventEnvelope:
     """The CheckInFinalised envelope: same key as the check-in, id derived from the check-in id."""
-    if decision.verdict is Verdict.PROVISIONAL:
-        raise ValueError("a final verdict cannot be provisional")
-    env = envelope(
-        key=check_in.key, at=at, producer=producer, event_id=finalised_event_id(check_in.check_in_id)
-    )
-    person = decision.participant
-    finalised = ev.CheckInFinalised(
+    return check_in_finalised(
+        decision,
         check_in_id=check_in.check_in_id,
-        social_insurance_number=(
-            person.social_insurance_number if person else check_in.social_insurance_number
-        ),
-        card_number=person.card_number if person else "",
-        facility_id=check_in.facility_id,
-        kiosk_id=check_in.kiosk_id,
-        verdict=VERDICT_TO_PB[decision.verdict],
-        result_code=decision.result_code,
-        reason_codes=list(decision.reasons),
+        key=check_in.key,
+        named=check_in.social_insurance_number,
+        station=Station(check_in.facility_id, check_in.kiosk_id, ""),
+        checked_in_at=check_in.checked_in_at,
+        at=at,
+        producer=producer,
+        event_id=finalised_event_id(check_in.check_in_id),
     )
-    finalised.checked_in_at.FromDatetime(check_in.checked_in_at)
-    env.check_in_finalised.CopyFrom(finalised)
-    return env
 
 
 # ---- The agent: Redis in, events out ------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from bhyt.v1.events_pb2 import Alert, AlertRaised, AlertUpdated, EventEnvelope, Evidence
+from bhyt.v1.events_pb2 import Alert, EventEnvelope, Evidence
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from projections.monitor.card_rules import (
@@ -23,7 +23,7 @@ from projections.monitor.card_rules import (
 from projections.monitor.incidents import Incident
 from projections.monitor.rate_rules import MISMATCH_RATE_JUMP, REJECT_RATE_JUMP
 from verifier.domain.geography import province_of
-from verifier.events.envelopes import envelope
+from verifier.events.envelopes import alert_published
 from verifier.monitor_rules import Rule, RulesConfig
 
 _ALERT_NAMESPACE = uuid.UUID("6f1c2a43-56a4-4c43-9d0e-7a1b3c5d9e21")
@@ -82,12 +82,7 @@ def alert_of(incident: Incident, *, subject: str, kind: str, rules: RulesConfig)
 
 def alert_event(alert: Alert, *, raised: bool, producer: str, now: datetime) -> EventEnvelope:
     event_id = str(uuid.uuid5(_ALERT_NAMESPACE, f"{alert.alert_id}/{alert.revision}"))
-    event = envelope(key=alert.alert_id, at=now, producer=producer, event_id=event_id)
-    if raised:
-        event.alert_raised.CopyFrom(AlertRaised(alert=alert))
-    else:
-        event.alert_updated.CopyFrom(AlertUpdated(alert=alert))
-    return event
+    return alert_published(alert, raised=raised, at=now, producer=producer, event_id=event_id)
 
 
 def _timestamp(at_ms: int) -> Timestamp:

@@ -138,6 +138,58 @@ def check_in_verified(
     return env
 
 
+def check_in_finalised(
+    decision: Decision,
+    *,
+    check_in_id: str,
+    key: str,
+    named: str,
+    station: Station,
+    checked_in_at: datetime,
+    at: datetime,
+    producer: str,
+    event_id: str,
+) -> ev.EventEnvelope:
+    """The final verdict of a provisional check-in, under the check-in's key. `named`: whom the
+    check-in named when no participant was judged."""
+    if decision.verdict is Verdict.PROVISIONAL:
+        raise ValueError("a final verdict cannot be provisional")
+    env = envelope(key=key, at=at, producer=producer, event_id=event_id)
+    person = decision.participant
+    finalised = ev.CheckInFinalised(
+        check_in_id=check_in_id,
+        social_insurance_number=person.social_insurance_number if person else named,
+        card_number=person.card_number if person else "",
+        facility_id=station.facility_id,
+        kiosk_id=station.kiosk_id,
+        verdict=VERDICT_TO_PB[decision.verdict],
+        result_code=decision.result_code,
+        reason_codes=list(decision.reasons),
+    )
+    finalised.checked_in_at.FromDatetime(checked_in_at)
+    env.check_in_finalised.CopyFrom(finalised)
+    return env
+
+
+def alert_published(
+    alert: ev.Alert, *, raised: bool, at: datetime, producer: str, event_id: str
+) -> ev.EventEnvelope:
+    """AlertRaised for a new alert, AlertUpdated for a later revision, keyed by the alert id."""
+    env = envelope(key=alert.alert_id, at=at, producer=producer, event_id=event_id)
+    if raised:
+        env.alert_raised.CopyFrom(ev.AlertRaised(alert=alert))
+    else:
+        env.alert_updated.CopyFrom(ev.AlertUpdated(alert=alert))
+    return env
+
+
+def import_checkpointed(totals: ev.ImportCheckpointed, *, at: datetime, producer: str) -> ev.EventEnvelope:
+    """An import's progress, keyed by the file's SHA-256 (a compacted topic keeps the latest)."""
+    env = envelope(key=totals.file_sha256, at=at, producer=producer)
+    env.import_checkpointed.CopyFrom(totals)
+    return env
+
+
 def face_match_recorded(
     report: FaceMatchReport,
     judgement: FaceJudgement,

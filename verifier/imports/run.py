@@ -221,8 +221,7 @@ async def _checkpoint(
     sent.clear()
     rejects.flush()
     totals.rejects_bytes = os.fstat(rejects.fileno()).st_size
-    env = events.envelope(key=totals.file_sha256, at=clock(), producer="importer")
-    env.import_checkpointed.CopyFrom(totals)
+    env = events.import_checkpointed(totals, at=clock(), producer="importer")
     ack = await producer.send(settings.topic_imports, key=env.key.encode(), value=env.SerializeToString())
     await ack
 
