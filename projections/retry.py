@@ -49,10 +49,10 @@ async def until_done(
                 raise
             if since is None:
                 since = time.monotonic()
-                log.warning("%s: %r; retrying with backoff until it passes", what, e)
+                log.warning("%s: unavailable (%r); retrying with backoff until it is back", what, e)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_DELAY_S)
             continue
         if since is not None:
-            log.info("%s: recovered after %.1fs", what, time.monotonic() - since)
+            log.info("%s: back after %.1fs", what, time.monotonic() - since)
         return result

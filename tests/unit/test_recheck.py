@@ -216,8 +216,8 @@ async def test_an_outage_is_logged_once_however_many_attempts(
 
     assert waits == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0]
     messages = [r.getMessage() for r in caplog.records]
-    assert len([m for m in messages if "retrying with backoff" in m]) == 1
-    assert len([m for m in messages if "recovered after" in m]) == 1
+    assert len([m for m in messages if "re-check: unavailable" in m]) == 1
+    assert len([m for m in messages if "re-check: back after" in m]) == 1
 
 
 # ---- how the projections read provisional and finalised check-ins --------------------------------
