@@ -16,6 +16,7 @@ import pytest
 from infra.local.kafka import KafkaCluster
 from infra.local.redis_server import RedisServer
 from tests.support.isolation import isolated_settings
+from tests.support.stack import StackFactory
 from verifier.settings import Settings
 
 
@@ -41,6 +42,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def stacks(
+    kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> StackFactory:
+    """Builds a module's stack (tests/support/stack.py): its settings, directories, processes."""
+    return StackFactory(kafka_bootstrap, redis_server.url, tmp_path_factory)
 
 
 @pytest.fixture

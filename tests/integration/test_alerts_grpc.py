@@ -36,9 +36,8 @@ from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
 from projections.alerts import model
 from projections.store import Position, ProjectionStore
-from tests.support.isolation import isolated_settings
+from tests.support import stack as shared
 from tests.support.kafka_state import end_offsets
-from tests.support.processes import start_worker, verifier_process
 from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.kafka_log import KafkaEventLog
 from verifier.bootstrap import start_verifier
@@ -128,11 +127,9 @@ class Watch:
         self._thread.join(10)
 
 
-@dataclass
-class Stack:
-    settings: Settings
+@dataclass(kw_only=True)
+class Stack(shared.Stack):
     log: KafkaEventLog
-    monitoring: api_grpc.MonitoringStub
 
     def write(self, env: ev.EventEnvelope) -> Recorded:
         return asyncio.run(self.log.append_envelope(env))
@@ -160,21 +157,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    log_dir = tmp_path_factory.mktemp("logs")
-    settings = isolated_settings(kafka_bootstrap, redis_server.url, prefix="alr", topic_partitions=PARTITIONS)
+def stack(stacks: shared.StackFactory) -> Iterator[Stack]:
+    settings = stacks.settings("alr", topic_partitions=PARTITIONS)
     event_log = KafkaEventLog.connect(settings)
-    with verifier_process(settings, log_dir):
-        worker = start_worker(settings, "w1", log_dir)
-        channel = grpc.insecure_channel(settings.grpc_listen)
-        try:
-            yield Stack(settings, event_log, api_grpc.MonitoringStub(channel))
-        finally:
-            channel.close()
-            worker.stop()
-            event_log.close()
+    try:
+        with Stack.running(settings, stacks.log_dir(), worker=True, log=event_log) as stack:
+            yield stack
+    finally:
+        event_log.close()
 
 
 def ids(views: list[api.AlertView]) -> list[str]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import base45
@@ -23,14 +24,12 @@ from bhyt.v1 import events_pb2 as ev
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from infra.local.procs import free_port, wait_until
-from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
+from tests.support import stack as shared
 from tests.support.client import Client
-from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
-from tests.support.processes import ServiceProcess, start_worker, verifier_process
+from tests.support.processes import verifier_process
 from tests.support.tokens import flip_bit, rewrap, with_flipped_bit
-from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
 from verifier.tokens.cose import CoseSign1
 from verifier.tokens.keys import load_signing_key
@@ -38,20 +37,18 @@ from verifier.tokens.keys import load_signing_key
 FACILITY = "40-001"
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    keys_dir: Path
-    client: Client
-    keys: api_grpc.TokenKeysStub
-    verifier: ServiceProcess
+class Stack(shared.Stack):
+    @property
+    def keys_dir(self) -> Path:
+        return Path(self.settings.token_keys_dir)
+
+    @cached_property
+    def keys(self) -> api_grpc.TokenKeysStub:
+        return api_grpc.TokenKeysStub(self.client.channel)
 
     def enroll(self) -> str:
         """A fresh participant, visible in the projection; returns the card number."""
-        card = f"GD440{uuid.uuid4().int % 10**10:010d}"
-        self.client.enroll(card)
-        wait_until(lambda: self.client.status(card).found, timeout=30, what="enrollment projected")
-        return card
+        return self.enrolled(f"GD440{uuid.uuid4().int % 10**10:010d}")
 
     def issue(self, card: str, *, png: bool = False) -> api.CardToken:
         request = api.IssueCardTokenRequest(card_number=card, with_qr_png=png)
@@ -65,28 +62,12 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    keys_dir = tmp_path_factory.mktemp("token-keys")
-    write_signing_key(keys_dir, "issuer-2026", not_before=datetime.now(UTC) - timedelta(days=1))
-    log_dir = tmp_path_factory.mktemp("logs")
-    settings = isolated_settings(
-        kafka_bootstrap,
-        redis_server.url,
-        prefix="tok",
-        topic_partitions=2,
-        token_keys_dir=str(keys_dir),
-        token_lifetime_s=120,
+def stack(stacks: shared.StackFactory) -> Iterator[Stack]:
+    settings = stacks.settings(
+        "tok", topic_partitions=2, token_keys_dir=str(stacks.token_keys("issuer-2026")), token_lifetime_s=120
     )
-    with verifier_process(settings, log_dir) as verifier:
-        worker = start_worker(settings, "w1", log_dir)
-        client = Client(settings.grpc_listen)
-        try:
-            yield Stack(settings, keys_dir, client, api_grpc.TokenKeysStub(client.channel), verifier)
-        finally:
-            client.close()
-            worker.stop()
+    with Stack.running(settings, stacks.log_dir(), worker=True) as stack:
+        yield stack
 
 
 def recorded(stack: Stack, check_in_id: str) -> ev.CheckInVerified:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -15,7 +14,7 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import wait_until
-from infra.local.redis_server import RedisServer
+from tests.support import stack as shared
 from tests.support.chip_fixtures import (
     CITIZEN,
     Chip,
@@ -26,23 +25,14 @@ from tests.support.chip_fixtures import (
     pem,
     with_group,
 )
-from tests.support.client import Client
-from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
-from tests.support.processes import ServiceProcess, start_worker, verifier_process
 from verifier.readmodel.participation import face_facility_key, face_key
-from verifier.settings import Settings
 
 FACILITY = "40-001"
 SIN = "4016350001"
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    client: Client
-    verifier: ServiceProcess
-
+class Stack(shared.Stack):
     def begin(self, kiosk: str = "kiosk-1") -> api.ChipChallenge:
         request = api.BeginChipCheckRequest(facility_id=FACILITY, kiosk_id=kiosk)
         return self.client.checkin.BeginChipCheck(request, timeout=15)
@@ -70,36 +60,17 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    trust_dir = tmp_path_factory.mktemp("csca")
-    (trust_dir / "csca-vn.pem").write_bytes(pem(make_chip().csca.cert))
-    log_dir = tmp_path_factory.mktemp("logs")
-    settings = isolated_settings(
-        kafka_bootstrap,
-        redis_server.url,
-        prefix="chip",
+def stack(stacks: shared.StackFactory) -> Iterator[Stack]:
+    settings = stacks.settings(
+        "chip",
         topic_partitions=2,
-        chip_trust_dir=str(trust_dir),
+        chip_trust_dir=str(stacks.chip_trust()),
         face_match_threshold=0.8,
         face_match_thresholds=f"{FACILITY}=0.9",
     )
-    with verifier_process(settings, log_dir) as verifier:
-        worker = start_worker(settings, "w1", log_dir)
-        client = Client(settings.grpc_listen)
-        client.enroll(
-            f"GD440{SIN}",
-            full_name=CITIZEN.full_name,
-            date_of_birth=CITIZEN.date_of_birth.isoformat(),
-            personal_id=CITIZEN.number,
-        )
-        wait_until(lambda: client.status(f"GD440{SIN}").found, timeout=30, what="enrollment projected")
-        try:
-            yield Stack(settings, client, verifier)
-        finally:
-            client.close()
-            worker.stop()
+    with Stack.running(settings, stacks.log_dir(), worker=True) as stack:
+        stack.enrolled(f"GD440{SIN}", **CITIZEN.enrolment())
+        yield stack
 
 
 def event_of(stack: Stack, check_in_id: str) -> ev.CheckInVerified:

@@ -17,11 +17,9 @@ from bhyt.v1 import events_pb2 as ev
 from infra.local.procs import wait_until
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
-from tests.support.chip_fixtures import CITIZEN, make_chip, pem
-from tests.support.client import Client
-from tests.support.isolation import isolated_settings
+from tests.support.chip_fixtures import CITIZEN, make_chip
 from tests.support.kafka_state import all_records
-from tests.support.processes import ServiceProcess, start_worker, verifier_process
+from tests.support.stack import Stack, StackFactory
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
 from verifier.tokens.keys import load_signing_key
@@ -33,51 +31,32 @@ LEGACY_QR = (
 )
 
 
-@dataclass
-class Degraded:
-    settings: Settings
+@dataclass(kw_only=True)
+class Degraded(Stack):
     redis: RedisServer
-    client: Client
-    token: str
-    worker: ServiceProcess
+    token: str = ""
 
 
 @pytest.fixture(scope="module")
-def degraded(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Degraded]:
+def degraded(stacks: StackFactory) -> Iterator[Degraded]:
     """A stack whose Redis is its own (the test stops it), with a participant and a token issued."""
-    keys_dir = tmp_path_factory.mktemp("token-keys")
-    write_signing_key(keys_dir, "issuer", not_before=datetime.now(UTC) - timedelta(days=1))
-    trust_dir = tmp_path_factory.mktemp("csca")
-    (trust_dir / "csca-vn.pem").write_bytes(pem(make_chip().csca.cert))
-    redis_server = RedisServer(tmp_path_factory.mktemp("redis"))
+    keys_dir, trust_dir = stacks.token_keys("issuer"), stacks.chip_trust()
+    redis_server = RedisServer(stacks.directory("redis"))
     redis_server.start()
-    log_dir = tmp_path_factory.mktemp("logs")
-    settings = isolated_settings(
-        kafka_bootstrap,
-        redis_server.url,
-        prefix="degraded",
+    settings = stacks.settings(
+        "degraded",
+        redis_url=redis_server.url,
         topic_partitions=2,
         token_keys_dir=str(keys_dir),
         chip_trust_dir=str(trust_dir),
     )
     try:
-        with verifier_process(settings, log_dir):
-            worker = start_worker(settings, "w1", log_dir)
-            client = Client(settings.grpc_listen)
-            client.enroll(
-                CARD,
-                full_name=CITIZEN.full_name,
-                date_of_birth=CITIZEN.date_of_birth.isoformat(),
-                personal_id=CITIZEN.number,
-            )
-            wait_until(lambda: client.status(CARD).found, timeout=30, what="enrollment projected")
-            token = client.cards.IssueCardToken(api.IssueCardTokenRequest(card_number=CARD), timeout=15).token
+        with Degraded.running(settings, stacks.log_dir(), worker=True, redis=redis_server) as degraded:
+            degraded.enrolled(CARD, **CITIZEN.enrolment())
+            request = api.IssueCardTokenRequest(card_number=CARD)
+            degraded.token = degraded.client.cards.IssueCardToken(request, timeout=15).token
             redis_server.stop()
-            try:
-                yield Degraded(settings, redis_server, client, token, worker)
-            finally:
-                client.close()
-                worker.stop()
+            yield degraded
     finally:
         redis_server.stop()
 

@@ -10,38 +10,22 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import pytest
 from bhyt.v1 import api_pb2 as api
-from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import wait_until
-from infra.local.redis_server import RedisServer
-from tests.support.client import Client
-from tests.support.isolation import isolated_settings
+from tests.support import stack as shared
 from tests.support.kafka_state import all_records, group_caught_up
-from tests.support.processes import ServiceProcess, start_worker, verifier_process
-from verifier.settings import Settings
+from tests.support.processes import start_worker
 
 
-@dataclass
-class Stack:
-    settings: Settings
-    client: Client
-    monitoring: api_grpc.MonitoringStub
-    log_dir: Path
-    worker: ServiceProcess
-
+class Stack(shared.Stack):
     def person(self, **fields: str) -> str:
         """A fresh participant, visible in the projection; returns the card number."""
-        card = f"GD401{uuid.uuid4().int % 10**10:010d}"
-        self.client.enroll(card, registered_facility="01-001", **fields)
-        wait_until(lambda: self.client.status(card).found, timeout=30, what="enrollment projected")
-        return card
+        return self.enrolled(f"GD401{uuid.uuid4().int % 10**10:010d}", registered_facility="01-001", **fields)
 
     def alerts_for(self, subject: str, rule: str = "") -> list[api.AlertView]:
         request = api.ListAlertsRequest(filter=api.AlertFilter(rule=rule, include_closed=True), limit=1000)
@@ -62,20 +46,10 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    log_dir = tmp_path_factory.mktemp("logs")
-    settings = isolated_settings(kafka_bootstrap, redis_server.url, prefix="mon", topic_partitions=2)
-    with verifier_process(settings, log_dir):
-        worker = start_worker(settings, "w1", log_dir)
-        client = Client(settings.grpc_listen)
-        stack = Stack(settings, client, api_grpc.MonitoringStub(client.channel), log_dir, worker)
-        try:
-            yield stack
-        finally:
-            client.close()
-            stack.worker.stop()
+def stack(stacks: shared.StackFactory) -> Iterator[Stack]:
+    settings = stacks.settings("mon", topic_partitions=2)
+    with Stack.running(settings, stacks.log_dir(), worker=True) as stack:
+        yield stack
 
 
 def sin(card: str) -> str:

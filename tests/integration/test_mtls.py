@@ -18,12 +18,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from infra.local.pki import Identity, LocalCa, ensure_local_pki
 from infra.local.procs import wait_until
-from infra.local.redis_server import RedisServer
 from infra.stack import local_tls
 from tests.support.client import Client, enrollment
-from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records
-from tests.support.processes import verifier_process
+from tests.support.stack import Stack, StackFactory
 from verifier.client_channel import ClientTls, channel
 from verifier.settings import Settings
 
@@ -43,16 +41,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> LocalCa:
 
 
 @pytest.fixture(scope="module")
-def served(
-    pki: LocalCa, kafka_bootstrap: str, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Settings]:
-    settings = isolated_settings(
-        kafka_bootstrap, redis_server.url, prefix="mtls", insecure_plaintext=0, **local_tls(pki.dir)
-    )
-    with verifier_process(settings, tmp_path_factory.mktemp("logs")):
-        admin = Client(settings.grpc_listen, ClientTls.from_pki(pki.dir, "admin-local"))
-        admin.enroll(CARD)
-        admin.close()
+def served(pki: LocalCa, stacks: StackFactory) -> Iterator[Settings]:
+    settings = stacks.settings("mtls", insecure_plaintext=0, **local_tls(pki.dir))
+    admin = ClientTls.from_pki(pki.dir, "admin-local")
+    with Stack.running(settings, stacks.log_dir(), client_tls=admin) as stack:
+        stack.client.enroll(CARD)
         yield settings
 
 

@@ -287,6 +287,14 @@ class Citizen:
     mother: str = "Trần Thị Cúc"
     old_id: str = "012345678"
 
+    def enrolment(self) -> dict[str, str]:
+        """The enrollment fields (gRPC) that make an insurance participant this chip's holder."""
+        return {
+            "full_name": self.full_name,
+            "date_of_birth": self.date_of_birth.isoformat(),
+            "personal_id": self.number,
+        }
+
 
 CITIZEN = Citizen()
 
