@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from bhyt.v1 import events_pb2 as ev
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -114,19 +114,12 @@ def check_in_verified(
     """`social_insurance_number`: whom an authentic credential names when no participant record could
     be read (a provisional verdict), so the re-check knows whom to judge."""
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
-    person = decision.participant
     env.check_in_verified.CopyFrom(
         ev.CheckInVerified(
             check_in_id=env.event_id,
             credential=CREDENTIAL_TO_PB[credential],
             presented_number=presented_number,
-            social_insurance_number=person.social_insurance_number if person else social_insurance_number,
-            card_number=person.card_number if person else "",
-            facility_id=station.facility_id,
-            kiosk_id=station.kiosk_id,
-            verdict=VERDICT_TO_PB[decision.verdict],
-            result_code=decision.result_code,
-            reason_codes=list(decision.reasons),
+            **_decided(decision, station, named=social_insurance_number),
             assurance=ASSURANCE_TO_PB[assurance],
             token=token_presented(token, first_presentation) if token else None,
             chip_failed_checks=list(chip_failed_checks),
@@ -155,20 +148,24 @@ def check_in_finalised(
     if decision.verdict is Verdict.PROVISIONAL:
         raise ValueError("a final verdict cannot be provisional")
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
-    person = decision.participant
-    finalised = ev.CheckInFinalised(
-        check_in_id=check_in_id,
-        social_insurance_number=person.social_insurance_number if person else named,
-        card_number=person.card_number if person else "",
-        facility_id=station.facility_id,
-        kiosk_id=station.kiosk_id,
-        verdict=VERDICT_TO_PB[decision.verdict],
-        result_code=decision.result_code,
-        reason_codes=list(decision.reasons),
-    )
+    finalised = ev.CheckInFinalised(check_in_id=check_in_id, **_decided(decision, station, named=named))
     finalised.checked_in_at.FromDatetime(checked_in_at)
     env.check_in_finalised.CopyFrom(finalised)
     return env
+
+
+def _decided(decision: Decision, station: Station, *, named: str) -> dict[str, Any]:
+    """The fields a check-in and its final verdict share: who was judged where, and how."""
+    person = decision.participant
+    return {
+        "social_insurance_number": person.social_insurance_number if person else named,
+        "card_number": person.card_number if person else "",
+        "facility_id": station.facility_id,
+        "kiosk_id": station.kiosk_id,
+        "verdict": VERDICT_TO_PB[decision.verdict],
+        "result_code": decision.result_code,
+        "reason_codes": list(decision.reasons),
+    }
 
 
 def alert_published(
