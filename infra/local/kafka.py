@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.procs import (
-    die_with_parent,
     free_ports,
     kill_pid,
     pid_alive,
     read_pidfile,
     signal_pid,
+    spawn,
     stop_pids,
     wait_until,
     write_pidfile,
@@ -375,16 +375,7 @@ class KafkaCluster:
             "kafka.Kafka",
             str(node.properties),
         ]
-        with open(node.dir / "console.log", "ab") as out:
-            node.process = subprocess.Popen(
-                cmd,
-                cwd=node.dir,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=self.detach,
-                preexec_fn=None if self.detach else die_with_parent,
-            )
+        node.process = spawn(cmd, cwd=node.dir, console=node.dir / "console.log", detach=self.detach)
         write_pidfile(node.pidfile, node.process.pid)
 
     def _reap(self, node: KafkaNode) -> None:

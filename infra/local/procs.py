@@ -6,15 +6,15 @@ long as the service needs and a dead service fails fast with a clear message.
 
 from __future__ import annotations
 
-import ctypes
 import os
+import shutil
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -147,15 +147,49 @@ def kill_pid(pid: int) -> None:
     wait_until(lambda: not pid_alive(pid), timeout=10, what=f"kill of pid {pid}")
 
 
-def die_with_parent() -> None:
-    """``preexec_fn`` asking Linux to SIGTERM the child when the launching thread dies.
+# Run by a fresh interpreter between our vfork and the service's exec (so with a single thread
+# and none of our state): ask for PR_SET_PDEATHSIG, check the launcher did not die before that
+# took effect, then become the service under the same pid. argv: launcher pid, program, args...
+_EXEC_WITH_PDEATHSIG = """\
+import ctypes, os, signal, sys
+launcher, argv = int(sys.argv[1]), sys.argv[2:]
+try:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+except OSError:
+    pass
+if os.getppid() != launcher:
+    sys.exit("launcher exited before the service started")
+os.execv(argv[0], argv)
+"""
 
-    Used for non-detached services so a crashed or killed test run leaves no orphan JVM behind.
-    Caveat of PR_SET_PDEATHSIG: it fires when the *thread* that called Popen exits, so launch
-    from a long-lived thread. A no-op where prctl does not exist.
+
+def spawn(cmd: list[str], *, cwd: Path, console: Path, detach: bool) -> subprocess.Popen[bytes]:
+    """Start a service: stdin closed, stdout and stderr appended to ``console``.
+
+    A detached service leads its own session, so it outlives us and ``signal_pid`` reaches its
+    whole group. Any other gets SIGTERM when the launching *thread* dies (PR_SET_PDEATHSIG), so a
+    crashed or killed test run leaves no orphan JVM; launch from a long-lived thread.
+
+    That signal is requested by a small exec wrapper, never by a ``preexec_fn``. A ``preexec_fn``
+    makes ``subprocess`` fork() rather than vfork(), and fork() runs every library's at-fork
+    handlers in the child. The test process is a gRPC client: gRPC's handler restarts its threads
+    in the child, which then abort it on the descriptors ``close_fds`` closes before exec
+    ("epoll_wait error: Bad file descriptor" in ``console``) or deadlock it. ``Popen`` cannot tell
+    a child that died before exec from one that exec'd, so a restarted broker seemed to exit
+    during start-up without a line of log (and a deadlocked one hung the launch).
     """
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:
-        return
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    exe = shutil.which(cmd[0])
+    if exe is None:
+        raise FileNotFoundError(f"{cmd[0]}: not found or not executable")
+    argv = [exe, *cmd[1:]]
+    if not detach:
+        argv = [sys.executable, "-I", "-S", "-c", _EXEC_WITH_PDEATHSIG, str(os.getpid()), *argv]
+    with open(console, "ab") as out:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=detach,
+        )

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.local.procs import (
-    die_with_parent,
     free_port,
     kill_pid,
     pid_alive,
     read_pidfile,
+    spawn,
     stop_pids,
     wait_until,
     write_pidfile,
@@ -150,16 +150,9 @@ class RedisServer:
                 # encoding: at the default 64-byte limit each hash becomes a hashtable, ~2x the memory.
                 *READ_MODEL_TUNING,
             ]
-            with open(self.state_dir / "console.log", "ab") as out:
-                self.process = subprocess.Popen(
-                    cmd,
-                    cwd=self.state_dir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=self.detach,
-                    preexec_fn=None if self.detach else die_with_parent,
-                )
+            self.process = spawn(
+                cmd, cwd=self.state_dir, console=self.state_dir / "console.log", detach=self.detach
+            )
             write_pidfile(self.pidfile, self.process.pid)
 
         def ready() -> bool:

@@ -6,10 +6,14 @@ started (and non-detached children die with the test process anyway), so nothing
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from concurrent import futures
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import grpc
 import pytest
 import redis
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -145,3 +149,79 @@ def test_three_node_cluster_tolerates_one_dead_node(kafka3: KafkaCluster) -> Non
     kafka3.restart_node(leader)
     assert kafka3.is_ready()
     assert sorted(_consume(bootstrap, "events", 3, 2)) == [b"before", b"during"]
+
+
+@contextmanager
+def _busy_grpc_client() -> Iterator[list[BaseException]]:
+    """Make this process what a test process is: a gRPC client with calls in flight.
+
+    Yields the errors its own calls met, which must stay empty: launching a service from here
+    must not disturb the gRPC connections this process holds.
+    """
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    echo = grpc.unary_unary_rpc_method_handler(lambda request, _context: request)
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("bhyt.test.Echo", {"Ping": echo})])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def call_until_stopped() -> None:
+        try:
+            while not stop.is_set():
+                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                    ping = channel.unary_unary("/bhyt.test.Echo/Ping")
+                    for _ in range(20):
+                        ping(b"ping", timeout=30)
+                # and a call that fails, like the test's own call to a verifier without broker
+                with grpc.insecure_channel("127.0.0.1:1") as nobody, suppress(grpc.RpcError):
+                    nobody.unary_unary("/bhyt.test.Echo/Ping")(b"ping", timeout=0.05)
+        except BaseException as e:  # reported by the test, not lost in a thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=call_until_stopped, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield errors
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        server.stop(grace=None)
+
+
+def test_kafka_launch_from_a_grpc_client_process_always_reaches_exec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restarted node once "exited during start-up" with no log but a gRPC epoll error.
+
+    The launcher forked from the test process (a gRPC client) with a ``preexec_fn``; gRPC's
+    at-fork handlers then ran in the child and aborted it before exec, a few times in a hundred
+    launches while calls are in flight (or deadlocked it, which the suite's timeout turns into a
+    failure). A fake ``java`` that prints its pid makes each launch cheap and shows that the
+    process behind ``node.process`` really is the program we started.
+    """
+    jdk = tmp_path / "jdk"
+    (jdk / "bin").mkdir(parents=True)
+    java = jdk / "bin" / "java"
+    java.write_text('#!/bin/sh\necho "launched $$"\n')
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(jdk))
+    cluster = KafkaCluster(tmp_path / "kafka", libs_dir=tmp_path)
+    (node,) = cluster.nodes
+    cluster._write_config(node)
+    console = node.dir / "console.log"
+    lost: list[str] = []
+    with _busy_grpc_client() as grpc_errors:
+        for attempt in range(300):
+            cluster._launch(node)
+            assert node.process is not None
+            pid, code = node.process.pid, node.process.wait(timeout=30)
+            output = console.read_text(errors="replace")
+            console.unlink()
+            cluster._reap(node)
+            if code != 0 or output != f"launched {pid}\n":
+                lost.append(f"launch {attempt}: exit {code}, console.log {output!r}")
+    assert not lost, "\n".join(lost)
+    assert not grpc_errors
