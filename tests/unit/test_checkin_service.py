@@ -18,11 +18,12 @@ import pytest
 from tests.support.chip_fixtures import CITIZEN, make_chip, pem, with_group
 from tests.support.fakes import FakeChallengeStore, FakeEventLog, FakeReadModel, FakeReplayGuard
 from tests.support.people import AN
-from tests.support.tokens import CARD, key_files
+from tests.support.tokens import key_files
 from verifier.chip import CscaTrustStore, TrustSources
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
+from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Participation, Status
 from verifier.domain.station import Station
 from verifier.domain.verdicts import Verdict
@@ -111,8 +112,6 @@ async def test_a_malformed_number_is_its_vss_code_under_the_number_presented(wor
 
 
 async def test_the_identity_claim_and_registered_facility_are_judged(world: World) -> None:
-    from verifier.domain.identity import IdentityClaim
-
     fact = await typed(world, claim=IdentityClaim(full_name="Trần Văn An"), check_registered_facility=True)
     assert fact.decision.reasons == ("060", "090") and fact.check_registered_facility
 
@@ -374,7 +373,3 @@ async def test_a_chip_whose_cccd_number_nobody_holds_is_050(chip_world: tuple[Wo
     await chips.verify(VerifyChip(KIOSK, chip.sod, chip.data_groups))
     [fact] = world.check_ins()
     assert (fact.decision.result_code, fact.key) == ("050", f"card:{CITIZEN.number}")
-
-
-def test_the_card_used_by_the_tokens_is_the_shared_participant() -> None:
-    assert CARD.card_number == AN.card_number  # the token tests and these share one person

@@ -243,8 +243,10 @@ def timestamp(at: datetime | None) -> Timestamp | None:
     return ts
 
 
-def signing_key_trusted(key: TrustedKey, *, reason: str, at: datetime, producer: str) -> ev.EventEnvelope:
-    env = envelope(key=f"kid:{key.kid_hex}", at=at, producer=producer)
+def signing_key_trusted(
+    key: TrustedKey, *, reason: str, at: datetime, producer: str, event_id: str = ""
+) -> ev.EventEnvelope:
+    env = envelope(key=f"kid:{key.kid_hex}", at=at, producer=producer, event_id=event_id)
     env.signing_key_trusted.CopyFrom(
         ev.SigningKeyTrusted(
             kid=key.kid_hex, certificate_der=key.certificate_der, subject=key.subject, reason=reason
@@ -253,25 +255,34 @@ def signing_key_trusted(key: TrustedKey, *, reason: str, at: datetime, producer:
     return env
 
 
-def signing_key_revoked(kid: bytes, *, reason: str, at: datetime, producer: str) -> ev.EventEnvelope:
-    env = envelope(key=f"kid:{kid.hex()}", at=at, producer=producer)
+def signing_key_revoked(
+    kid: bytes, *, reason: str, at: datetime, producer: str, event_id: str = ""
+) -> ev.EventEnvelope:
+    env = envelope(key=f"kid:{kid.hex()}", at=at, producer=producer, event_id=event_id)
     env.signing_key_revoked.CopyFrom(ev.SigningKeyRevoked(kid=kid.hex(), reason=reason))
     return env
 
 
 def alert_acknowledged(
-    alert_id: str, *, staff_id: str, note: str, at: datetime, producer: str
+    alert_id: str, *, staff_id: str, note: str, at: datetime, producer: str, event_id: str = ""
 ) -> ev.EventEnvelope:
     """Keyed by the alert id, like the alert itself, so it follows the alert in its partition."""
-    env = envelope(key=alert_id, at=at, producer=producer)
+    env = envelope(key=alert_id, at=at, producer=producer, event_id=event_id)
     env.alert_acknowledged.CopyFrom(ev.AlertAcknowledged(alert_id=alert_id, staff_id=staff_id, note=note))
     return env
 
 
 def alert_closed(
-    alert_id: str, *, staff_id: str, resolution: str, note: str, at: datetime, producer: str
+    alert_id: str,
+    *,
+    staff_id: str,
+    resolution: str,
+    note: str,
+    at: datetime,
+    producer: str,
+    event_id: str = "",
 ) -> ev.EventEnvelope:
-    env = envelope(key=alert_id, at=at, producer=producer)
+    env = envelope(key=alert_id, at=at, producer=producer, event_id=event_id)
     env.alert_closed.CopyFrom(
         ev.AlertClosed(alert_id=alert_id, staff_id=staff_id, resolution=resolution, note=note)
     )
@@ -351,21 +362,29 @@ def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
         case facts.ParticipantEnrolled():
             return participant_enrolled(fact.participant, at=at, producer=producer, event_id=event_id)
         case facts.SigningKeyTrusted():
-            env = signing_key_trusted(fact.signing_key, reason=fact.reason, at=at, producer=producer)
+            return signing_key_trusted(
+                fact.signing_key, reason=fact.reason, at=at, producer=producer, event_id=event_id
+            )
         case facts.SigningKeyRevoked():
-            env = signing_key_revoked(fact.kid, reason=fact.reason, at=at, producer=producer)
+            return signing_key_revoked(
+                fact.kid, reason=fact.reason, at=at, producer=producer, event_id=event_id
+            )
         case facts.AlertAcknowledged():
-            env = alert_acknowledged(
-                fact.alert_id, staff_id=fact.staff_id, note=fact.note, at=at, producer=producer
+            return alert_acknowledged(
+                fact.alert_id,
+                staff_id=fact.staff_id,
+                note=fact.note,
+                at=at,
+                producer=producer,
+                event_id=event_id,
             )
         case facts.AlertClosed():
-            env = alert_closed(
+            return alert_closed(
                 fact.alert_id,
                 staff_id=fact.staff_id,
                 resolution=fact.resolution,
                 note=fact.note,
                 at=at,
                 producer=producer,
+                event_id=event_id,
             )
-    env.event_id = event_id
-    return env
