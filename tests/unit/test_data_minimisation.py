@@ -23,6 +23,8 @@ PERSONAL_WORDS = (
 ALLOWED = {
     "ParticipantEnrolled.full_name": "the name check at check-in (VSS 060/061) reads it from the projection",
     "ParticipantEnrolled.date_of_birth": "the birth-date check (VSS 070)",
+    "PersonDetailsCorrected.full_name": "VSS's correction of the name the 060/061 check reads",
+    "PersonDetailsCorrected.date_of_birth": "VSS's correction of the birth date the 070 check reads",
     "EventEnvelope.face_match_recorded": "a similarity score and verdict; the images never leave the kiosk",
     "ImportCheckpointed.file_name": "the import's own file, not a person",
 }

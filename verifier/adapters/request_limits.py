@@ -50,6 +50,7 @@ STAFF = Limit(128)  # the check-in station allows 1-64 once stripped
 REASON = Limit(500)
 ALERT_ID = Limit(200)  # the alerts service's id limit (MAX_ID_CHARS)
 NOTE = Limit(1000)  # the alerts service's note limit (MAX_NOTE_CHARS)
+REQUEST_ID = Limit(128)  # a lifecycle command's client request id: 1-100 characters once stripped
 
 _P = "bhyt.v1."
 LIMITS: Mapping[str, Limit] = MappingProxyType(
@@ -80,6 +81,7 @@ LIMITS: Mapping[str, Limit] = MappingProxyType(
         _P + "VerifyChipRequest.staff_id": STAFF,
         _P + "FaceMatch.liveness": Limit(32),  # "passed", "failed", "not_checked"
         _P + "FaceMatch.matcher": Limit(100),
+        _P + "FaceMatch.compared_with": Limit(32),  # "chip_photo", "vssid_photo", ...
         # Cards
         _P + "GetCardStatusRequest.card_number": CARD_NUMBER,
         _P + "GetCardStatusRequest.social_insurance_number": PERSON_NUMBER,
@@ -112,6 +114,35 @@ LIMITS: Mapping[str, Limit] = MappingProxyType(
         _P + "EnrollParticipantRequest.valid_from": DATE,
         _P + "EnrollParticipantRequest.valid_to": DATE,
         _P + "EnrollParticipantRequest.five_years_from": DATE,
+        # Participation: the card lifecycle
+        _P + "ReplaceCardRequest.client_request_id": REQUEST_ID,
+        _P + "ReplaceCardRequest.old_card_number": CARD_NUMBER,
+        _P + "ReplaceCardRequest.new_card_number": CARD_NUMBER,
+        _P + "ReplaceCardRequest.valid_from": DATE,
+        _P + "ReplaceCardRequest.valid_to": DATE,
+        _P + "ReplaceCardRequest.registered_facility": ID,
+        _P + "ExtendCoverageRequest.client_request_id": REQUEST_ID,
+        _P + "ExtendCoverageRequest.card_number": CARD_NUMBER,
+        _P + "ExtendCoverageRequest.valid_to": DATE,
+        _P + "ReduceParticipationRequest.client_request_id": REQUEST_ID,
+        _P + "ReduceParticipationRequest.card_number": CARD_NUMBER,
+        _P + "ReduceParticipationRequest.reason": ID,  # "moved-within-province" and the like
+        _P + "ReduceParticipationRequest.effective_on": DATE,
+        _P + "RevokeCardRequest.client_request_id": REQUEST_ID,
+        _P + "RevokeCardRequest.card_number": CARD_NUMBER,
+        _P + "RevokeCardRequest.reason": REASON,
+        _P + "ReportCardLostRequest.client_request_id": REQUEST_ID,
+        _P + "ReportCardLostRequest.card_number": CARD_NUMBER,
+        _P + "ReportCardLostRequest.reported_on": DATE,
+        _P + "ChangeRegisteredFacilityRequest.client_request_id": REQUEST_ID,
+        _P + "ChangeRegisteredFacilityRequest.card_number": CARD_NUMBER,
+        _P + "ChangeRegisteredFacilityRequest.registered_facility": ID,
+        _P + "ChangeRegisteredFacilityRequest.effective_on": DATE,
+        _P + "CorrectPersonDetailsRequest.client_request_id": REQUEST_ID,
+        _P + "CorrectPersonDetailsRequest.card_number": CARD_NUMBER,
+        _P + "CorrectPersonDetailsRequest.full_name": NAME,
+        _P + "CorrectPersonDetailsRequest.date_of_birth": DATE,
+        _P + "CorrectPersonDetailsRequest.reason": REASON,
     }
 )
 

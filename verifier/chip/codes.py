@@ -54,3 +54,6 @@ CHIP_REASONS: dict[str, str] = {
 def chip_reason_text(code: str) -> str:
     """Human text for a chip code; unknown codes are shown as such rather than hidden."""
     return CHIP_REASONS.get(code, f"unknown chip reason {code}")
+
+
+CHIP_REASONS_VI: dict[str, str] = {}  # filled in below by the Vietnamese-first work

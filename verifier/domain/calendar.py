@@ -21,3 +21,8 @@ def parse_iso_date(text: str, *, field: str) -> date:
         return date.fromisoformat(text)
     except ValueError as e:
         raise ValueError(f"{field}: expected a date as YYYY-MM-DD, got {text!r}") from e
+
+
+def iso_or_empty(day: date | None) -> str:
+    """YYYY-MM-DD, or "" for no date (an open-ended card, a date not known)."""
+    return day.isoformat() if day is not None else ""

@@ -10,6 +10,7 @@ class Credential(StrEnum):
     DIGITAL_TOKEN = "digital_token"
     LEGACY_QR = "legacy_qr"
     CHIP_ID = "chip_id"
+    CCCD_QR = "cccd_qr"  # the chip ID card's printed QR: plain text, unsigned
 
 
 class Assurance(StrEnum):

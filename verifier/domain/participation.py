@@ -32,7 +32,10 @@ class Status(StrEnum):
 class CardValidity:
     card_number: str
     valid_from: date
-    valid_to: date
+    valid_to: date | None  # None: open-ended
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,11 @@ class Participation:
     social_insurance_number: str
     card_number: str
     full_name: str
-    date_of_birth: date
+    date_of_birth: date  # 1 January of the year when VSS holds only the year (`birth_year_only`)
     gender: Gender
     registered_facility: str
     valid_from: date
-    valid_to: date
+    valid_to: date | None  # None: an open-ended card, valid from `valid_from` on
     personal_id: str = ""
     five_years_from: date | None = None
     status: Status = Status.ACTIVE
@@ -54,6 +57,7 @@ class Participation:
     reduced_from: date | None = None
     previous_cards: tuple[CardValidity, ...] = ()
     lost_cards: frozenset[str] = frozenset()
+    birth_year_only: bool = False
 
     @property
     def group_code(self) -> str:
@@ -71,16 +75,14 @@ class Participation:
         """Coverage on a Vietnam calendar day; both validity dates are inclusive."""
         if day < self.valid_from:
             return Coverage.NOT_YET_VALID
-        if day > self.valid_to:
+        if self.valid_to is not None and day > self.valid_to:
             return Coverage.EXPIRED
         return Coverage.ACTIVE
 
     def covered_on(self, day: date) -> Coverage:
         """Coverage by the current card or, during a renewal, by a previous card still running."""
         coverage = self.coverage_on(day)
-        if coverage is not Coverage.ACTIVE and any(
-            c.valid_from <= day <= c.valid_to for c in self.previous_cards
-        ):
+        if coverage is not Coverage.ACTIVE and any(c.covers(day) for c in self.previous_cards):
             return Coverage.ACTIVE
         return coverage
 

@@ -108,7 +108,7 @@ def judge_card(check: CardCheck) -> Decision:
         if presented.text in person.lost_cards:
             reasons.append("K02")
         else:
-            reasons.append("003" if today > old.valid_to else "004")
+            reasons.append("003" if old.valid_to is not None and today > old.valid_to else "004")
             details.append(f"new card {person.card_number}")
     elif person.status is Status.LOST:
         reasons.append("K02")

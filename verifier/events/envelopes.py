@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 from bhyt.v1 import events_pb2 as ev
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from verifier.domain.calendar import iso_or_empty
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.participation import CardValidity, Gender, Participation
@@ -38,6 +39,7 @@ CREDENTIAL_TO_PB = {
     Credential.DIGITAL_TOKEN: ev.CREDENTIAL_KIND_DIGITAL_TOKEN,
     Credential.LEGACY_QR: ev.CREDENTIAL_KIND_LEGACY_QR,
     Credential.CHIP_ID: ev.CREDENTIAL_KIND_CHIP_ID,
+    Credential.CCCD_QR: ev.CREDENTIAL_KIND_CCCD_QR,
 }
 ASSURANCE_TO_PB = {
     Assurance.UNAUTHENTICATED: ev.ASSURANCE_UNAUTHENTICATED,
@@ -72,7 +74,7 @@ def participant_enrolled(
             gender=GENDER_TO_PB[p.gender],
             registered_facility=p.registered_facility,
             valid_from=p.valid_from.isoformat(),
-            valid_to=p.valid_to.isoformat(),
+            valid_to=iso_or_empty(p.valid_to),
             five_years_from=p.five_years_from.isoformat() if p.five_years_from else "",
         )
     )
@@ -291,7 +293,7 @@ def alert_closed(
 
 def card_validity(c: CardValidity) -> ev.CardValidity:
     return ev.CardValidity(
-        card_number=c.card_number, valid_from=c.valid_from.isoformat(), valid_to=c.valid_to.isoformat()
+        card_number=c.card_number, valid_from=c.valid_from.isoformat(), valid_to=iso_or_empty(c.valid_to)
     )
 
 

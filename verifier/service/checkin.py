@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from verifier.domain.calendar import vietnam_date
+from verifier.domain.calendar import iso_or_empty, vietnam_date
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
 from verifier.domain.checkin import (
     CardLookup,
@@ -186,7 +186,7 @@ class CheckInService:
             gender=participant.gender.value,
             registered_facility=participant.registered_facility,
             valid_from=participant.valid_from.isoformat(),
-            valid_to=participant.valid_to.isoformat(),
+            valid_to=iso_or_empty(participant.valid_to),
             five_years_from=participant.five_years_from.isoformat() if participant.five_years_from else "",
         )
         token = self._tokens.issue(card, self._clock())

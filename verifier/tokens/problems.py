@@ -56,3 +56,6 @@ class TokenProblem(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+TOKEN_REASONS_VI: dict[str, str] = {}  # filled in below by the Vietnamese-first work

@@ -23,7 +23,7 @@ ALERT_STATUS_ACKNOWLEDGED: AlertStatus
 ALERT_STATUS_CLOSED: AlertStatus
 
 class VerifyCardRequest(_message.Message):
-    __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id", "staff_id")
+    __slots__ = ("card_number", "facility_id", "kiosk_id", "full_name", "date_of_birth", "gender", "check_registered_facility", "personal_id", "staff_id", "face_match")
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,7 @@ class VerifyCardRequest(_message.Message):
     CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
     STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    FACE_MATCH_FIELD_NUMBER: _ClassVar[int]
     card_number: str
     facility_id: str
     kiosk_id: str
@@ -42,21 +43,24 @@ class VerifyCardRequest(_message.Message):
     check_registered_facility: bool
     personal_id: str
     staff_id: str
-    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ..., staff_id: _Optional[str] = ...) -> None: ...
+    face_match: FaceMatch
+    def __init__(self, card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., check_registered_facility: _Optional[bool] = ..., personal_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., face_match: _Optional[_Union[FaceMatch, _Mapping]] = ...) -> None: ...
 
 class VerifyScanRequest(_message.Message):
-    __slots__ = ("scanned", "facility_id", "kiosk_id", "check_registered_facility", "staff_id")
+    __slots__ = ("scanned", "facility_id", "kiosk_id", "check_registered_facility", "staff_id", "face_match")
     SCANNED_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     KIOSK_ID_FIELD_NUMBER: _ClassVar[int]
     CHECK_REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
     STAFF_ID_FIELD_NUMBER: _ClassVar[int]
+    FACE_MATCH_FIELD_NUMBER: _ClassVar[int]
     scanned: str
     facility_id: str
     kiosk_id: str
     check_registered_facility: bool
     staff_id: str
-    def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ..., staff_id: _Optional[str] = ...) -> None: ...
+    face_match: FaceMatch
+    def __init__(self, scanned: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., check_registered_facility: _Optional[bool] = ..., staff_id: _Optional[str] = ..., face_match: _Optional[_Union[FaceMatch, _Mapping]] = ...) -> None: ...
 
 class BeginChipCheckRequest(_message.Message):
     __slots__ = ("facility_id", "kiosk_id")
@@ -77,16 +81,18 @@ class ChipChallenge(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., challenge: _Optional[bytes] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FaceMatch(_message.Message):
-    __slots__ = ("score", "threshold", "liveness", "matcher")
+    __slots__ = ("score", "threshold", "liveness", "matcher", "compared_with")
     SCORE_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     LIVENESS_FIELD_NUMBER: _ClassVar[int]
     MATCHER_FIELD_NUMBER: _ClassVar[int]
+    COMPARED_WITH_FIELD_NUMBER: _ClassVar[int]
     score: float
     threshold: float
     liveness: str
     matcher: str
-    def __init__(self, score: _Optional[float] = ..., threshold: _Optional[float] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ...) -> None: ...
+    compared_with: str
+    def __init__(self, score: _Optional[float] = ..., threshold: _Optional[float] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ..., compared_with: _Optional[str] = ...) -> None: ...
 
 class VerifyChipRequest(_message.Message):
     __slots__ = ("facility_id", "kiosk_id", "session_id", "sod", "data_groups", "active_auth_signature", "face_match", "check_registered_facility", "staff_id")
@@ -150,12 +156,26 @@ class TokenSummary(_message.Message):
     def __init__(self, token_id: _Optional[str] = ..., kid: _Optional[str] = ..., alg: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_facility_id: _Optional[str] = ..., first_kiosk_id: _Optional[str] = ...) -> None: ...
 
 class Reason(_message.Message):
-    __slots__ = ("code", "text")
+    __slots__ = ("code", "text", "text_vi")
     CODE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_VI_FIELD_NUMBER: _ClassVar[int]
     code: str
     text: str
-    def __init__(self, code: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+    text_vi: str
+    def __init__(self, code: _Optional[str] = ..., text: _Optional[str] = ..., text_vi: _Optional[str] = ...) -> None: ...
+
+class NewCard(_message.Message):
+    __slots__ = ("card_number", "valid_from", "valid_to", "registered_facility")
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    card_number: str
+    valid_from: str
+    valid_to: str
+    registered_facility: str
+    def __init__(self, card_number: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., registered_facility: _Optional[str] = ...) -> None: ...
 
 class PreviousCard(_message.Message):
     __slots__ = ("card_number", "valid_from", "valid_to")
@@ -168,7 +188,7 @@ class PreviousCard(_message.Message):
     def __init__(self, card_number: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ...) -> None: ...
 
 class ParticipantSummary(_message.Message):
-    __slots__ = ("social_insurance_number", "card_number", "full_name", "group_code", "benefit_level", "province_code", "registered_facility", "valid_from", "valid_to", "five_years_from", "personal_id", "status", "reduction_code", "previous_cards")
+    __slots__ = ("social_insurance_number", "card_number", "full_name", "group_code", "benefit_level", "province_code", "registered_facility", "valid_from", "valid_to", "five_years_from", "personal_id", "status", "reduction_code", "previous_cards", "group_name_vi")
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FULL_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +203,7 @@ class ParticipantSummary(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REDUCTION_CODE_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_CARDS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_NAME_VI_FIELD_NUMBER: _ClassVar[int]
     social_insurance_number: str
     card_number: str
     full_name: str
@@ -197,10 +218,11 @@ class ParticipantSummary(_message.Message):
     status: str
     reduction_code: str
     previous_cards: _containers.RepeatedCompositeFieldContainer[PreviousCard]
-    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ..., status: _Optional[str] = ..., reduction_code: _Optional[str] = ..., previous_cards: _Optional[_Iterable[_Union[PreviousCard, _Mapping]]] = ...) -> None: ...
+    group_name_vi: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., group_code: _Optional[str] = ..., benefit_level: _Optional[int] = ..., province_code: _Optional[str] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., personal_id: _Optional[str] = ..., status: _Optional[str] = ..., reduction_code: _Optional[str] = ..., previous_cards: _Optional[_Iterable[_Union[PreviousCard, _Mapping]]] = ..., group_name_vi: _Optional[str] = ...) -> None: ...
 
 class CheckInDecision(_message.Message):
-    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at", "credential", "assurance", "token", "chip_checks")
+    __slots__ = ("check_in_id", "verdict", "result_code", "result_text", "reasons", "participant", "decided_at", "credential", "assurance", "token", "chip_checks", "result_text_vi", "new_card", "facility_route")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     RESULT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +234,9 @@ class CheckInDecision(_message.Message):
     ASSURANCE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     CHIP_CHECKS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_TEXT_VI_FIELD_NUMBER: _ClassVar[int]
+    NEW_CARD_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ROUTE_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     verdict: _events_pb2.Verdict
     result_code: str
@@ -223,7 +248,10 @@ class CheckInDecision(_message.Message):
     assurance: _events_pb2.Assurance
     token: TokenSummary
     chip_checks: _containers.RepeatedCompositeFieldContainer[ChipCheck]
-    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credential: _Optional[_Union[_events_pb2.CredentialKind, str]] = ..., assurance: _Optional[_Union[_events_pb2.Assurance, str]] = ..., token: _Optional[_Union[TokenSummary, _Mapping]] = ..., chip_checks: _Optional[_Iterable[_Union[ChipCheck, _Mapping]]] = ...) -> None: ...
+    result_text_vi: str
+    new_card: NewCard
+    facility_route: str
+    def __init__(self, check_in_id: _Optional[str] = ..., verdict: _Optional[_Union[_events_pb2.Verdict, str]] = ..., result_code: _Optional[str] = ..., result_text: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., credential: _Optional[_Union[_events_pb2.CredentialKind, str]] = ..., assurance: _Optional[_Union[_events_pb2.Assurance, str]] = ..., token: _Optional[_Union[TokenSummary, _Mapping]] = ..., chip_checks: _Optional[_Iterable[_Union[ChipCheck, _Mapping]]] = ..., result_text_vi: _Optional[str] = ..., new_card: _Optional[_Union[NewCard, _Mapping]] = ..., facility_route: _Optional[str] = ...) -> None: ...
 
 class GetCardStatusRequest(_message.Message):
     __slots__ = ("card_number", "social_insurance_number", "personal_id")
@@ -404,6 +432,92 @@ class EnrollParticipantRequest(_message.Message):
     valid_to: str
     five_years_from: str
     def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ...) -> None: ...
+
+class ReplaceCardRequest(_message.Message):
+    __slots__ = ("client_request_id", "old_card_number", "new_card_number", "valid_from", "valid_to", "registered_facility")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OLD_CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    NEW_CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    old_card_number: str
+    new_card_number: str
+    valid_from: str
+    valid_to: str
+    registered_facility: str
+    def __init__(self, client_request_id: _Optional[str] = ..., old_card_number: _Optional[str] = ..., new_card_number: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., registered_facility: _Optional[str] = ...) -> None: ...
+
+class ExtendCoverageRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "valid_to")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    valid_to: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., valid_to: _Optional[str] = ...) -> None: ...
+
+class ReduceParticipationRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "reason", "effective_on")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    reason: str
+    effective_on: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., reason: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+
+class RevokeCardRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "reason")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    reason: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReportCardLostRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "reported_on")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_ON_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    reported_on: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., reported_on: _Optional[str] = ...) -> None: ...
+
+class ChangeRegisteredFacilityRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "registered_facility", "effective_on")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    registered_facility: str
+    effective_on: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., registered_facility: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+
+class CorrectPersonDetailsRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "full_name", "date_of_birth", "gender", "reason")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    full_name: str
+    date_of_birth: str
+    gender: _events_pb2.Gender
+    reason: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class EventRecorded(_message.Message):
     __slots__ = ("event_id", "topic", "partition", "offset")

@@ -846,7 +846,10 @@ class Diagnostics:
 
 
 class ParticipationStub:
-    """Missing associated documentation comment in .proto file."""
+    """Enrollment and the card lifecycle, for VSS staff (role "admin"). Each command is validated against
+    the participation record, answers once its event is durable, and is idempotent under its
+    client_request_id: a retry with the same id records the same event (same event id), kept once.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -859,14 +862,94 @@ class ParticipationStub:
                 request_serializer=bhyt_dot_v1_dot_api__pb2.EnrollParticipantRequest.SerializeToString,
                 response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
                 _registered_method=True)
+        self.ReplaceCard = channel.unary_unary(
+                '/bhyt.v1.Participation/ReplaceCard',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ReplaceCardRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ExtendCoverage = channel.unary_unary(
+                '/bhyt.v1.Participation/ExtendCoverage',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ExtendCoverageRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ReduceParticipation = channel.unary_unary(
+                '/bhyt.v1.Participation/ReduceParticipation',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ReduceParticipationRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.RevokeCard = channel.unary_unary(
+                '/bhyt.v1.Participation/RevokeCard',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.RevokeCardRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ReportCardLost = channel.unary_unary(
+                '/bhyt.v1.Participation/ReportCardLost',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ReportCardLostRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ChangeRegisteredFacility = channel.unary_unary(
+                '/bhyt.v1.Participation/ChangeRegisteredFacility',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ChangeRegisteredFacilityRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.CorrectPersonDetails = channel.unary_unary(
+                '/bhyt.v1.Participation/CorrectPersonDetails',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
 
 
 class ParticipationServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Enrollment and the card lifecycle, for VSS staff (role "admin"). Each command is validated against
+    the participation record, answers once its event is durable, and is idempotent under its
+    client_request_id: a retry with the same id records the same event (same event id), kept once.
+    """
 
     def EnrollParticipant(self, request, context):
         """Record an enrollment. Answers once the ParticipantEnrolled event is durable.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplaceCard(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExtendCoverage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReduceParticipation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCard(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportCardLost(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeRegisteredFacility(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CorrectPersonDetails(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -879,6 +962,41 @@ def add_ParticipationServicer_to_server(servicer, server):
                     request_deserializer=bhyt_dot_v1_dot_api__pb2.EnrollParticipantRequest.FromString,
                     response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
             ),
+            'ReplaceCard': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplaceCard,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ReplaceCardRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ExtendCoverage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExtendCoverage,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ExtendCoverageRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ReduceParticipation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReduceParticipation,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ReduceParticipationRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'RevokeCard': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCard,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.RevokeCardRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ReportCardLost': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportCardLost,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ReportCardLostRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ChangeRegisteredFacility': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeRegisteredFacility,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ChangeRegisteredFacilityRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'CorrectPersonDetails': grpc.unary_unary_rpc_method_handler(
+                    servicer.CorrectPersonDetails,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'bhyt.v1.Participation', rpc_method_handlers)
@@ -888,7 +1006,10 @@ def add_ParticipationServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Participation:
-    """Missing associated documentation comment in .proto file."""
+    """Enrollment and the card lifecycle, for VSS staff (role "admin"). Each command is validated against
+    the participation record, answers once its event is durable, and is idempotent under its
+    client_request_id: a retry with the same id records the same event (same event id), kept once.
+    """
 
     @staticmethod
     def EnrollParticipant(request,
@@ -906,6 +1027,195 @@ class Participation:
             target,
             '/bhyt.v1.Participation/EnrollParticipant',
             bhyt_dot_v1_dot_api__pb2.EnrollParticipantRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplaceCard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ReplaceCard',
+            bhyt_dot_v1_dot_api__pb2.ReplaceCardRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtendCoverage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ExtendCoverage',
+            bhyt_dot_v1_dot_api__pb2.ExtendCoverageRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReduceParticipation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ReduceParticipation',
+            bhyt_dot_v1_dot_api__pb2.ReduceParticipationRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/RevokeCard',
+            bhyt_dot_v1_dot_api__pb2.RevokeCardRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportCardLost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ReportCardLost',
+            bhyt_dot_v1_dot_api__pb2.ReportCardLostRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeRegisteredFacility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ChangeRegisteredFacility',
+            bhyt_dot_v1_dot_api__pb2.ChangeRegisteredFacilityRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CorrectPersonDetails(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/CorrectPersonDetails',
+            bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.SerializeToString,
             bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
             options,
             channel_credentials,

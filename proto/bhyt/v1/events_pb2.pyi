@@ -31,6 +31,7 @@ class CredentialKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CREDENTIAL_KIND_DIGITAL_TOKEN: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_LEGACY_QR: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_CHIP_ID: _ClassVar[CredentialKind]
+    CREDENTIAL_KIND_CCCD_QR: _ClassVar[CredentialKind]
 
 class Assurance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -60,6 +61,7 @@ CREDENTIAL_KIND_CARD_NUMBER: CredentialKind
 CREDENTIAL_KIND_DIGITAL_TOKEN: CredentialKind
 CREDENTIAL_KIND_LEGACY_QR: CredentialKind
 CREDENTIAL_KIND_CHIP_ID: CredentialKind
+CREDENTIAL_KIND_CCCD_QR: CredentialKind
 ASSURANCE_UNSPECIFIED: Assurance
 ASSURANCE_UNAUTHENTICATED: Assurance
 ASSURANCE_SIGNED_TOKEN: Assurance
@@ -72,7 +74,7 @@ SEVERITY_HIGH: Severity
 SEVERITY_CRITICAL: Severity
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "person_details_corrected", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +88,7 @@ class EventEnvelope(_message.Message):
     CARD_REVOKED_FIELD_NUMBER: _ClassVar[int]
     CARD_REPORTED_LOST_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_FACILITY_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    PERSON_DETAILS_CORRECTED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_FINALISED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +112,7 @@ class EventEnvelope(_message.Message):
     card_revoked: CardRevoked
     card_reported_lost: CardReportedLost
     registered_facility_changed: RegisteredFacilityChanged
+    person_details_corrected: PersonDetailsCorrected
     check_in_verified: CheckInVerified
     check_in_finalised: CheckInFinalised
     signing_key_trusted: SigningKeyTrusted
@@ -119,7 +123,7 @@ class EventEnvelope(_message.Message):
     alert_acknowledged: AlertAcknowledged
     alert_closed: AlertClosed
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., person_details_corrected: _Optional[_Union[PersonDetailsCorrected, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -164,14 +168,16 @@ class CardIssued(_message.Message):
     def __init__(self, social_insurance_number: _Optional[str] = ..., card: _Optional[_Union[CardValidity, _Mapping]] = ...) -> None: ...
 
 class CardReplaced(_message.Message):
-    __slots__ = ("social_insurance_number", "old_card", "new_card")
+    __slots__ = ("social_insurance_number", "old_card", "new_card", "registered_facility")
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     OLD_CARD_FIELD_NUMBER: _ClassVar[int]
     NEW_CARD_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FACILITY_FIELD_NUMBER: _ClassVar[int]
     social_insurance_number: str
     old_card: CardValidity
     new_card: CardValidity
-    def __init__(self, social_insurance_number: _Optional[str] = ..., old_card: _Optional[_Union[CardValidity, _Mapping]] = ..., new_card: _Optional[_Union[CardValidity, _Mapping]] = ...) -> None: ...
+    registered_facility: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., old_card: _Optional[_Union[CardValidity, _Mapping]] = ..., new_card: _Optional[_Union[CardValidity, _Mapping]] = ..., registered_facility: _Optional[str] = ...) -> None: ...
 
 class CoverageExtended(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "valid_to")
@@ -222,6 +228,20 @@ class RegisteredFacilityChanged(_message.Message):
     registered_facility: str
     effective_on: str
     def __init__(self, social_insurance_number: _Optional[str] = ..., registered_facility: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+
+class PersonDetailsCorrected(_message.Message):
+    __slots__ = ("social_insurance_number", "full_name", "date_of_birth", "gender", "reason")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    full_name: str
+    date_of_birth: str
+    gender: Gender
+    reason: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ImportCheckpointed(_message.Message):
     __slots__ = ("file_sha256", "file_name", "lines_done", "rows_accepted", "rows_rejected", "events_written", "completed", "rejects_bytes")
@@ -302,7 +322,7 @@ class CheckInFinalised(_message.Message):
     def __init__(self, check_in_id: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., result_code: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., checked_in_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FaceMatchRecorded(_message.Message):
-    __slots__ = ("check_in_id", "social_insurance_number", "personal_id", "facility_id", "kiosk_id", "score", "kiosk_threshold", "applied_threshold", "matched", "liveness", "matcher")
+    __slots__ = ("check_in_id", "social_insurance_number", "personal_id", "facility_id", "kiosk_id", "score", "kiosk_threshold", "applied_threshold", "matched", "liveness", "matcher", "compared_with", "credential")
     CHECK_IN_ID_FIELD_NUMBER: _ClassVar[int]
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +334,8 @@ class FaceMatchRecorded(_message.Message):
     MATCHED_FIELD_NUMBER: _ClassVar[int]
     LIVENESS_FIELD_NUMBER: _ClassVar[int]
     MATCHER_FIELD_NUMBER: _ClassVar[int]
+    COMPARED_WITH_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     check_in_id: str
     social_insurance_number: str
     personal_id: str
@@ -325,7 +347,9 @@ class FaceMatchRecorded(_message.Message):
     matched: bool
     liveness: str
     matcher: str
-    def __init__(self, check_in_id: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., score: _Optional[float] = ..., kiosk_threshold: _Optional[float] = ..., applied_threshold: _Optional[float] = ..., matched: _Optional[bool] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ...) -> None: ...
+    compared_with: str
+    credential: CredentialKind
+    def __init__(self, check_in_id: _Optional[str] = ..., social_insurance_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., score: _Optional[float] = ..., kiosk_threshold: _Optional[float] = ..., applied_threshold: _Optional[float] = ..., matched: _Optional[bool] = ..., liveness: _Optional[str] = ..., matcher: _Optional[str] = ..., compared_with: _Optional[str] = ..., credential: _Optional[_Union[CredentialKind, str]] = ...) -> None: ...
 
 class TokenPresented(_message.Message):
     __slots__ = ("token_id", "kid", "alg", "issued_at", "expires_at", "signature_valid", "first_check_in_id", "first_facility_id", "first_kiosk_id", "first_presented_at")

@@ -42,7 +42,6 @@ class CardsServicer(api_grpc.CardsServicer):
         return card_token(token, with_qr_png=request.with_qr_png)
 
 
-
 def card_status(view: CardStatusView | None) -> api.CardStatus:
     if view is None:
         return api.CardStatus(found=False)

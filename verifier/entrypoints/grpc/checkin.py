@@ -10,7 +10,7 @@ from verifier.adapters.callers import StationResolver
 from verifier.domain.face_match import FaceMatchReport
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender
-from verifier.domain.reasons import reason_text
+from verifier.domain.reasons import reason_text, reason_text_vi
 from verifier.entrypoints.grpc.mappers import answers_errors, participant_summary
 from verifier.events.envelopes import (
     ASSURANCE_TO_PB,
@@ -110,7 +110,8 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
         verdict=VERDICT_TO_PB[d.verdict],
         result_code=d.result_code,
         result_text=reason_text(d.result_code) + (f" ({d.detail})" if d.detail else ""),
-        reasons=[api.Reason(code=c, text=reason_text(c)) for c in d.reasons],
+        result_text_vi=reason_text_vi(d.result_code) + (f" ({d.detail})" if d.detail else ""),
+        reasons=[api.Reason(code=c, text=reason_text(c), text_vi=reason_text_vi(c)) for c in d.reasons],
         participant=participant_summary(d.participant) if d.participant else None,
         decided_at=timestamp(result.decided_at),
         credential=CREDENTIAL_TO_PB[result.credential],

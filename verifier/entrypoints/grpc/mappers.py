@@ -16,6 +16,7 @@ import grpc
 from bhyt.v1 import api_pb2 as api
 
 from verifier.adapters.request_limits import check_request
+from verifier.domain.calendar import iso_or_empty
 from verifier.domain.participation import Participation
 from verifier.errors import VerifierError
 
@@ -29,6 +30,7 @@ StreamHandler = Callable[[Any, Req, grpc.aio.ServicerContext], AsyncGenerator[Re
 def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
     """Every field within its size limit first (`request_limits`), then the handler; errors become
     statuses here and nowhere else."""
+
     @functools.wraps(handler)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
         try:
@@ -79,7 +81,7 @@ def participant_summary(p: Participation) -> api.ParticipantSummary:
         province_code=p.province_code,
         registered_facility=p.registered_facility,
         valid_from=p.valid_from.isoformat(),
-        valid_to=p.valid_to.isoformat(),
+        valid_to=iso_or_empty(p.valid_to),
         five_years_from=p.five_years_from.isoformat() if p.five_years_from else "",
         personal_id=p.personal_id,
         status=p.status.value,
@@ -88,7 +90,7 @@ def participant_summary(p: Participation) -> api.ParticipantSummary:
             api.PreviousCard(
                 card_number=c.card_number,
                 valid_from=c.valid_from.isoformat(),
-                valid_to=c.valid_to.isoformat(),
+                valid_to=iso_or_empty(c.valid_to),
             )
             for c in p.previous_cards
         ],
