@@ -4,7 +4,8 @@ Why synthetic: real participation records are personal data (Decree 13/2023) and
 copied into a test environment, yet load tests, bulk-import runs and projection rebuilds need
 millions of rows that look like the real register: realistic group/benefit-level mix by age,
 Vietnamese names with diacritics, CCCD numbers consistent with date of birth and gender, expired,
-not-yet-valid, replaced, revoked, lost and reduced cards in believable proportions.
+not-yet-valid, replaced, revoked, lost and reduced cards in believable proportions, and a few
+people of pension age whose birth date is the year alone or whose card is open-ended (no end date).
 
 Why the design is what it is:
 
@@ -206,6 +207,12 @@ _NO_CCCD_UNDER_14 = 0.5  # children under 14 need not have a CCCD
 _REPLACED = 0.04  # share of rows whose card replaced an earlier one
 _MOVER = 0.30  # of those, the share who moved province
 _OVERLAP = 0.40  # of those, the share whose old card had not run out yet (VSS 004 when presented)
+# VSS holds only the year of birth for some older people (paper records before the CCCD), and some
+# cards have no end date (open-ended). Both are kept small and confined to people of pension age so
+# the rest of the mix is unchanged; the birth year stays consistent with the CCCD number.
+_OLD_AGE = 60
+_YEAR_ONLY_OLD = 0.10  # of people aged 60+, the share whose birth date is the year alone (~1.5 %)
+_OPEN_ENDED_OLD = 0.05  # of people aged 60+ with a card running on as_of, the share with no end date
 
 
 def _nfc(names: Sequence[str]) -> tuple[str, ...]:
@@ -435,6 +442,7 @@ def _rows(count: int, seed: int, as_of: date) -> Iterator[dict[str, str]]:
     period_from, period_to, month_before = cal.period_from, cal.period_to, cal.month_before
     month_start, birth_lo, birth_span = cal.month_start, cal.birth_lo, cal.birth_span
     as_of_day = as_of.toordinal() - cal.day0
+    as_of_iso = as_of.isoformat()
     old_generation = date(_OLD_GENERATION_BEFORE, 1, 1).toordinal() - cal.day0
 
     provinces = tuple(sorted(_PROVINCE_POPULATION))
@@ -522,6 +530,14 @@ def _rows(count: int, seed: int, as_of: date) -> Iterator[dict[str, str]]:
                 valid_from = iso[day]
                 valid_to = _plus_years_minus_day(date.fromisoformat(valid_from), 6).isoformat()
 
+            # Pension age: VSS may hold only the birth year; a running card may have no end date.
+            birth = iso[day]
+            if age >= _OLD_AGE:
+                if rnd() < _YEAR_ONLY_OLD:
+                    birth = birth[:4]
+                if valid_to >= as_of_iso and valid_from <= as_of_iso and rnd() < _OPEN_ENDED_OLD:
+                    valid_to = ""
+
             if age >= 6 and rnd() < five_years_p:
                 years = 5 + int(rnd() * (min(age - 1, 30) - 4))
                 five_years_from = period_from[m0 - 12 * years - int(rnd() * 12)]
@@ -557,7 +573,7 @@ def _rows(count: int, seed: int, as_of: date) -> Iterator[dict[str, str]]:
                 "social_insurance_number": sin,
                 "card_number": f"{prefix}{provinces[here]}{sin}",
                 "full_name": full_name,
-                "date_of_birth": iso[day],
+                "date_of_birth": birth,
                 "gender": genders[female],
                 "registered_facility": facilities[here][facility],
                 "valid_from": valid_from,

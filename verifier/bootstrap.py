@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from verifier.adapters.alert_feed import AlertFeed
 from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.challenges import RedisChallengeStore
+from verifier.adapters.command_receipts import RedisCommandReceipts
 from verifier.adapters.facility_stats import RedisFacilityStats
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
@@ -34,6 +35,7 @@ from verifier.monitor_rules import RulesConfig, RulesFileError, load_rules
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
 from verifier.service.keys import KeyAdmin
+from verifier.service.lifecycle import CardLifecycle
 from verifier.service.monitoring import MonitoringService
 from verifier.service.pipeline import Clock
 from verifier.settings import Settings
@@ -212,6 +214,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             tokens=config.tokens,
             replays=RedisReplayGuard(client),
             recent_usage=settings.recent_usage_size,
+            face_policy=config.face_policy,
         )
         key_admin = KeyAdmin(config.tokens, event_log, clock)
         chip = ChipCheckIn(
@@ -235,6 +238,13 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
                 settings.grpc_listen,
                 health_servicer=health_servicer,
                 monitoring=monitoring,
+                lifecycle=CardLifecycle(
+                    read_model=RedisReadModel(client),
+                    event_log=event_log,
+                    receipts=RedisCommandReceipts(client),
+                    facilities=config.facilities,
+                    clock=clock,
+                ),
                 reuse_port=bool(settings.grpc_reuse_port),
                 tls=config.tls,
             )

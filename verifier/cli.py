@@ -34,9 +34,11 @@ from verifier.client_channel import ClientTls, channel
 from verifier.imports.rows import COLUMNS
 from verifier.imports.run import run_import
 from verifier.legacy_qr_cli import add_qr_parser
+from verifier.lifecycle_cli import add_lifecycle_parsers
 from verifier.processes import ProcessesError, serve_processes
 from verifier.settings import Settings
 from verifier.tokens.cli import add_token_parser
+from verifier.verdict_text import verdict_lines
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -93,11 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     enroll = client("enroll", "enroll a participant (records a ParticipantEnrolled event)", "admin")
     enroll.add_argument("card_number", help="15-character card number, e.g. GD4404016354956")
     enroll.add_argument("--name", required=True, help="full name, e.g. 'Nguyễn Văn An'")
-    enroll.add_argument("--dob", required=True, help="date of birth YYYY-MM-DD")
+    enroll.add_argument(
+        "--dob", required=True, help="date of birth YYYY-MM-DD, or YYYY when only the year is known"
+    )
     enroll.add_argument("--gender", choices=["male", "female"], required=True)
     enroll.add_argument("--facility", required=True, help="registered initial-care facility, e.g. 40-C54")
     enroll.add_argument("--valid-from", required=True, help="YYYY-MM-DD")
-    enroll.add_argument("--valid-to", required=True, help="YYYY-MM-DD")
+    # An open-ended card must be asked for by name: a forgotten --valid-to is an error, not a card
+    # valid for ever.
+    end = enroll.add_mutually_exclusive_group(required=True)
+    end.add_argument("--valid-to", default="", help="YYYY-MM-DD")
+    end.add_argument("--open-ended", action="store_true", help="a card without an end date")
     enroll.add_argument("--personal-id", default="", help="12-digit CCCD number")
     enroll.set_defaults(run=_enroll)
 
@@ -133,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
     status.set_defaults(run=_status)
 
-    scan = client("scan", "verify what a kiosk scanned: a card token (BHYT1:...) or legacy QR", "kiosk")
+    scan = client("scan", "verify what a kiosk scanned: a card token (BHYT1:...), a BHYT or CCCD QR", "kiosk")
     scan.add_argument("scanned", help="the scanned text, or - to read it from stdin")
     add_station_args(scan)
     scan.add_argument(
@@ -167,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         run=_keys_reload
     )
 
+    add_lifecycle_parsers(sub, add_connection_args, _ask)
     add_qr_parser(sub)
     add_chip_parser(sub)
     return p
@@ -282,6 +291,16 @@ def _call(args: argparse.Namespace, rpc: str, stub_class: type, request: Message
     return 0
 
 
+def _check_in(args: argparse.Namespace, rpc: str, request: Message) -> int:
+    """The verdict in words for the person at the desk (Vietnamese first) on stderr, the answer as
+    JSON on stdout for scripts."""
+    answer = _ask(args, rpc, api_grpc.CheckInStub, request)
+    assert isinstance(answer, api.CheckInDecision)
+    print("\n".join(verdict_lines(answer)), file=sys.stderr)
+    _print(answer)
+    return 0
+
+
 def _ask(args: argparse.Namespace, rpc: str, stub_class: type, request: Message) -> Message:
     target = args.target or Settings.from_env().grpc_listen
     with channel(target, _client_tls(args)) as open_channel:
@@ -333,7 +352,7 @@ def _checkin(args: argparse.Namespace) -> int:
         gender=_GENDERS.get(args.gender or "", ev.GENDER_UNSPECIFIED),
         check_registered_facility=args.check_facility,
     )
-    return _call(args, "VerifyCard", api_grpc.CheckInStub, request)
+    return _check_in(args, "VerifyCard", request)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -382,7 +401,7 @@ def _scan(args: argparse.Namespace) -> int:
         staff_id=args.staff,
         check_registered_facility=args.check_facility,
     )
-    return _call(args, "VerifyScan", api_grpc.CheckInStub, request)
+    return _check_in(args, "VerifyScan", request)
 
 
 def _issue_token(args: argparse.Namespace) -> int:

@@ -87,7 +87,8 @@ class RateJump(Rule):
 @dataclass(frozen=True)
 class KnownBadCard(Rule):
     severity: str = "high"
-    codes: tuple[str, ...] = ("003", "004", "010", "110", "120", "121", "122", "123", "124", "K02")
+    # 004 (old card still valid, a new one issued) is a valid card, not misuse.
+    codes: tuple[str, ...] = ("003", "010", "110", "120", "121", "122", "123", "124", "K02")
 
 
 @dataclass(frozen=True)

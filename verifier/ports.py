@@ -48,6 +48,25 @@ class ReplayGuard(ABC):
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """What a staff command was answered: a retry under the same client request id gets it again."""
+
+    event_id: str  # derived from the command, the person and the client request id
+    recorded: Recorded
+    fingerprint: str  # the command as given: the same request id for another command is refused
+
+
+class CommandReceipts(ABC):
+    @abstractmethod
+    async def recall(self, event_id: str) -> Receipt | None:
+        """The receipt kept for this event id, or None (never kept, or expired)."""
+
+    @abstractmethod
+    async def keep(self, receipt: Receipt, ttl_s: int) -> None:
+        """Remember the receipt for `ttl_s` seconds; a receipt already kept for its id stays."""
+
+
+@dataclass(frozen=True)
 class ChipSession:
     """A challenge handed to a kiosk for active authentication."""
 
@@ -91,11 +110,13 @@ class FacilityStatsReader(ABC):
 __all__ = [
     "ChallengeStore",
     "ChipSession",
+    "CommandReceipts",
     "EventLog",
     "FacilityStats",
     "FacilityStatsReader",
     "Presentation",
     "ReadModel",
+    "Receipt",
     "Recorded",
     "ReplayGuard",
 ]

@@ -8,13 +8,14 @@
 Why: a kiosk's scanner and chip reader pass on whatever they read, so every parser meets input
 written by an attacker. Each target drives one parser entry point with Hypothesis-generated inputs:
 random bytes or text, and structure-aware mutations of *valid* inputs (real signed tokens, chip
-reads, master lists, CRLs, legacy QR texts): bit flips, truncation, length fields that lie,
+reads, master lists, CRLs, legacy BHYT and CCCD QR texts): bit flips, truncation, length fields that lie,
 re-tagged and re-filled ASN.1 nodes (with their parents' lengths fixed so the mutation goes deep),
 grafts between samples, CBOR maps with hostile values, deep nesting and oversized repetition.
 
 A failure ("crash") is any of:
   - an exception other than the parser's documented error (TokenProblem, ChipError, LegacyQrProblem,
-    BadRequest/CardNumberProblem, KeyFileError), or a documented error whose code is not in its table;
+    CccdQrProblem, BadRequest/CardNumberProblem, KeyFileError), or a documented error whose code is
+    not in its table;
   - an input using more than HANG_SECONDS of CPU, stuck for KILL_SECONDS, or allocating beyond the
     worker's address-space cap;
   - a broken verdict property: a mutated token verifies as signature-valid although the bytes it

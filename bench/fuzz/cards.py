@@ -1,4 +1,5 @@
-"""Targets for what a kiosk reads off a paper card or a keyboard: the legacy QR and card numbers."""
+"""Targets for what a kiosk reads off a paper card, an ID card or a keyboard: the legacy BHYT QR, the
+chip ID card's printed QR and card numbers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from bench.fuzz.harness import ACCEPTED, Target, Unexpected, known, to_text, to_utf8
 from bench.fuzz.mutations import MUTATIONS, RANDOMS, mutated_text
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
+from verifier.domain.cccd_qr import CccdQrProblem, looks_like_cccd_qr, parse_cccd_qr
 from verifier.domain.legacy_qr import MALFORMED as QR_MALFORMED
 from verifier.domain.legacy_qr import LegacyQrProblem, parse_legacy_qr
 from verifier.errors import BadRequest
@@ -124,6 +126,61 @@ def run_legacy_qr(text: str) -> str:
     return ACCEPTED
 
 
+CCCD_QR_FIELDS = (
+    "040090001234",
+    "186543210",
+    "Nguyễn Văn An",
+    "01051990",
+    "Nam",
+    "Số 12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh",
+    "15042021",
+)
+CCCD_QR_LABELS = ("CCCD:", "CMND:", "Họ tên:", "Ngày sinh:", "Giới tính:", "Địa chỉ:", "Ngày cấp:")
+CCCD_QR_TEXTS = (
+    "|".join(CCCD_QR_FIELDS),
+    "001305012345||Trần Thị Bích Ngọc|29032005|Nữ|Quận Cầu Giấy, Hà Nội|10072021|extra",
+    "|".join(label + value for label, value in zip(CCCD_QR_LABELS, CCCD_QR_FIELDS, strict=True)),
+)
+CCCD_QR_EDGES: tuple[str, ...] = ("Nữ", "Nu\u0303", "NAM", "1990", "29022023", "01/05/1990", "0" * 12)
+CCCD_QR_EDGES += ("\uff1a", "Họ tên:", ":")
+
+
+@st.composite
+def cccd_qr_fields(draw: st.DrawFn) -> str:
+    """A real CCCD QR with fields replaced, dropped, doubled or labelled, and a different ending."""
+    rng = draw(RANDOMS)
+    fields = list(CCCD_QR_FIELDS)
+    for _ in range(draw(MUTATIONS)):
+        op = rng.choice(("replace", "edge", "edge", "drop", "dup", "label"))
+        at = rng.randrange(len(fields)) if fields else 0
+        if op == "replace" and fields:
+            fields[at] = draw(SHORT_TEXT)
+        elif op == "edge" and fields:
+            fields[at] = rng.choice((*CCCD_QR_EDGES, *QR_EDGES))
+        elif op == "drop" and fields:
+            del fields[at]
+        elif op == "dup" and fields:
+            fields[at:at] = [fields[at]] * rng.choice((1, 2, 20))
+        elif fields:
+            fields[at] = rng.choice(CCCD_QR_LABELS) + fields[at]
+    return "|".join(fields) + rng.choice(("", "|", "\r\n", "$", "|$", "||"))
+
+
+def run_cccd_qr(text: str) -> str:
+    """What `VerifyScan` does with a scan that may be a CCCD QR: whatever parses must also be routed
+    to this parser (`looks_like_cccd_qr`), and must agree with its own number."""
+    try:
+        qr = parse_cccd_qr(text)
+    except CccdQrProblem as e:
+        return known(e.code, frozenset({QR_MALFORMED}))
+    if not looks_like_cccd_qr(text):
+        raise Unexpected("unrouted: a CCCD QR that parses would not be sent to its parser by VerifyScan")
+    json.dumps(qr.to_json_dict(), ensure_ascii=False)
+    if len(qr.personal_id) != 12 or not qr.name:
+        raise Unexpected("accepted without a 12-digit number or a name")
+    return ACCEPTED
+
+
 CARD_NUMBER_SAMPLES = (
     "GD4404016354956",
     "4016354956",
@@ -153,6 +210,13 @@ CARD_TARGETS: tuple[Target, ...] = (
         "domain.legacy_qr.parse_legacy_qr",
         lambda: st.one_of(st.text(max_size=300), qr_fields(), mutated_text(QR_TEXTS)),
         run_legacy_qr,
+        to_text,
+    ),
+    Target(
+        "cccd-qr",
+        "domain.cccd_qr.parse_cccd_qr (+ looks_like_cccd_qr)",
+        lambda: st.one_of(st.text(max_size=300), cccd_qr_fields(), mutated_text(CCCD_QR_TEXTS)),
+        run_cccd_qr,
         to_text,
     ),
     Target(

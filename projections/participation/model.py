@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from bhyt.v1.events_pb2 import CardValidity as CardValidityPb
-from bhyt.v1.events_pb2 import EventEnvelope
+from bhyt.v1.events_pb2 import EventEnvelope, PersonDetailsCorrected
 
 from projections.store import DeadLetter, Position, ProjectionStore, Snapshot
-from verifier.domain.participation import CardValidity, Participation, Status
-from verifier.events.envelopes import participation_from
+from verifier.domain.calendar import parse_birth_date
+from verifier.domain.participation import CardValidity, Gender, Participation, Status
+from verifier.events.envelopes import GENDER_FROM_PB, participation_from, validity_from
 from verifier.readmodel.participation import (
     decode_participation,
     encode_participation,
@@ -32,7 +33,7 @@ RECORD_FIELD = "d"
 
 
 def _validity(c: CardValidityPb) -> CardValidity:
-    return CardValidity(c.card_number, date.fromisoformat(c.valid_from), date.fromisoformat(c.valid_to))
+    return validity_from(c)  # valid_to "": an open-ended card
 
 
 def _with_new_card(p: Participation, new: CardValidity) -> Participation:
@@ -63,10 +64,12 @@ def evolve(state: Participation | None, event: EventEnvelope) -> Participation |
         old = _validity(e.old_card)
         replaced = _with_new_card(state, _validity(e.new_card))
         previous = tuple(c for c in replaced.previous_cards if c.card_number != old.card_number)
-        return dataclasses.replace(replaced, previous_cards=(*previous, old))
+        facility = e.registered_facility or replaced.registered_facility  # empty: unchanged
+        return dataclasses.replace(replaced, previous_cards=(*previous, old), registered_facility=facility)
     if kind == "coverage_extended":
         if e.card_number != state.card_number:
             raise ValueError(f"coverage extended for {e.card_number}, not the current card")
+        # An extension always names its new end (an empty one is a bad event, dead-lettered).
         return dataclasses.replace(state, valid_to=date.fromisoformat(e.valid_to))
     if kind == "participation_reduced":
         return dataclasses.replace(
@@ -83,7 +86,23 @@ def evolve(state: Participation | None, event: EventEnvelope) -> Participation |
         return dataclasses.replace(state, lost_cards=lost, status=status)
     if kind == "registered_facility_changed":
         return dataclasses.replace(state, registered_facility=e.registered_facility)
+    if kind == "person_details_corrected":
+        return _corrected(state, e)
     raise AssertionError(kind)
+
+
+def _corrected(state: Participation, e: PersonDetailsCorrected) -> Participation:
+    """Each field the correction gives replaces the record's; an empty one leaves it as it was."""
+    born, year_only = state.date_of_birth, state.birth_year_only
+    if e.date_of_birth:
+        born, year_only = parse_birth_date(e.date_of_birth)  # ValueError: dead-lettered, like any bad event
+    return dataclasses.replace(
+        state,
+        full_name=e.full_name or state.full_name,
+        date_of_birth=born,
+        birth_year_only=year_only,
+        gender=GENDER_FROM_PB.get(e.gender, Gender.UNSPECIFIED) if e.gender else state.gender,
+    )
 
 
 _LIFECYCLE = frozenset(
@@ -95,6 +114,7 @@ _LIFECYCLE = frozenset(
         "card_revoked",
         "card_reported_lost",
         "registered_facility_changed",
+        "person_details_corrected",
     }
 )
 _OURS = _LIFECYCLE | {"participant_enrolled"}

@@ -22,9 +22,16 @@ from infra.local.redis_server import RedisServer
 from projections.participation import model as participation
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
-from tests.support.fakes import FakeChallengeStore, FakeEventLog, FakeReadModel, FakeReplayGuard
+from tests.support.fakes import (
+    FakeChallengeStore,
+    FakeCommandReceipts,
+    FakeEventLog,
+    FakeReadModel,
+    FakeReplayGuard,
+)
 from tests.support.isolation import isolated_settings
 from verifier.adapters.challenges import RedisChallengeStore
+from verifier.adapters.command_receipts import RedisCommandReceipts
 from verifier.adapters.kafka_log import KafkaEventLog, scan_topic
 from verifier.adapters.read_model import RedisReadModel
 from verifier.adapters.replay_guard import RedisReplayGuard
@@ -34,7 +41,7 @@ from verifier.domain.usage import UsageEntry
 from verifier.domain.verdicts import Decision
 from verifier.events import decode_event
 from verifier.events.envelopes import check_in_verified, participant_enrolled
-from verifier.ports import ChallengeStore, EventLog, ReadModel, ReplayGuard
+from verifier.ports import ChallengeStore, CommandReceipts, EventLog, ReadModel, ReplayGuard
 
 SIDES = ["fake", "real"]
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
@@ -155,15 +162,30 @@ async def challenge_stores(
         await unreachable.aclose()
 
 
+@pytest.fixture
+async def command_receipts(
+    redis_side: aioredis.Redis | None,
+) -> AsyncIterator[tuple[CommandReceipts, CommandReceipts]]:
+    """(the receipts, receipts whose server is unreachable)"""
+    client = redis_side
+    if client is None:
+        yield FakeCommandReceipts(), FakeCommandReceipts(down=True)
+        return
+    unreachable = _unreachable_redis()
+    try:
+        yield RedisCommandReceipts(client), RedisCommandReceipts(unreachable)
+    finally:
+        await unreachable.aclose()
+
+
 @pytest.fixture(params=SIDES)
 def event_log_side(request: pytest.FixtureRequest) -> Iterator[EventLogSide]:
     if request.param == "fake":
         fake = FakeEventLog()
 
         def on_fake_topic(topic: str) -> list[ev.EventEnvelope]:
-            return [
-                e for f, e in zip(fake.appended, fake.envelopes(), strict=True) if type(f).__name__ == topic
-            ]
+            where = zip(fake.envelopes(), fake.recorded, strict=True)
+            return [envelope for envelope, recorded in where if recorded.topic == topic]
 
         yield EventLogSide(fake, on_fake_topic)
         return

@@ -10,19 +10,30 @@ import pytest
 from tests.contracts.conftest import NOW, EventLogSide, ReadModelSide
 from tests.support.people import AN
 from verifier.domain.calendar import vietnam_date
+from verifier.domain.lifecycle import Revocation
 from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
 from verifier.domain.usage import UsageEntry
 from verifier.domain.verdicts import Decision
 from verifier.errors import ReadModelUnavailable
-from verifier.events.facts import CheckInVerified, ParticipantEnrolled
-from verifier.ports import ChallengeStore, ChipSession, ReplayGuard
+from verifier.events.facts import CheckInVerified, ParticipantEnrolled, lifecycle_fact
+from verifier.ports import ChallengeStore, ChipSession, CommandReceipts, Receipt, Recorded, ReplayGuard
 
 # ---- ReadModel ---------------------------------------------------------------------------------
 
 
 async def test_an_enrolled_participant_reads_back_whole(read_model_side: ReadModelSide) -> None:
     person = replace(AN, five_years_from=NOW.date() - timedelta(days=2000))
+    await read_model_side.enroll(person)
+    assert await read_model_side.read_model.participant(AN.social_insurance_number) == person
+
+
+async def test_a_year_only_birth_and_an_open_ended_card_read_back_as_such(
+    read_model_side: ReadModelSide,
+) -> None:
+    person = replace(
+        AN, date_of_birth=AN.date_of_birth.replace(month=1, day=1), birth_year_only=True, valid_to=None
+    )
     await read_model_side.enroll(person)
     assert await read_model_side.read_model.participant(AN.social_insurance_number) == person
 
@@ -97,6 +108,29 @@ async def test_an_unreachable_replay_guard_says_so(replay_guards: tuple[ReplayGu
         await down.first_presentation("aa" * 16, Presentation("c1", "40-001", "k1", NOW), ttl_s=60)
 
 
+# ---- CommandReceipts ---------------------------------------------------------------------------
+
+
+async def test_the_first_receipt_of_a_command_is_kept(
+    command_receipts: tuple[CommandReceipts, CommandReceipts],
+) -> None:
+    receipts, _ = command_receipts
+    first = Receipt("e1", Recorded("bhyt.participation.v1", 3, 41), "f|p 1")  # separators in the print
+    assert await receipts.recall("e1") is None
+    await receipts.keep(first, ttl_s=60)
+    await receipts.keep(Receipt("e1", Recorded("bhyt.participation.v1", 3, 42), "f2"), ttl_s=60)
+    assert await receipts.recall("e1") == first
+    assert await receipts.recall("e2") is None
+
+
+async def test_unreachable_receipts_say_so(command_receipts: tuple[CommandReceipts, CommandReceipts]) -> None:
+    _, down = command_receipts
+    with pytest.raises(ReadModelUnavailable):
+        await down.recall("e1")
+    with pytest.raises(ReadModelUnavailable):
+        await down.keep(Receipt("e1", Recorded("t", 0, 0), "f"), ttl_s=60)
+
+
 # ---- ChallengeStore ----------------------------------------------------------------------------
 
 
@@ -151,3 +185,19 @@ async def test_appended_facts_are_on_the_log_in_order_with_their_ids_and_keys(
     assert on_log[0].check_in_verified.check_in_id == on_log[0].event_id
     [enrolment] = event_log_side.read_back(enrolled.topic)
     assert enrolment.participant_enrolled.personal_id == AN.personal_id
+
+
+async def test_the_card_lifecycle_follows_the_enrollment_in_one_order(event_log_side: EventLogSide) -> None:
+    """The projection folds a person's lifecycle onto their enrollment: both must be in one partition."""
+    log = event_log_side.log
+    enrolled = await log.append(ParticipantEnrolled(participant=AN, at=NOW))
+    revocation = Revocation(AN.social_insurance_number, AN.card_number, "test")
+    revoked = await log.append(
+        lifecycle_fact(revocation, at=NOW, event_id="00000000-0000-4000-8000-0000000000aa")
+    )
+    assert (revoked.topic, revoked.partition, revoked.offset) == (
+        enrolled.topic, enrolled.partition, enrolled.offset + 1,
+    )  # fmt: skip
+    _, on_log = event_log_side.read_back(enrolled.topic)
+    assert on_log.event_id == "00000000-0000-4000-8000-0000000000aa"
+    assert on_log.card_revoked.card_number == AN.card_number and on_log.key == AN.social_insurance_number

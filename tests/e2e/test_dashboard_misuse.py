@@ -56,7 +56,7 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
                 await enroll(channel, card)
                 async with chromium_page("dashboard-misuse", timeout_ms=30_000) as page:
                     await page.goto(f"http://127.0.0.1:{dashboard_port}/")
-                    await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+                    await expect(page.get_by_test_id("stream-status")).to_have_text("trực tuyến")  # live
                     await expect(page.get_by_test_id("alert-row")).to_have_count(0)
 
                     checkin = api_grpc.CheckInStub(channel)
@@ -76,10 +76,14 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
                     row = page.get_by_test_id("alert-row")
                     await expect(row).to_have_count(1)
                     await expect(row).to_contain_text("two_facilities")
+                    await expect(row).to_contain_text("Một thẻ ở hai cơ sở")  # the rule, in Vietnamese
                     await expect(row).to_contain_text(card[-10:])
                     await row.click()
                     evidence = page.get_by_test_id("evidence-row")
                     await expect(evidence).to_have_count(2)
+                    # The monitor's "accepted 000" in Vietnamese, with what the code means.
+                    await expect(evidence.first).to_contain_text("chấp nhận 000")
+                    await expect(evidence.first).to_contain_text("000: Thông tin thẻ chính xác")
                     await expect(evidence.first).to_have_attribute("data-event-id", in_ha_noi.check_in_id)
                     await expect(evidence.last).to_have_attribute("data-event-id", in_saigon.check_in_id)
 

@@ -44,8 +44,10 @@ def test_live_projection_equals_a_rebuild_and_verdicts_use_it(
             revoked = client.checkin.VerifyCard(kiosk_request(personal_id="040185000001"), timeout=10)
             assert (revoked.result_code, revoked.verdict) == ("110", ev.VERDICT_REJECTED)
             old_card = client.verify("HN2404000000002")
-            assert (old_card.result_code, old_card.verdict) == ("003", ev.VERDICT_REJECTED)
+            # 003 is a note: the new card is valid, and the answer carries it
+            assert (old_card.result_code, old_card.verdict) == ("003", ev.VERDICT_ACCEPTED)
             assert old_card.participant.card_number == "GD4404000000002"
+            assert old_card.new_card.card_number == "GD4404000000002"
             assert client.verify("GD4404000000003").result_code == "121"
             named = client.checkin.VerifyCard(
                 kiosk_request(

@@ -76,7 +76,7 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         dashboard = re.search(r"staff dashboard (http://\S+)", started.stdout)
         assert dashboard, started.stdout
         with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
-            assert "BHYT misuse monitoring" in page.read().decode()
+            assert "Giám sát lạm dụng thẻ BHYT" in page.read().decode()  # Vietnamese by default
 
         # The stack serves mTLS: the app's certificate reads the card once the worker projected it...
         wait_until(

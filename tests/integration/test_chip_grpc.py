@@ -177,6 +177,11 @@ def test_the_facility_threshold_decides_the_face_match_and_the_projection_counts
     assert ours[below_facility.check_in_id].applied_threshold == pytest.approx(0.9)
     assert ours[below_facility.check_in_id].kiosk_threshold == pytest.approx(0.5)
     assert not ours[below_facility.check_in_id].matched
+    # No compared_with on VerifyChip: the chip's own photo (DG2), and the event says so.
+    assert (ours[matched.check_in_id].compared_with, ours[matched.check_in_id].credential) == (
+        "chip_photo",
+        ev.CREDENTIAL_KIND_CHIP_ID,
+    )
 
     client = redis.Redis.from_url(stack.settings.redis_url, decode_responses=True)
     wait_until(lambda: client.hget(face_key(SIN), "n") == "3", timeout=30, what="face matches projected")

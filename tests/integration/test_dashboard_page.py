@@ -3,6 +3,7 @@
 The alerts and statistics come from small in-memory sources that keep alerts the way the
 monitor's projection does (latest revision per id, changes fanned out to watchers); the real
 rules behind gRPC are exercised end to end elsewhere, on top of `tests.support.browser`.
+The page speaks Vietnamese unless staff switch it to English, so the tests read it in Vietnamese.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from playwright.async_api import expect
 
 from tests.support.browser import chromium_page, page_errors, save_screenshot
 from verifier.dashboard import RunningDashboard, start_dashboard
+from verifier.domain.reasons import OUR_REASONS, VSS_REASONS, reason_text, reason_text_vi
 from verifier.errors import VerifierError
 from verifier.ports import FacilityStats, FacilityStatsReader
 
@@ -246,7 +248,8 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(served: Served) -> None:
     async with chromium_page("dashboard-live") as page:
         await page.goto(served.dashboard.url)
-        await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+        await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
+        await expect(page.get_by_test_id("stream-status")).to_have_text("trực tuyến")
 
         alert_rows = page.get_by_test_id("alert-row")
         await expect(alert_rows).to_have_count(3)
@@ -259,7 +262,10 @@ async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(serve
         await expect(alert_rows).to_have_count(4)
         await expect(alert_rows.first).to_have_attribute("data-alert-id", "al-0004")
         live = page.locator('[data-testid="alert-row"][data-alert-id="al-0004"]')
-        await expect(live).to_contain_text("critical")
+        await expect(live).to_contain_text("nghiêm trọng")  # critical
+        await expect(live).to_have_attribute("data-severity", "critical")
+        await expect(live).to_contain_text("Một thẻ ở hai cơ sở")  # the rule in words, its name beside
+        await expect(live).to_contain_text("two_facilities")
 
         # Its next revision replaces the row: still one row, with the new evidence count.
         served.board.publish(
@@ -276,7 +282,10 @@ async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(serve
         await expect(evidence).to_have_count(4)
         await expect(evidence.first).to_have_attribute("data-event-id", "al-0004-ev0")
         await expect(evidence.nth(3)).to_contain_text("al-0004-ev3")
-        await expect(evidence.nth(1)).to_contain_text("rejected 010")
+        await expect(evidence.nth(1)).to_contain_text("từ chối 010")  # "rejected 010" from the monitor
+        await expect(evidence.nth(1).get_by_test_id("reason-texts")).to_have_text(
+            "010: Thẻ hết giá trị sử dụng"
+        )
         await expect(evidence.first).to_contain_text("2026-03-02 08:20:00")  # UTC+7
         await expect(live).to_have_attribute("aria-selected", "true")
 
@@ -288,8 +297,8 @@ async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(serve
 
         # Facility statistics.
         card = page.get_by_test_id("facility-79-001")
-        await expect(card.get_by_test_id("reject-rate")).to_contain_text("25.0 %")
-        await expect(card.get_by_test_id("face-mismatch-rate")).to_contain_text("25.0 %")
+        await expect(card.get_by_test_id("reject-rate")).to_contain_text("25,0 %")
+        await expect(card.get_by_test_id("face-mismatch-rate")).to_contain_text("25,0 %")
         await expect(card.get_by_test_id("score-buckets").locator("rect")).to_have_count(10)
         await expect(card.get_by_test_id("sparkline").locator("rect")).to_have_count(30)
         quiet = page.get_by_test_id("facility-01-001")
@@ -305,12 +314,12 @@ async def test_filters_reconnect_the_stream_and_narrow_the_list(served: Served) 
         alert_rows = page.get_by_test_id("alert-row")
         await expect(alert_rows).to_have_count(3)
 
-        await page.get_by_label("Province", exact=True).fill("79")
-        await page.get_by_label("Minimum severity", exact=True).select_option("high")
+        await page.get_by_label("Tỉnh", exact=True).fill("79")
+        await page.get_by_label("Mức độ tối thiểu", exact=True).select_option("high")
         await page.get_by_test_id("apply-filters").click()
         await expect(alert_rows).to_have_count(1)
         await expect(alert_rows.first).to_have_attribute("data-alert-id", "al-0001")
-        await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+        await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
         await expect(page.get_by_test_id("facility-79-001")).to_be_visible()
         await expect(page.get_by_test_id("facility-01-001")).to_have_count(0)
         assert "province=79" in page.url  # the filtered view can be bookmarked
@@ -332,7 +341,9 @@ async def test_a_filter_the_server_refuses_is_explained_on_the_page(served: Serv
     async with chromium_page("dashboard-bad-filter") as page:
         await page.goto(served.dashboard.url + "?rule=no%20such%20rule")
         await expect(page.get_by_test_id("filter-error")).to_contain_text("rule must be a rule name")
-        await expect(page.get_by_test_id("stream-status")).to_have_text("offline")
+        await expect(page.get_by_test_id("filter-error")).to_contain_text("Bộ lọc “rule” không hợp lệ")
+        await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "offline")
+        await expect(page.get_by_test_id("stream-status")).to_have_text("mất kết nối")
         await expect(page.get_by_test_id("alert-row")).to_have_count(0)
 
 
@@ -345,14 +356,120 @@ async def test_closed_alerts_leave_the_list_unless_asked_for(served: Served) -> 
             alert_view("al-0002", rule="visit_frequency", status=api_pb2.ALERT_STATUS_CLOSED, minute=6)
         )
         await expect(alert_rows).to_have_count(2)
-        await page.get_by_label("Include closed", exact=True).check()
+        await page.get_by_label("Gồm cả cảnh báo đã đóng", exact=True).check()
         await page.get_by_test_id("apply-filters").click()
         closed = page.locator('[data-testid="alert-row"][data-alert-id="al-0002"]')
-        await expect(closed).to_contain_text("closed")
+        await expect(closed).to_contain_text("đã đóng")  # closed
         await expect(alert_rows).to_have_count(3)
 
 
+# Labels of the English page that must not be left on the Vietnamese one.
+ENGLISH_ONLY = (
+    "misuse monitoring",
+    "Province",
+    "Minimum severity",
+    "Include closed",
+    "Apply",
+    "Alerts",
+    "Severity",
+    "Evidence",
+    "Facilities",
+    "Reject rate",
+    "critical",
+    "medium",
+    "open",
+)
+
+
+async def test_the_page_opens_in_vietnamese_and_switches_to_english_and_back(served: Served) -> None:
+    async with chromium_page("dashboard-language") as page:
+        await page.goto(served.dashboard.url)
+        status = page.get_by_test_id("stream-status")
+        switch = page.get_by_test_id("lang-switch")
+        first = page.get_by_test_id("alert-row").first
+        await expect(status).to_have_text("trực tuyến")
+        await expect(page.locator("html")).to_have_attribute("lang", "vi")
+        await expect(page.locator("h1")).to_have_text("Giám sát lạm dụng thẻ BHYT")
+        await expect(page).to_have_title("Giám sát lạm dụng thẻ BHYT")
+        await expect(page.get_by_label("Tỉnh", exact=True)).to_have_attribute("placeholder", "vd. 79")
+        await expect(first).to_contain_text("thấp")  # al-0003, low
+        await expect(first).to_contain_text("đang mở")
+        await expect(page.get_by_test_id("stats-note")).to_contain_text("2 cơ sở, cập nhật lúc")
+        await expect(switch).to_have_text("English")
+        body = await page.locator("body").inner_text()
+        assert [word for word in ENGLISH_ONLY if word in body] == []
+        await first.click()
+        await expect(page.get_by_test_id("evidence-summary")).to_contain_text("2 sự kiện.")
+        texts = await page.evaluate("window.BhytI18n")
+        assert sorted(texts["vi"]) == sorted(texts["en"]), "a text is missing in one language"
+        await save_screenshot(page, "dashboard-vi")
+
+        await switch.click()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.locator("h1")).to_have_text("BHYT misuse monitoring")
+        await expect(status).to_have_text("live")
+        await expect(page.get_by_label("Province", exact=True)).to_have_attribute("placeholder", "e.g. 79")
+        await expect(page.get_by_label("Minimum severity", exact=True).locator("option").nth(4)).to_have_text(
+            "critical"
+        )
+        await expect(first).to_contain_text("low")
+        await expect(first).to_contain_text("open")
+        await expect(first).to_contain_text("Rate jump")
+        await expect(page.get_by_test_id("evidence-summary")).to_contain_text("2 events.")
+        await expect(page.get_by_test_id("evidence-row").nth(1)).to_contain_text("rejected 010")
+        await expect(page.get_by_test_id("evidence-row").nth(1).get_by_test_id("reason-texts")).to_have_text(
+            "010: card expired"
+        )
+        await expect(page.get_by_test_id("facility-79-001").get_by_test_id("reject-rate")).to_contain_text(
+            "25.0 %"
+        )
+        await expect(page.get_by_test_id("stats-note")).to_contain_text("2 facilities, updated")
+        await expect(switch).to_have_text("Tiếng Việt")
+        await save_screenshot(page, "dashboard-en")
+
+        # Remembered: a reload stays in English...
+        await page.reload()
+        await expect(page.locator("h1")).to_have_text("BHYT misuse monitoring")
+        await expect(status).to_have_text("live")
+        # ...until switched back, which is remembered too.
+        await switch.click()
+        await expect(page.locator("h1")).to_have_text("Giám sát lạm dụng thẻ BHYT")
+        await expect(first).to_contain_text("thấp")
+        await page.reload()
+        await expect(status).to_have_text("trực tuyến")
+        await expect(page.locator("html")).to_have_attribute("lang", "vi")
+        assert page_errors(page) == []
+
+
+async def test_lang_in_the_address_opens_english_and_is_remembered(served: Served) -> None:
+    async with chromium_page("dashboard-lang-param") as page:
+        await page.goto(served.dashboard.url + "?lang=en&min_severity=medium")
+        await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+        await expect(page.get_by_test_id("alert-row")).to_have_count(2)  # the filter still applies
+        await expect(page.get_by_label("Minimum severity", exact=True)).to_have_value("medium")
+        await page.goto(served.dashboard.url)
+        await expect(page.locator("h1")).to_have_text("BHYT misuse monitoring")
+        # Switching drops ?lang= from the address, so a reload keeps what was just chosen.
+        await page.goto(served.dashboard.url + "?lang=en")
+        await page.get_by_test_id("lang-switch").click()
+        await expect(page.locator("h1")).to_have_text("Giám sát lạm dụng thẻ BHYT")
+        assert "lang=" not in page.url
+        await page.reload()
+        await expect(page.locator("h1")).to_have_text("Giám sát lạm dụng thẻ BHYT")
+        assert page_errors(page) == []
+
+
 # ---- plain HTTP -------------------------------------------------------------------------------
+
+
+async def test_reasons_json_is_the_verifiers_table_in_both_languages(served: Served) -> None:
+    async with aiohttp.ClientSession() as http, http.get(served.api("api/reasons")) as response:
+        assert response.status == 200
+        reasons = (await response.json())["reasons"]
+    assert set(reasons) == {*VSS_REASONS, *OUR_REASONS}
+    for code, texts in reasons.items():
+        assert texts == {"vi": reason_text_vi(code), "en": reason_text(code)}
+    assert reasons["T04"]["vi"] == "Mã thẻ điện tử đã hết hạn"
 
 
 async def test_alerts_json_newest_first_with_proto_field_names(served: Served) -> None:
@@ -447,7 +564,11 @@ async def test_page_and_static_files_are_served_with_a_strict_policy(served: Ser
             assert response.content_type == "text/html"
             assert "script-src 'self'" in response.headers["Content-Security-Policy"]
             page = await response.text()
-        for asset, kind in [("static/dashboard.js", "javascript"), ("static/dashboard.css", "text/css")]:
+        for asset, kind in [
+            ("static/i18n.js", "javascript"),
+            ("static/dashboard.js", "javascript"),
+            ("static/dashboard.css", "text/css"),
+        ]:
             assert asset in page
             async with http.get(served.api(asset)) as response:
                 assert response.status == 200
@@ -593,6 +714,9 @@ async def test_a_failing_alert_feed_is_reported_to_the_page_and_logged(
             assert (await next_event(response, "alert"))["replayed"] is True
             warning = await next_event(response, "warning")
             assert shown in warning["message"]
+            # The page says it in the chosen language by its kind (the detail exists only in English).
+            expected = "feed_ended" if isinstance(failure, VerifierError) else "feed_failed"
+            assert warning["kind"] == expected
             with pytest.raises(EOFError):
                 while True:
                     await read_frame(response)

@@ -6,7 +6,7 @@ sees another's cookies, cache or service workers. `infra/stack test` installs it
 
     async with chromium_page("dashboard") as page:
         await page.goto(url)
-        await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+        await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
         await save_screenshot(page, "dashboard")
 
 A failing test leaves `test-artifacts/<name>-failure.png` behind, and `page_errors(page)` lists the

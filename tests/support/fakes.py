@@ -17,13 +17,15 @@ from verifier.domain.participation import Participation
 from verifier.domain.usage import Usage, UsageEntry
 from verifier.errors import EventLogUnavailable, ReadModelUnavailable
 from verifier.events.envelopes import to_envelope
-from verifier.events.facts import Fact
+from verifier.events.facts import Fact, LifecycleFact, ParticipantEnrolled
 from verifier.ports import (
     ChallengeStore,
     ChipSession,
+    CommandReceipts,
     EventLog,
     Presentation,
     ReadModel,
+    Receipt,
     Recorded,
     ReplayGuard,
 )
@@ -31,20 +33,23 @@ from verifier.ports import (
 
 @dataclass
 class FakeEventLog(EventLog):
-    """Facts in append order; one 'topic' per fact kind, offsets counted per topic as Kafka does."""
+    """Facts in append order; one 'topic' per fact kind, offsets counted per topic as Kafka does,
+    except that the card lifecycle follows the enrollment on its topic, as on Kafka (one order)."""
 
     appended: list[Fact] = field(default_factory=list)
+    recorded: list[Recorded] = field(default_factory=list)  # where each appended fact is
     down: bool = False
     _offsets: dict[str, int] = field(default_factory=dict)
 
     async def append(self, fact: Fact) -> Recorded:
         if self.down:
             raise EventLogUnavailable("event log did not confirm the write")
-        topic = type(fact).__name__
+        topic = ParticipantEnrolled.__name__ if isinstance(fact, LifecycleFact) else type(fact).__name__
         offset = self._offsets.get(topic, -1) + 1
         self._offsets[topic] = offset
         self.appended.append(fact)
-        return Recorded(topic, 0, offset)
+        self.recorded.append(Recorded(topic, 0, offset))
+        return self.recorded[-1]
 
     def envelopes(self) -> list[ev.EventEnvelope]:
         """The appended facts as the Kafka adapter would write them."""
@@ -123,3 +128,21 @@ class FakeChallengeStore(ChallengeStore):
     async def take(self, session_id: str) -> ChipSession | None:
         self._up()
         return self.sessions.pop(session_id, None)
+
+
+@dataclass
+class FakeCommandReceipts(CommandReceipts):
+    receipts: dict[str, Receipt] = field(default_factory=dict)
+    down: bool = False
+
+    def _up(self) -> None:
+        if self.down:
+            raise ReadModelUnavailable("command receipts unreachable")
+
+    async def recall(self, event_id: str) -> Receipt | None:
+        self._up()
+        return self.receipts.get(event_id)
+
+    async def keep(self, receipt: Receipt, ttl_s: int) -> None:
+        self._up()
+        self.receipts.setdefault(receipt.event_id, receipt)

@@ -10,6 +10,8 @@ from verifier.errors import BadRequest
         ("GD4404016354956", "GD", 4, "40", "4016354956"),
         ("GB4404018936634", "GB", 4, "40", "4018936634"),
         ("TE1010123456789", "TE", 1, "01", "0123456789"),
+        ("QN5974016354956", "QN", 5, "97", "4016354956"),  # managed by Defence insurance
+        ("CA5984016354956", "CA", 5, "98", "4016354956"),  # managed by Public Security insurance
     ],
 )
 def test_full_card_number_parts(text: str, group: str, level: int, province: str, sin: str) -> None:
@@ -46,6 +48,9 @@ def test_what_cannot_be_a_card_number_is_a_bad_request(raw: str) -> None:
         ("GD0404016354956", "053"),
         ("GD4034016354956", "052"),  # province 03 does not exist
         ("GD4994016354956", "052"),
+        ("ZZ4404016354956", "051"),  # no beneficiary group ZZ
+        ("TE4404016354956", "053"),  # a child's card (TE) is level 1 only
+        ("GD3404016354956", "053"),  # a household card (GD) is level 4 only
     ],
 )
 def test_wrong_card_numbers_carry_their_vss_code(text: str, code: str) -> None:

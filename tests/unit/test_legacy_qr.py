@@ -459,20 +459,23 @@ def test_cli_json_prints_the_documented_fields(capsys: pytest.CaptureFixture[str
     out, err = capsys.readouterr()
     assert err == ""
     answer = json.loads(out)
-    assert list(answer) == [key for key in JSON_FIELDS if key in answer]
+    assert list(answer) == ["kind", *(key for key in JSON_FIELDS if key in answer)]
+    assert answer["kind"] == "bhyt"
     assert answer["name"] == "Nguyễn Văn An" and "Nguyễn Văn An" in out  # UTF-8, not \u escapes
     assert answer["gender"] == "male" and answer["date_of_birth"] == "1990-05-01"
     assert answer["registered_facility"] == "40 - C54"
 
 
-def test_cli_listing_is_aligned(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_listing_is_vietnamese_first_and_aligned(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["qr", "parse", qr_text(NEW)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["layout:", "social_insurance_number"]
+    assert lines[0].split(":", 1)[0] == "Loại mã (kind)" and lines[0].endswith("Thẻ BHYT (bhyt)")
+    assert lines[1].split(":", 1)[0] == "Bố cục (layout)" and lines[1].endswith("(social_insurance_number)")
     values = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in lines}
-    assert values["name"] == "Trần Thị Bích Ngọc"
-    assert values["social_insurance_number"] == "0123456789"
-    assert "address" not in values
+    assert values["Họ và tên (name)"] == "Trần Thị Bích Ngọc"
+    assert values["Mã số BHXH (social_insurance_number)"] == "0123456789"
+    assert values["Giới tính (gender)"] == "Nữ (female)"
+    assert not any("(address)" in key for key in values)
     columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines}
     assert len(columns) == 1  # every value starts in the same column
 

@@ -36,6 +36,18 @@ def rows() -> list[dict[str, str]]:
     return list(generate(SAMPLE, seed=7, as_of=AS_OF))
 
 
+def _dob(r: dict[str, str]) -> date:
+    """The birth date; a year-only one ("YYYY") as its last possible day, so ages are never overstated."""
+    text = r["date_of_birth"]
+    return date(int(text), 12, 31) if len(text) == 4 else date.fromisoformat(text)
+
+
+def _pension_age(r: dict[str, str]) -> bool:
+    """60 or older on AS_OF; a year-only birth date taken as 1 January, the oldest it can mean."""
+    text = r["date_of_birth"]
+    return _age(date(int(text), 1, 1) if len(text) == 4 else date.fromisoformat(text)) >= 60
+
+
 def _age(dob: date, on: date = AS_OF) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
@@ -78,7 +90,7 @@ def test_personal_id_is_consistent_with_birth_gender_and_province(rows: list[dic
     ids = [r["personal_id"] for r in rows if r["personal_id"]]
     assert len(set(ids)) == len(ids)
     for r in rows:
-        pid, dob = r["personal_id"], date.fromisoformat(r["date_of_birth"])
+        pid, dob = r["personal_id"], _dob(r)
         if not pid:
             assert _age(dob) < 14, r
             continue
@@ -87,13 +99,13 @@ def test_personal_id_is_consistent_with_birth_gender_and_province(rows: list[dic
         g = int(pid[3])
         assert 1900 + 100 * (g // 2) + int(pid[4:6]) == dob.year
         assert (g % 2 == 0) == (r["gender"] == "male")
-    under_14 = [r for r in rows if _age(date.fromisoformat(r["date_of_birth"])) < 14]
+    under_14 = [r for r in rows if _age(_dob(r)) < 14]
     assert 0.4 < _share(under_14, lambda r: not r["personal_id"]) < 0.6
 
 
 def test_group_fits_age(rows: list[dict[str, str]]) -> None:
     for r in rows:
-        age, group = _age(date.fromisoformat(r["date_of_birth"])), r["card_number"][:2]
+        age, group = _age(_dob(r)), r["card_number"][:2]
         assert 0 <= age <= 95
         assert (group == "TE") == (age < 6), (group, age)
         if group == "HS":
@@ -129,7 +141,11 @@ def test_facility_is_registered_and_in_the_card_province(rows: list[dict[str, st
 
 def test_dates_are_coherent(rows: list[dict[str, str]]) -> None:
     for r in rows:
-        dob, start, end = (date.fromisoformat(r[k]) for k in ("date_of_birth", "valid_from", "valid_to"))
+        dob, start = _dob(r), date.fromisoformat(r["valid_from"])
+        if not r["valid_to"]:  # open-ended: a running card of someone of pension age
+            assert start <= AS_OF and _pension_age(r)
+            continue
+        end = date.fromisoformat(r["valid_to"])
         assert dob <= start <= end
         if start != dob:  # a 12-month card from the 1st of a month
             assert start.day == 1 and end == date(start.year + 1, start.month, 1) - timedelta(days=1)
@@ -181,10 +197,29 @@ def test_the_mix_is_what_the_generator_promises(rows: list[dict[str, str]]) -> N
     assert share["DT"] == pytest.approx(0.05, abs=0.01)
     assert share.get("QN", 0) + share.get("CA", 0) + share.get("CY", 0) == pytest.approx(0.005, abs=0.003)
     iso = AS_OF.isoformat()
-    assert _share(rows, lambda r: r["valid_to"] < iso) == pytest.approx(0.08, abs=0.015)
+    assert _share(rows, lambda r: "" < r["valid_to"] < iso) == pytest.approx(0.08, abs=0.015)
     assert _share(rows, lambda r: r["valid_from"] > iso) == pytest.approx(0.01, abs=0.005)
     assert _share(rows, lambda r: r["five_years_from"] != "") == pytest.approx(0.40, abs=0.02)
     assert _share(rows, lambda r: r["gender"] == "female") == pytest.approx(0.50, abs=0.02)
+
+
+def test_a_few_old_people_have_a_year_only_birth_date_or_an_open_ended_card(
+    rows: list[dict[str, str]],
+) -> None:
+    year_only = [r for r in rows if len(r["date_of_birth"]) == 4]
+    open_ended = [r for r in rows if not r["valid_to"]]
+    assert len(year_only) / len(rows) == pytest.approx(0.015, abs=0.005)
+    assert len(open_ended) / len(rows) == pytest.approx(0.006, abs=0.003)
+    assert all(_pension_age(r) for r in year_only + open_ended)
+    assert all(r["date_of_birth"].isdigit() for r in year_only)
+    # ... and they import as such: the enrollment event says "YYYY" and an empty valid_to.
+    registry = FacilityRegistry.from_lines(FACILITIES_CSV.read_text(encoding="utf-8").splitlines())
+    ctx = RowContext(
+        file_sha256="0" * 64, at=datetime(2026, 11, 23, tzinfo=UTC), producer="test", facilities=registry
+    )
+    for n, r in enumerate(year_only[:50] + open_ended[:50], start=1):
+        enrolled = events_for_row(r, n, ctx)[0].participant_enrolled
+        assert (enrolled.date_of_birth, enrolled.valid_to) == (r["date_of_birth"], r["valid_to"])
 
 
 def test_every_row_passes_the_bulk_import_validation(rows: list[dict[str, str]]) -> None:
@@ -219,8 +254,8 @@ def test_as_of_moves_the_population(rows: list[dict[str, str]]) -> None:
     later = date(2030, 2, 28)
     moved = list(itertools.islice(generate(2000, seed=7, as_of=later), 2000))
     iso = later.isoformat()
-    assert _share(moved, lambda r: r["valid_from"] <= iso <= r["valid_to"]) > 0.85
-    assert all(_age(date.fromisoformat(r["date_of_birth"]), later) <= 95 for r in moved)
+    assert _share(moved, lambda r: r["valid_from"] <= iso <= (r["valid_to"] or iso)) > 0.85
+    assert all(_age(_dob(r), later) <= 95 for r in moved)
     assert moved != rows[:2000]
 
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -44,7 +45,7 @@ def test_malformed_number_is_051_before_any_lookup() -> None:
 
 @pytest.mark.parametrize(
     ("number", "code"),
-    [("GD3404016354956", "053"), ("GD4014016354956", "052"), ("DN4404016354956", "051")],
+    [("GD4014016354956", "052"), ("DN4404016354956", "051")],
 )
 def test_prefix_that_does_not_match_the_persons_card_names_the_wrong_part(number: str, code: str) -> None:
     assert judge(number, PERSON, date(2026, 6, 1)) == (Verdict.REJECTED, code)
@@ -53,3 +54,11 @@ def test_prefix_that_does_not_match_the_persons_card_names_the_wrong_part(number
 def test_coverage_is_inclusive_of_both_dates() -> None:
     assert PERSON.coverage_on(date(2026, 1, 1)) is Coverage.ACTIVE
     assert PERSON.coverage_on(date(2027, 1, 1)) is Coverage.EXPIRED
+
+
+def test_a_well_formed_number_that_is_not_the_persons_card_names_the_wrong_part() -> None:
+    # CN (near-poor) cards are level 3, or 2 since 2026: both well formed, but the person holds CN3.
+    person = replace(PERSON, card_number="CN3404016354956")
+    assert judge("CN2404016354956", person, date(2026, 6, 1)) == (Verdict.REJECTED, "053")
+    assert judge("HN2404016354956", person, date(2026, 6, 1)) == (Verdict.REJECTED, "051")
+    assert judge("CN3014016354956", person, date(2026, 6, 1)) == (Verdict.REJECTED, "052")

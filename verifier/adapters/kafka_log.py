@@ -24,7 +24,7 @@ from kafka.producer.future import RecordMetadata
 from kafka.producer.transaction_manager import TransactionState
 
 from verifier.errors import EventLogUnavailable
-from verifier.events.envelopes import to_envelope
+from verifier.events.envelopes import LIFECYCLE_PAYLOADS, to_envelope
 from verifier.events.facts import Fact
 from verifier.ports import EventLog, Recorded
 from verifier.settings import Settings
@@ -36,6 +36,8 @@ def topic_routes(settings: Settings) -> dict[str, str]:
     """Which topic each payload kind goes to (the envelope's `payload` oneof field name)."""
     return {
         "participant_enrolled": settings.topic_participation,
+        # The card lifecycle follows the enrollment on its topic, keyed by the person: one order.
+        **dict.fromkeys(LIFECYCLE_PAYLOADS, settings.topic_participation),
         "check_in_verified": settings.topic_checkins,
         "signing_key_trusted": settings.topic_trust,
         "signing_key_revoked": settings.topic_trust,

@@ -50,10 +50,35 @@ CHIP_REASONS: dict[str, str] = {
     TRUST_SOURCE_UNVERIFIED: "trust source not verified (master list or CRL signature/signer not trusted)",
 }
 
+# What a kiosk screen and the staff read first (Vietnamese first, `verifier.domain.reasons`). The
+# ICAO terms (EF.SOD, MRZ, CSCA, CRL, DG1...) stay as they are: they are what the chip documents use.
+CHIP_REASONS_VI: dict[str, str] = {
+    SOD_MALFORMED: "EF.SOD sai cấu trúc (không phải CMS SignedData chứa LDS Security Object)",
+    SOD_SIGNATURE_INVALID: "Chữ ký của EF.SOD không hợp lệ",
+    DS_CERTIFICATE_MISSING: "EF.SOD không có chứng thư của đơn vị ký (Document Signer)",
+    DS_NOT_TRUSTED: "Chứng thư của đơn vị ký (Document Signer) không được tin cậy: "
+    "không có chuỗi hợp lệ đến CSCA trong kho tin cậy",
+    DS_NOT_VALID_AT_TIME: "Chứng thư của đơn vị ký (Document Signer) đã hết hạn hoặc chưa có hiệu lực",
+    DS_REVOKED: "Chứng thư của đơn vị ký (Document Signer) đã bị thu hồi (CRL)",
+    DG_HASH_MISMATCH: "Mã băm của nhóm dữ liệu không khớp với EF.SOD (dữ liệu đã bị sửa đổi)",
+    DG_NOT_COVERED: "Nhóm dữ liệu không có trong EF.SOD, hoặc chưa đọc một nhóm dữ liệu bắt buộc",
+    MRZ_CHECK_DIGIT: "Chữ số kiểm tra của MRZ sai",
+    DG_MALFORMED: "Nhóm dữ liệu sai cấu trúc (DG1, DG2, DG13, DG14 hoặc DG15)",
+    ACTIVE_AUTH_FAILED: "Xác thực chủ động không đạt: chip có thể đã bị sao chép",
+    CCCD_NUMBER_INCONSISTENT: "Số CCCD sai định dạng hoặc không khớp với ngày sinh, giới tính hoặc MRZ",
+    MRZ_DG13_DISAGREE: "MRZ (DG1) và thông tin cá nhân (DG13) không khớp nhau",
+    UNSUPPORTED_ALGORITHM: "Thuật toán băm, chữ ký hoặc khóa không được hỗ trợ",
+    DS_KEY_USAGE: "Mục đích sử dụng khóa của chứng thư đơn vị ký (Document Signer) không đúng",
+    SIGNED_ATTRIBUTES: "Thuộc tính ký của EF.SOD sai (loại nội dung hoặc mã băm thông điệp không khớp)",
+    REVOCATION_UNKNOWN: "Chưa xác định được chứng thư đơn vị ký (Document Signer) có bị thu hồi không "
+    "(không có CRL còn hiệu lực của CSCA)",
+    DOCUMENT_EXPIRED: "Thẻ căn cước đã hết hạn (ngày hết hạn trong MRZ trước ngày kiểm tra)",
+    TRUST_SOURCE_MALFORMED: "Nguồn tin cậy sai cấu trúc (tệp chứng thư, danh sách CSCA hoặc CRL)",
+    TRUST_SOURCE_UNVERIFIED: "Nguồn tin cậy chưa được xác minh "
+    "(chữ ký hoặc đơn vị ký danh sách CSCA hoặc CRL không được tin cậy)",
+}
+
 
 def chip_reason_text(code: str) -> str:
     """Human text for a chip code; unknown codes are shown as such rather than hidden."""
     return CHIP_REASONS.get(code, f"unknown chip reason {code}")
-
-
-CHIP_REASONS_VI: dict[str, str] = {}  # filled in below by the Vietnamese-first work

@@ -1,4 +1,5 @@
-"""The staff dashboard's HTTP side: the page, two JSON endpoints and one Server-Sent Events stream.
+"""The staff dashboard's HTTP side: the page, three JSON endpoints (alerts, facility statistics, the
+result codes' texts in Vietnamese and English) and one Server-Sent Events stream.
 
 It runs inside the verifier's asyncio loop next to grpc.aio, so it must never block: every handler
 only awaits the two readers it is given. It is a read-only window on the monitor; acknowledging
@@ -25,6 +26,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from verifier.domain.facilities import normalise_facility
+from verifier.domain.reasons import OUR_REASONS, VSS_REASONS
 from verifier.errors import BadRequest, VerifierError
 from verifier.ports import FacilityStats, FacilityStatsReader
 
@@ -208,6 +210,19 @@ def sse_frame(event: str, data: Mapping[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
+def reasons_json() -> dict[str, Any]:
+    """Every result code's Vietnamese and English text, so the page names the codes in an alert's
+    evidence in the language staff chose, from the one table the verifier answers with."""
+    texts = {**VSS_REASONS, **OUR_REASONS}
+    return {"reasons": {code: {"vi": vi, "en": en} for code, (en, vi) in sorted(texts.items())}}
+
+
+def warning_frame(kind: str, message: str, *, detail: str = "") -> bytes:
+    """A warning for the page: `kind` lets it say so in the chosen language, `message` is the English
+    line (for curl and logs), `detail` the error's own words, which only exist in English."""
+    return sse_frame("warning", {"kind": kind, "message": message, "detail": detail})
+
+
 def _json_error(status: int, message: str, parameter: str | None = None) -> web.Response:
     body: dict[str, Any] = {"error": message, "status": status}
     if parameter:
@@ -255,6 +270,9 @@ class _Dashboard:
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def reasons(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(reasons_json(), headers={"Cache-Control": "no-cache"})
 
     async def list_alerts(self, request: web.Request) -> web.StreamResponse:
         query = parse_query(request.query, size_param="limit")
@@ -319,10 +337,10 @@ class _Dashboard:
             # Expected ends (the feed stopped, this watcher fell behind): say why, and EventSource
             # reconnects after RECONNECT_MS with a fresh replay.
             log.warning("dashboard alert stream ended: %s", e)
-            await stream.send(sse_frame("warning", {"message": f"alert feed: {e}; reconnecting"}))
+            await stream.send(warning_frame("feed_ended", f"alert feed: {e}; reconnecting", detail=str(e)))
         except Exception:
             log.exception("dashboard alert stream failed")
-            await stream.send(sse_frame("warning", {"message": "the alert feed failed; reconnecting"}))
+            await stream.send(warning_frame("feed_failed", "the alert feed failed; reconnecting"))
         finally:
             close = getattr(notices, "aclose", None)
             if close is not None:
@@ -337,7 +355,7 @@ class _Dashboard:
             except Exception:
                 # Statistics are a side panel: keep the alerts flowing and try again next tick.
                 log.exception("dashboard facility statistics failed")
-                frame = sse_frame("warning", {"message": "facility statistics are unavailable"})
+                frame = warning_frame("stats_unavailable", "facility statistics are unavailable")
             if not await stream.send(frame):
                 return
             await asyncio.sleep(self.stats_interval_s)
@@ -403,6 +421,7 @@ def create_app(
     app.router.add_get("/api/alerts", dashboard.list_alerts)
     app.router.add_get("/api/stats", dashboard.facility_stats)
     app.router.add_get("/api/events", dashboard.events)
+    app.router.add_get("/api/reasons", dashboard.reasons)
     app.router.add_static("/static/", STATIC_DIR, append_version=True)
 
     async def end_streams(_: web.Application) -> None:

@@ -3,6 +3,10 @@
 15 characters = group (2 letters) + benefit level (1 digit, 1-5) + province (2 digits)
 + social insurance number (10 digits), e.g. GD4404016354956. Cards since 1 Apr 2021 may show only
 the 10-digit social insurance number, so both forms are accepted at check-in.
+
+The group must be one VSS issues and the level one that group may carry (`groups`, after QĐ
+1351/QĐ-BHXH and its amendments): an unknown group is 051, an impossible level 053. Cards managed
+by the Defence and Public Security insurance funds carry province 97 and 98.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from verifier.domain.groups import group
 from verifier.errors import BadRequest
 
 FULL_LENGTH = 15
@@ -84,6 +89,10 @@ PROVINCE_CODES = frozenset(
         "96",
     ]
 )
+# Besides them, cards managed by the armed forces' insurance funds: 97 Defence (BHXH Bộ Quốc phòng),
+# 98 Public Security (BHXH Bộ Công an); with the VSS code a check-in answers for them.
+ARMED_FORCES_PROVINCES: dict[str, str] = {"97": "001", "98": "002"}
+CARD_PROVINCE_CODES = PROVINCE_CODES | frozenset(ARMED_FORCES_PROVINCES)
 BENEFIT_LEVELS = frozenset(range(1, 6))
 
 _ALNUM = re.compile(r"[A-Z0-9]+")
@@ -151,7 +160,15 @@ def parse_card_number(text: str) -> CardNumber:
     level = int(match["level"])
     if level not in BENEFIT_LEVELS:
         raise CardNumberProblem("053", f"benefit level {level} does not exist (1-5)")
-    if match["province"] not in PROVINCE_CODES:
+    beneficiaries = group(match["group"])
+    if beneficiaries is None:
+        raise CardNumberProblem("051", f"beneficiary group {match['group']} does not exist")
+    if level not in beneficiaries.levels:
+        allowed = ", ".join(str(n) for n in sorted(beneficiaries.levels))
+        raise CardNumberProblem(
+            "053", f"group {beneficiaries.code} carries benefit level {allowed}, not {level}"
+        )
+    if match["province"] not in CARD_PROVINCE_CODES:
         raise CardNumberProblem("052", f"province code {match['province']} does not exist")
     return CardNumber(
         social_insurance_number=match["sin"],

@@ -4,8 +4,9 @@ station and the day -> the verdict, and the subject the check-in is recorded und
 Every way in (a typed number, a CCCD number, a digital card token, the legacy QR, a chip read, and
 the re-check of a provisional check-in) first turns its input into a `Presented` (its own parser),
 then comes here. So the rules that decide a verdict are written once: the card rules
-(`judge_card`), the identity claim, the stale CCCD index, the unknown card (050), the credential's
-own problems before the card's, and the provisional verdict when the record cannot be read.
+(`judge_card`), the identity claim, the stale CCCD index, the unknown card (050), a child found by
+personal number without a card (130), the credential's own problems before the card's, and the
+provisional verdict when the record cannot be read.
 
 Pure: no clock (the day is an argument), no I/O. The service layer finds the record (`lookup`
 says where) and records the decision.
@@ -108,6 +109,7 @@ def judge_check_in(
                     today,
                     claim=presented.claim,
                     facility_to_match=facility_to_match,
+                    by_personal_id=lookup.number is None and bool(lookup.personal_id),
                 )
             )
     if card is not None and not presented.problems and not presented.detail:

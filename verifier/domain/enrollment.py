@@ -1,10 +1,14 @@
-"""Validating an enrollment before it becomes an event: the log must never hold a bad record."""
+"""Validating an enrollment before it becomes an event: the log must never hold a bad record.
+
+VSS data has people whose birth date is only a year (older people, old cards: "YYYY") and cards
+without an end date (open-ended: valid_to ""), so both are accepted here and kept as such.
+"""
 
 from __future__ import annotations
 
 import re
 
-from verifier.domain.calendar import parse_iso_date
+from verifier.domain.calendar import optional_iso_date, parse_birth_date, parse_iso_date
 from verifier.domain.card_number import FULL_LENGTH, CardNumberProblem, normalise, parse_card_number
 from verifier.domain.facilities import normalise_facility
 from verifier.domain.participation import Gender, Participation
@@ -27,7 +31,10 @@ def new_participation(
     personal_id: str = "",
     five_years_from: str = "",
 ) -> Participation:
-    """A Participation from request fields, or BadRequest naming the first wrong field."""
+    """A Participation from request fields, or BadRequest naming the first wrong field.
+
+    `date_of_birth` is YYYY-MM-DD or YYYY (year only); `valid_to` "" is an open-ended card.
+    """
     card = normalise(card_number)
     if len(card) != FULL_LENGTH:
         raise BadRequest("card_number: enrollment needs the full 15-character card number")
@@ -45,13 +52,13 @@ def new_participation(
     if pid and not _PERSONAL_ID.fullmatch(pid):
         raise BadRequest("personal_id: a CCCD number has 12 digits")
     try:
-        dob = parse_iso_date(date_of_birth, field="date_of_birth")
+        dob, year_only = parse_birth_date(date_of_birth.strip(), field="date_of_birth")
         start = parse_iso_date(valid_from, field="valid_from")
-        end = parse_iso_date(valid_to, field="valid_to")
+        end = optional_iso_date(valid_to.strip(), field="valid_to")
         five = parse_iso_date(five_years_from, field="five_years_from") if five_years_from else None
     except ValueError as e:
         raise BadRequest(str(e)) from e
-    if end < start:
+    if end is not None and end < start:
         raise BadRequest("valid_to: before valid_from")
     return Participation(
         social_insurance_number=sin,
@@ -64,4 +71,5 @@ def new_participation(
         valid_to=end,
         personal_id=pid,
         five_years_from=five,
+        birth_year_only=year_only,
     )

@@ -1,9 +1,13 @@
-"""Face-match policy: the facility's threshold decides whether the live face matches the chip photo.
+"""Face-match policy: the facility's threshold decides whether the live face matches a photo.
 
 The kiosk runs the matcher (images never leave it) and reports a score; it also reports the
 threshold it used, which is recorded but not trusted: a tampered or misconfigured kiosk must not
 lower the bar. A mismatch or a failed liveness check never rejects on its own (matchers err, faces
 change); it asks staff to look (`F01`, `F02`), and the streaks are watched by monitoring.
+
+The photo may be the chip's (DG2, the chip path's default), the one VssID shows, the one printed on
+the card, or the ID papers' one: `compared_with` says which, since a match against a photo the
+patient brought proves less than one against the chip's, and monitoring keeps them apart.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LIVENESS_VALUES = ("passed", "failed", "not_checked")
+CHIP_PHOTO = "chip_photo"
+COMPARED_WITH_VALUES = (CHIP_PHOTO, "vssid_photo", "card_photo", "id_papers_photo")
 
 
 @dataclass(frozen=True)
@@ -21,14 +27,18 @@ class FaceMatchReport:
     kiosk_threshold: float
     liveness: str
     matcher: str
+    compared_with: str = CHIP_PHOTO
 
     def problem(self) -> str | None:
+        """What is wrong with the report, naming the request field; None when it may be judged."""
         if not (math.isfinite(self.score) and 0.0 <= self.score <= 1.0):
             return "face_match.score: a similarity between 0 and 1"
         if self.liveness not in LIVENESS_VALUES:
             return f"face_match.liveness: one of {', '.join(LIVENESS_VALUES)}"
         if not self.matcher or len(self.matcher) > 100:
             return "face_match.matcher: the matcher's name, 1-100 characters"
+        if self.compared_with not in COMPARED_WITH_VALUES:
+            return f"face_match.compared_with: one of {', '.join(COMPARED_WITH_VALUES)}"
         return None
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 from bhyt.v1 import events_pb2 as ev
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from verifier.domain.calendar import iso_or_empty
+from verifier.domain.calendar import birth_date_text, iso_or_empty, optional_iso_date, parse_birth_date
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.participation import CardValidity, Gender, Participation
@@ -70,11 +70,11 @@ def participant_enrolled(
             card_number=p.card_number,
             personal_id=p.personal_id,
             full_name=p.full_name,
-            date_of_birth=p.date_of_birth.isoformat(),
+            date_of_birth=birth_date_text(p.date_of_birth, p.birth_year_only),  # "YYYY" when year only
             gender=GENDER_TO_PB[p.gender],
             registered_facility=p.registered_facility,
             valid_from=p.valid_from.isoformat(),
-            valid_to=iso_or_empty(p.valid_to),
+            valid_to=iso_or_empty(p.valid_to),  # "": open-ended
             five_years_from=p.five_years_from.isoformat() if p.five_years_from else "",
         )
     )
@@ -82,17 +82,30 @@ def participant_enrolled(
 
 
 def participation_from(e: ev.ParticipantEnrolled) -> Participation:
+    """The record an enrollment makes. Events written before year-only birth dates and open-ended
+    cards existed always hold YYYY-MM-DD in both fields, so they decode as they always did."""
+    born, year_only = parse_birth_date(e.date_of_birth)
     return Participation(
         social_insurance_number=e.social_insurance_number,
         card_number=e.card_number,
         full_name=e.full_name,
-        date_of_birth=date.fromisoformat(e.date_of_birth),
+        date_of_birth=born,
         gender=GENDER_FROM_PB.get(e.gender, Gender.UNSPECIFIED),
         registered_facility=e.registered_facility,
         valid_from=date.fromisoformat(e.valid_from),
-        valid_to=date.fromisoformat(e.valid_to),
+        valid_to=optional_iso_date(e.valid_to, field="valid_to"),
         personal_id=e.personal_id,
         five_years_from=date.fromisoformat(e.five_years_from) if e.five_years_from else None,
+        birth_year_only=year_only,
+    )
+
+
+def validity_from(c: ev.CardValidity) -> CardValidity:
+    """The inverse of `card_validity`: valid_to "" is an open-ended card."""
+    return CardValidity(
+        c.card_number,
+        date.fromisoformat(c.valid_from),
+        optional_iso_date(c.valid_to, field="valid_to"),
     )
 
 
@@ -202,6 +215,7 @@ def face_match_recorded(
     at: datetime,
     producer: str,
     event_id: str = "",
+    credential: Credential = Credential.CHIP_ID,
 ) -> ev.EventEnvelope:
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     env.face_match_recorded.CopyFrom(
@@ -217,6 +231,8 @@ def face_match_recorded(
             matched=judgement.matched,
             liveness=report.liveness,
             matcher=report.matcher,
+            compared_with=report.compared_with,
+            credential=CREDENTIAL_TO_PB[credential],
         )
     )
     return env
@@ -305,6 +321,7 @@ LifecyclePayload: TypeAlias = (
     | ev.CardRevoked
     | ev.CardReportedLost
     | ev.RegisteredFacilityChanged
+    | ev.PersonDetailsCorrected
 )
 _PAYLOAD_FIELDS: dict[type, str] = {
     ev.CardIssued: "card_issued",
@@ -314,7 +331,9 @@ _PAYLOAD_FIELDS: dict[type, str] = {
     ev.CardRevoked: "card_revoked",
     ev.CardReportedLost: "card_reported_lost",
     ev.RegisteredFacilityChanged: "registered_facility_changed",
+    ev.PersonDetailsCorrected: "person_details_corrected",
 }
+LIFECYCLE_PAYLOADS = tuple(_PAYLOAD_FIELDS.values())  # the oneof names, e.g. "card_revoked"
 
 
 def lifecycle(
@@ -324,6 +343,52 @@ def lifecycle(
     env = envelope(key=sin, at=at, producer=producer, event_id=event_id)
     getattr(env, _PAYLOAD_FIELDS[type(payload)]).CopyFrom(payload)
     return env
+
+
+def lifecycle_payload(fact: facts.LifecycleFact) -> LifecyclePayload:
+    """The payload of a card lifecycle fact; the importer's rows and the staff commands both come here."""
+    sin = fact.key
+    match fact:
+        case facts.CardReplaced(change=c):
+            return ev.CardReplaced(
+                social_insurance_number=sin,
+                old_card=card_validity(c.old_card),
+                new_card=card_validity(c.new_card),
+                registered_facility=c.registered_facility,
+            )
+        case facts.CoverageExtended(change=c):
+            return ev.CoverageExtended(
+                social_insurance_number=sin, card_number=c.card_number, valid_to=c.valid_to.isoformat()
+            )
+        case facts.ParticipationReduced(change=c):
+            return ev.ParticipationReduced(
+                social_insurance_number=sin,
+                reason_code=c.reason_code,
+                effective_on=iso_or_empty(c.effective_on),
+            )
+        case facts.CardRevoked(change=c):
+            return ev.CardRevoked(social_insurance_number=sin, card_number=c.card_number, reason=c.reason)
+        case facts.CardReportedLost(change=c):
+            return ev.CardReportedLost(
+                social_insurance_number=sin,
+                card_number=c.card_number,
+                reported_on=iso_or_empty(c.reported_on),
+            )
+        case facts.RegisteredFacilityChanged(change=c):
+            return ev.RegisteredFacilityChanged(
+                social_insurance_number=sin,
+                registered_facility=c.registered_facility,
+                effective_on=iso_or_empty(c.effective_on),
+            )
+        case facts.PersonDetailsCorrected(change=c):
+            born = c.date_of_birth
+            return ev.PersonDetailsCorrected(
+                social_insurance_number=sin,
+                full_name=c.full_name,
+                date_of_birth=birth_date_text(born, c.birth_year_only) if born else "",
+                gender=GENDER_TO_PB[c.gender],
+                reason=c.reason,
+            )
 
 
 def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
@@ -360,9 +425,20 @@ def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
                 at=at,
                 producer=producer,
                 event_id=event_id,
+                credential=fact.credential,
             )
         case facts.ParticipantEnrolled():
             return participant_enrolled(fact.participant, at=at, producer=producer, event_id=event_id)
+        case (
+            facts.CardReplaced()
+            | facts.CoverageExtended()
+            | facts.ParticipationReduced()
+            | facts.CardRevoked()
+            | facts.CardReportedLost()
+            | facts.RegisteredFacilityChanged()
+            | facts.PersonDetailsCorrected()
+        ):
+            return lifecycle(fact.key, lifecycle_payload(fact), at=at, producer=producer, event_id=event_id)
         case facts.SigningKeyTrusted():
             return signing_key_trusted(
                 fact.signing_key, reason=fact.reason, at=at, producer=producer, event_id=event_id

@@ -16,6 +16,16 @@ from typing import TypeAlias
 
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.face_match import FaceJudgement, FaceMatchReport
+from verifier.domain.lifecycle import (
+    Change,
+    DetailsCorrection,
+    Extension,
+    FacilityChange,
+    LossReport,
+    Reduction,
+    Replacement,
+    Revocation,
+)
 from verifier.domain.participation import Participation
 from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
@@ -69,6 +79,7 @@ class FaceMatchRecorded(_Fact):
     social_insurance_number: str
     personal_id: str
     station: Station
+    credential: Credential = Credential.CHIP_ID  # the check-in's: a face is compared on every path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +89,81 @@ class ParticipantEnrolled(_Fact):
     @property
     def key(self) -> str:
         return self.participant.social_insurance_number
+
+
+# ---- The card lifecycle: one fact per change (verifier.domain.lifecycle), keyed by the person ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class _LifecycleFact(_Fact):
+    change: Change
+
+    @property
+    def key(self) -> str:
+        return self.change.social_insurance_number
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardReplaced(_LifecycleFact):
+    change: Replacement
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageExtended(_LifecycleFact):
+    change: Extension
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipationReduced(_LifecycleFact):
+    change: Reduction
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardRevoked(_LifecycleFact):
+    change: Revocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardReportedLost(_LifecycleFact):
+    change: LossReport
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisteredFacilityChanged(_LifecycleFact):
+    change: FacilityChange
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonDetailsCorrected(_LifecycleFact):
+    change: DetailsCorrection
+
+
+LifecycleFact: TypeAlias = (
+    CardReplaced
+    | CoverageExtended
+    | ParticipationReduced
+    | CardRevoked
+    | CardReportedLost
+    | RegisteredFacilityChanged
+    | PersonDetailsCorrected
+)
+_RECORDED_AS: dict[type, type] = {
+    Replacement: CardReplaced,
+    Extension: CoverageExtended,
+    Reduction: ParticipationReduced,
+    Revocation: CardRevoked,
+    LossReport: CardReportedLost,
+    FacilityChange: RegisteredFacilityChanged,
+    DetailsCorrection: PersonDetailsCorrected,
+}
+
+
+def lifecycle_fact(change: Change, *, at: datetime, event_id: str = "") -> LifecycleFact:
+    """The fact that records `change` (a fresh event id unless one is given, e.g. derived from a
+    client request id so that a retry records the same fact)."""
+    recorded_as = _RECORDED_AS[type(change)]
+    fact: LifecycleFact = recorded_as(change=change, at=at, event_id=event_id or new_event_id())
+    return fact
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +215,7 @@ Fact: TypeAlias = (
     CheckInVerified
     | FaceMatchRecorded
     | ParticipantEnrolled
+    | LifecycleFact
     | SigningKeyTrusted
     | SigningKeyRevoked
     | AlertAcknowledged

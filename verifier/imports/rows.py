@@ -19,9 +19,11 @@ from verifier.domain.calendar import parse_iso_date
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
 from verifier.domain.enrollment import new_participation
 from verifier.domain.facilities import FacilityRegistry
+from verifier.domain.lifecycle import Change, LossReport, Reduction, Replacement, Revocation
 from verifier.domain.participation import CardValidity, Gender
 from verifier.errors import BadRequest
 from verifier.events import envelopes as events
+from verifier.events.facts import lifecycle_fact
 
 COLUMNS = (
     "social_insurance_number",
@@ -48,8 +50,7 @@ REQUIRED = (
     "gender",
     "registered_facility",
     "valid_from",
-    "valid_to",
-)
+)  # valid_to may be empty: an open-ended card; date_of_birth may be the year alone (YYYY)
 MAX_FIELD = 200
 _NAMESPACE = uuid.UUID("6f1c7a52-3a0e-4c55-9a44-6b7f1f0b8e21")
 _GENDERS = {
@@ -119,6 +120,7 @@ def _events(row: dict[str, str], n: int, ctx: RowContext) -> list[ev.EventEnvelo
     sin = person.social_insurance_number
     ids = (str(uuid.uuid5(_NAMESPACE, f"{ctx.file_sha256}:{n}:{i}")) for i in range(4))
     out = [events.participant_enrolled(person, event_id=next(ids), at=ctx.at, producer=ctx.producer)]
+    changes: list[Change] = []
 
     if row["previous_card_number"]:
         old_number = normalise(row["previous_card_number"])
@@ -134,30 +136,22 @@ def _events(row: dict[str, str], n: int, ctx: RowContext) -> list[ev.EventEnvelo
             parse_iso_date(row["previous_valid_to"], field="previous_valid_to"),
         )
         current = CardValidity(person.card_number, person.valid_from, person.valid_to)
-        replaced = ev.CardReplaced(
-            social_insurance_number=sin,
-            old_card=events.card_validity(previous),
-            new_card=events.card_validity(current),
-        )
-        out.append(events.lifecycle(sin, replaced, event_id=next(ids), at=ctx.at, producer=ctx.producer))
+        changes.append(Replacement(sin, previous, current))
 
     status = row["status"].casefold() or "active"
-    payload: events.LifecyclePayload | None = None
     if status == "revoked":
-        payload = ev.CardRevoked(social_insurance_number=sin, card_number=person.card_number, reason="import")
+        changes.append(Revocation(sin, person.card_number, reason="import"))
     elif status == "lost":
-        payload = ev.CardReportedLost(social_insurance_number=sin, card_number=person.card_number)
+        changes.append(LossReport(sin, person.card_number, reported_on=None))
     elif status == "reduced":
         if row["reduction_code"] not in _REDUCTIONS:
             raise RowRejected("reduction_code: expected 120-124 for a reduced participation")
         effective = parse_iso_date(row["reduced_from"], field="reduced_from") if row["reduced_from"] else None
-        payload = ev.ParticipationReduced(
-            social_insurance_number=sin,
-            reason_code=row["reduction_code"],
-            effective_on=effective.isoformat() if effective else "",
-        )
+        changes.append(Reduction(sin, row["reduction_code"], effective))
     elif status != "active":
         raise RowRejected(f"status: expected active, revoked, lost or reduced, got {row['status']!r}")
-    if payload is not None:
-        out.append(events.lifecycle(sin, payload, event_id=next(ids), at=ctx.at, producer=ctx.producer))
+    # The same facts the staff commands record (verifier.events.facts), built into envelopes in one place.
+    for change in changes:
+        fact = lifecycle_fact(change, at=ctx.at, event_id=next(ids))
+        out.append(events.to_envelope(fact, producer=ctx.producer))
     return out

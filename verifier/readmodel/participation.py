@@ -17,6 +17,9 @@ Usage of a card number that matched nobody is kept under the subject `card:<numb
 
 The participation record is one packed string rather than a hash of named fields because there
 are ~91 million of them: field names alone would cost more than the data (see BENCHMARKS.md).
+Dates are packed YYYYMMDD; a birth date VSS holds only the year of is packed YYYY, and an
+open-ended card's end (and any absent date) is empty. Entries written before those two existed
+hold eight digits in both places, so they decode as they always did: no migration, no version.
 """
 
 from __future__ import annotations
@@ -79,6 +82,13 @@ def _day(text: str) -> date | None:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8])) if text else None
 
 
+def _birth(text: str) -> tuple[date, bool]:
+    """(date of birth, year only): YYYY is a year-only birth date, YYYYMMDD a full one."""
+    if len(text) == 4:
+        return date(int(text), 1, 1), True
+    return _req(text), False
+
+
 def _req(text: str) -> date:
     day = _day(text)
     if day is None:
@@ -92,7 +102,7 @@ def encode_participation(p: Participation) -> str:
         (
             p.card_number,
             p.full_name,
-            _d(p.date_of_birth),
+            f"{p.date_of_birth.year:04d}" if p.birth_year_only else _d(p.date_of_birth),
             _GENDER_CODES[p.gender],
             p.registered_facility,
             _d(p.valid_from),
@@ -125,25 +135,27 @@ def decode_participation(sin: str, packed: str) -> Participation:
         previous,
         lost,
     ) = packed.split(_SEP)
+    born, year_only = _birth(dob)
     return Participation(
         social_insurance_number=sin,
         card_number=card,
         full_name=name,
-        date_of_birth=_req(dob),
+        date_of_birth=born,
         gender=_GENDERS.get(gender, Gender.UNSPECIFIED),
         registered_facility=facility,
         valid_from=_req(start),
-        valid_to=_req(end),
+        valid_to=_day(end),  # None: open-ended
         personal_id=pid,
         five_years_from=_day(five),
         status=_STATUSES[status],
         reduction_code=reduction,
         reduced_from=_day(reduced_from),
         previous_cards=tuple(
-            CardValidity(c, _req(f), _req(t))
+            CardValidity(c, _req(f), _day(t))
             for c, f, t in (item.split(",") for item in previous.split(";") if item)
         ),
         lost_cards=frozenset(c for c in lost.split(";") if c),
+        birth_year_only=year_only,
     )
 
 

@@ -1,19 +1,22 @@
-"""Check-in by card number, CCCD number, digital card token or legacy QR; card tokens for the
-app; enrolment and card status. Depends only on the core, the event contract and the ports.
+"""Check-in by card number, CCCD number, digital card token, legacy BHYT QR or the chip ID card's
+printed QR; card tokens for the app; enrolment and card status. Depends only on the core, the event
+contract and the ports.
 
 Each way in is a parser that turns its input into a `Presented`; the shared `CheckInPipeline`
-finds the record, judges, records and answers.
+finds the record, judges, records and answers. A face match the kiosk made is judged and recorded
+the same way on every path (`verifier.service.face`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from verifier.domain.calendar import iso_or_empty, vietnam_date
+from verifier.domain.calendar import birth_date_text, iso_or_empty, vietnam_date
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
+from verifier.domain.cccd_qr import CccdQrProblem, looks_like_cccd_qr, parse_cccd_qr
 from verifier.domain.checkin import (
     CardLookup,
     Presented,
@@ -21,6 +24,7 @@ from verifier.domain.checkin import (
     unknown_card_subject,
 )
 from verifier.domain.credentials import Assurance, Credential
+from verifier.domain.face_match import FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.legacy_qr import LegacyQrProblem, parse_legacy_qr
@@ -32,6 +36,7 @@ from verifier.domain.verdicts import REPLAY_UNCHECKED
 from verifier.errors import BadRequest, NotConfigured, NotFound, ReadModelUnavailable
 from verifier.events.facts import ParticipantEnrolled, new_event_id
 from verifier.ports import EventLog, ReadModel, Recorded, ReplayGuard
+from verifier.service.face import FaceResult, facts_before
 from verifier.service.pipeline import (
     CheckIn,
     CheckInPipeline,
@@ -61,15 +66,18 @@ class VerifyCard:
     personal_id: str = ""
     claim: IdentityClaim = field(default_factory=IdentityClaim)
     check_registered_facility: bool = False
+    face_match: FaceMatchReport | None = None  # the kiosk compared the live face with a photo
 
 
 @dataclass(frozen=True)
 class VerifyScan:
-    """What a kiosk's scanner read, as is: a digital card token or a legacy QR."""
+    """What a kiosk's scanner read, as is: a digital card token, a legacy BHYT QR or the chip ID
+    card's printed QR."""
 
     scanned: str
     station: Station
     check_registered_facility: bool = False
+    face_match: FaceMatchReport | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class CheckInService:
         tokens: TokenAuthority,
         replays: ReplayGuard,
         recent_usage: int = 20,
+        face_policy: FacePolicy | None = None,
     ) -> None:
         self._tokens = tokens
         self._replays = replays
@@ -99,6 +108,7 @@ class CheckInService:
         self._facilities = facilities
         self._clock = clock
         self._recent = recent_usage
+        self._faces = face_policy or FacePolicy()
 
     @property
     def facilities(self) -> FacilityRegistry:
@@ -106,27 +116,40 @@ class CheckInService:
 
     async def verify_card(self, command: VerifyCard) -> CheckInResult:
         station = command.station.validated(self._facilities)
-        return await self._pipeline.run(
+        face = FaceResult.judged(self._faces, command.face_match, station.facility_id)
+        presented = typed_card(command)
+        return await self._run(
             CheckIn(
-                typed_card(command),
+                face.applied_to(presented) if face else presented,
                 station,
                 self._clock(),
                 check_registered_facility=command.check_registered_facility,
-            )
+            ),
+            face,
         )
 
     async def verify_scan(self, command: VerifyScan) -> CheckInResult:
-        """A token when it carries one of our prefixes, the legacy QR when it is pipe-separated; any
-        other text is judged as a token and so refused with the token's reason (e.g. T08)."""
+        """A token when it carries one of our prefixes; the chip ID card's QR when its first field is
+        a 12-digit number and it does not end in `$`; the BHYT QR when it is otherwise
+        pipe-separated; any other text is judged as a token and so refused with the token's reason
+        (e.g. T08)."""
         station = command.station.validated(self._facilities)
+        face = FaceResult.judged(self._faces, command.face_match, station.facility_id)
         at = self._clock()
-        if not self._tokens.looks_like_token(command.scanned) and "|" in command.scanned:
-            check_in = CheckIn(
-                scanned_legacy_qr(command.scanned), station, at, command.check_registered_facility
-            )
-        else:
+        text, registered = command.scanned, command.check_registered_facility
+        if self._tokens.looks_like_token(text) or "|" not in text:
             check_in = await self._scanned_token(command, station, at)
-        return await self._pipeline.run(check_in)
+        elif looks_like_cccd_qr(text):
+            check_in = CheckIn(scanned_cccd_qr(text), station, at, registered)
+        else:
+            check_in = CheckIn(scanned_legacy_qr(text), station, at, registered)
+        if face is not None:
+            check_in = replace(check_in, presented=face.applied_to(check_in.presented))
+        return await self._run(check_in, face)
+
+    async def _run(self, check_in: CheckIn, face: FaceResult | None) -> CheckInResult:
+        """The pipeline, with the face result (if any) appended ahead of the check-in."""
+        return await self._pipeline.run(check_in, before=facts_before(face, check_in))
 
     async def _scanned_token(self, command: VerifyScan, station: Station, at: datetime) -> CheckIn:
         """A token's own checks (signature, key, times, then where it was first shown), before its
@@ -182,7 +205,7 @@ class CheckInService:
         card = CardClaims(
             card_number=participant.card_number,
             full_name=participant.full_name,
-            date_of_birth=participant.date_of_birth.isoformat(),
+            date_of_birth=birth_date_text(participant.date_of_birth, participant.birth_year_only),
             gender=participant.gender.value,
             registered_facility=participant.registered_facility,
             valid_from=participant.valid_from.isoformat(),
@@ -256,6 +279,33 @@ def scanned_legacy_qr(scanned: str) -> Presented:
     )
     lookup = CardLookup(number=card_or_problem(qr.number))
     return Presented(Credential.LEGACY_QR, qr.number, unknown_card_subject(qr.number), lookup, claim)
+
+
+def scanned_cccd_qr(scanned: str) -> Presented:
+    """The chip ID card's printed QR: unsigned plain text, so it is judged like a typed CCCD number
+    (found through the CCCD index; an unknown number is 050) with the name, birth date and gender it
+    carries checked against the record (060/061/070/080). A malformed one is Q01, naming nobody."""
+    try:
+        qr = parse_cccd_qr(scanned)
+    except CccdQrProblem as problem:
+        return Presented(
+            Credential.CCCD_QR, "", UNREADABLE_QR_SUBJECT, problems=(problem.code,), detail=str(problem)
+        )
+    claim = IdentityClaim(
+        full_name=qr.name,
+        birth_year=qr.date_of_birth.year if qr.birth_year_only else None,
+        date_of_birth=None if qr.birth_year_only else qr.date_of_birth,
+        gender=qr.gender,
+    )
+    lookup = CardLookup(personal_id=qr.personal_id)
+    return Presented(
+        Credential.CCCD_QR,
+        qr.personal_id,
+        unknown_card_subject(qr.personal_id),
+        lookup,
+        claim,
+        assurance=Assurance.UNAUTHENTICATED,
+    )
 
 
 def scanned_token(report: TokenReport, *, replayed: bool, replay_unchecked: bool) -> Presented:

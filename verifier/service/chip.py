@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,21 +21,19 @@ from verifier.chip import ActiveAuthInput, Check, ChipReport, CscaTrustStore, ve
 from verifier.chip.codes import ACTIVE_AUTH_FAILED
 from verifier.domain.checkin import CardLookup, Presented, unknown_card_subject
 from verifier.domain.credentials import Assurance, Credential
-from verifier.domain.face_match import FaceJudgement, FaceMatchReport, FacePolicy
+from verifier.domain.face_match import FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender
 from verifier.domain.station import Station, validate_place
-from verifier.domain.verdicts import Decision
 from verifier.errors import BadRequest
-from verifier.events.facts import FaceMatchRecorded
 from verifier.ports import ChallengeStore, ChipSession, EventLog, ReadModel
+from verifier.service.face import FaceResult, facts_before
 from verifier.service.pipeline import CheckIn, CheckInPipeline, CheckInResult, Clock, Evidence
 
 log = logging.getLogger(__name__)
 
 MAX_EF_BYTES = 256 * 1024  # a DG2 face image is tens of kilobytes; EF.SOD a few
-FaceFact = Callable[[Decision, str], FaceMatchRecorded]
 
 
 @dataclass(frozen=True)
@@ -89,8 +87,7 @@ class ChipCheckIn:
     async def verify(self, command: VerifyChip) -> CheckInResult:
         station = command.station.validated(self._facilities)
         _check_sizes(command)
-        if command.face_match is not None and (problem := command.face_match.problem()):
-            raise BadRequest(problem)
+        face = FaceResult.judged(self._faces, command.face_match, station.facility_id)
         at = self._clock()
         session_problem, active_input = await self._active_auth_input(command, station)
         anchors = self._trust.anchors
@@ -105,8 +102,9 @@ class ChipCheckIn:
                 active_auth=active_input,
             ),
         )
-        face = self._faces.judge(command.face_match, station.facility_id) if command.face_match else None
-        presented = read_chip(report, session_problem, face, active_attempted=active_input is not None)
+        presented = read_chip(report, session_problem, active_attempted=active_input is not None)
+        if face is not None:
+            presented = face.applied_to(presented)
         check_in = CheckIn(
             presented,
             station,
@@ -114,10 +112,7 @@ class ChipCheckIn:
             command.check_registered_facility,
             evidence=Evidence(chip_checks=(*report.checks, *((session_problem,) if session_problem else ()))),
         )
-        before: list[FaceFact] = []
-        if command.face_match is not None and face is not None:
-            before.append(_face_fact(command.face_match, face, check_in))
-        return await self._pipeline.run(check_in, before=before)
+        return await self._pipeline.run(check_in, before=facts_before(face, check_in))
 
     async def _active_auth_input(
         self, command: VerifyChip, station: Station
@@ -176,16 +171,13 @@ def _claim(report: ChipReport) -> IdentityClaim:
     return IdentityClaim(full_name=data.full_name or "", date_of_birth=data.date_of_birth, gender=gender)
 
 
-def read_chip(
-    report: ChipReport, session_problem: Check | None, face: FaceJudgement | None, *, active_attempted: bool
-) -> Presented:
+def read_chip(report: ChipReport, session_problem: Check | None, *, active_attempted: bool) -> Presented:
     """A chip read, checked: its holder is found through the CCCD number it carries. A read that
     fails authentication names nobody (a forged DG13 must not put its check-in or its face
     mismatch on a real person's record) and proves nothing it says: no card verdict is given."""
     session_codes = [session_problem.code] if session_problem and session_problem.code else []
     problems = list(dict.fromkeys([*report.errors, *session_codes]))
     personal_id = _personal_id(report)
-    face_codes = list(face.codes) if face else []
     lookup = None if problems else CardLookup(personal_id=personal_id)
     return Presented(
         Credential.CHIP_ID,
@@ -193,29 +185,10 @@ def read_chip(
         unknown_card_subject(personal_id or "unreadable-chip"),
         lookup,
         _claim(report),
-        problems=(*problems, *face_codes),
+        problems=tuple(problems),
         assurance=_assurance(report, active_attempted and session_problem is None),
         authentic=True,  # passive authentication proved the read genuine: provisional if Redis is down
     )
-
-
-def _face_fact(report: FaceMatchReport, face: FaceJudgement, check_in: CheckIn) -> FaceFact:
-    """The face-match result, keyed like its check-in and appended before it."""
-
-    def fact(decision: Decision, subject: str) -> FaceMatchRecorded:
-        person = decision.participant
-        return FaceMatchRecorded(
-            at=check_in.at,
-            key=subject,
-            check_in_id=check_in.check_in_id,
-            report=report,
-            judgement=face,
-            social_insurance_number=person.social_insurance_number if person else "",
-            personal_id=check_in.presented.text,
-            station=check_in.station,
-        )
-
-    return fact
 
 
 def _assurance(report: ChipReport, active_attempted: bool) -> Assurance:

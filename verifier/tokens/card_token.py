@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import cbor2
 
+from verifier.domain.calendar import parse_birth_date
 from verifier.tokens import problems as p
 from verifier.tokens.cose import (
     ALGORITHM_NAMES,
@@ -38,13 +38,14 @@ EU_DCC_CLAIM = -260  # hcert: shown by name so DCC tokens read well in the opera
 CLAIM_NAMES = {**CWT_CLAIM_NAMES, BHYT_CARD_CLAIM: "bhyt_card", EU_DCC_CLAIM: "hcert"}
 CARD_CLAIM_VERSION = 1
 MAX_NAME_CHARS = 200  # the identity check's limit (`IdentityClaim.parse`)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DEFAULT_PREFIX = "BHYT1:"
 
 
 @dataclass(frozen=True)
 class CardClaims:
-    """The card as the app displays it. Dates ISO YYYY-MM-DD; gender "male", "female" or ""."""
+    """The card as the app displays it. Dates ISO YYYY-MM-DD, except a birth date VSS holds only
+    the year of ("YYYY") and an open-ended card's valid_to (""); gender "male", "female" or "".
+    Tokens issued before those existed carry full dates, which read as they always did."""
 
     card_number: str
     full_name: str
@@ -89,8 +90,8 @@ class CardClaims:
         # refuses would turn a scan into a bad-request error instead of a verdict.
         if len(texts["nm"]) > MAX_NAME_CHARS:
             raise p.TokenProblem(p.MALFORMED, f"card claim name is over {MAX_NAME_CHARS} characters")
-        if texts["dob"] and not _is_iso_date(texts["dob"]):
-            raise p.TokenProblem(p.MALFORMED, "card claim date of birth is not YYYY-MM-DD")
+        if texts["dob"] and not _is_birth_date(texts["dob"]):
+            raise p.TokenProblem(p.MALFORMED, "card claim date of birth is not YYYY-MM-DD or YYYY")
         return cls(
             card_number=texts["no"],
             full_name=texts["nm"],
@@ -347,11 +348,10 @@ def _instant(seconds: float | None) -> datetime | None:
         return None
 
 
-def _is_iso_date(text: str) -> bool:
-    if not _ISO_DATE.fullmatch(text):
-        return False
+def _is_birth_date(text: str) -> bool:
+    """YYYY-MM-DD, or YYYY for a year-only birth date (what `IdentityClaim.parse` judges by year)."""
     try:
-        date.fromisoformat(text)
+        parse_birth_date(text)
     except ValueError:
         return False
     return True

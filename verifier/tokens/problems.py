@@ -49,6 +49,22 @@ TOKEN_REASONS: dict[str, str] = {
     OUTSIDE_KEY_VALIDITY: "token issued outside its signing key's validity",
 }
 
+# What a kiosk screen and the staff read first (Vietnamese first, `verifier.domain.reasons`).
+TOKEN_REASONS_VI: dict[str, str] = {
+    MALFORMED: "Mã thẻ điện tử bị lỗi, không đọc được",
+    BAD_SIGNATURE: "Chữ ký của mã thẻ điện tử không hợp lệ",
+    UNKNOWN_KEY: "Mã thẻ điện tử được ký bằng khóa không xác định",
+    EXPIRED: "Mã thẻ điện tử đã hết hạn",
+    NOT_YET_VALID: "Mã thẻ điện tử chưa có hiệu lực",
+    REPLAYED: "Mã thẻ điện tử đã được xuất trình tại một ki-ốt khác",
+    KEY_REVOKED: "Khóa ký mã thẻ điện tử đã bị thu hồi",
+    UNKNOWN_PREFIX: "Không phải mã thẻ BHYT điện tử: tiền tố không xác định",
+    TOO_LARGE: "Mã thẻ điện tử quá dài",
+    DECOMPRESSED_TOO_LARGE: "Mã thẻ điện tử sau khi giải nén vượt quá giới hạn dung lượng",
+    UNSUPPORTED_ALGORITHM: "Thuật toán chữ ký của mã thẻ điện tử không được hỗ trợ hoặc không hợp với khóa",
+    OUTSIDE_KEY_VALIDITY: "Mã thẻ điện tử được cấp ngoài thời hạn hiệu lực của khóa ký",
+}
+
 
 class TokenProblem(ValueError):
     """A token that cannot be read at all; `code` says at which layer it broke."""
@@ -56,6 +72,3 @@ class TokenProblem(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-TOKEN_REASONS_VI: dict[str, str] = {}  # filled in below by the Vietnamese-first work

@@ -412,7 +412,7 @@ class Evidence(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., kind: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., facility_id: _Optional[str] = ..., kiosk_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("alert_id", "revision", "rule", "severity", "subject_kind", "subject", "facility_ids", "provinces", "window_start", "window_end", "evidence", "evidence_count", "summary")
+    __slots__ = ("alert_id", "revision", "rule", "severity", "subject_kind", "subject", "facility_ids", "provinces", "window_start", "window_end", "evidence", "evidence_count", "summary", "summary_vi")
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
@@ -426,6 +426,7 @@ class Alert(_message.Message):
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_VI_FIELD_NUMBER: _ClassVar[int]
     alert_id: str
     revision: int
     rule: str
@@ -439,7 +440,8 @@ class Alert(_message.Message):
     evidence: _containers.RepeatedCompositeFieldContainer[Evidence]
     evidence_count: int
     summary: str
-    def __init__(self, alert_id: _Optional[str] = ..., revision: _Optional[int] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_kind: _Optional[str] = ..., subject: _Optional[str] = ..., facility_ids: _Optional[_Iterable[str]] = ..., provinces: _Optional[_Iterable[str]] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., evidence_count: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+    summary_vi: str
+    def __init__(self, alert_id: _Optional[str] = ..., revision: _Optional[int] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., subject_kind: _Optional[str] = ..., subject: _Optional[str] = ..., facility_ids: _Optional[_Iterable[str]] = ..., provinces: _Optional[_Iterable[str]] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., evidence_count: _Optional[int] = ..., summary: _Optional[str] = ..., summary_vi: _Optional[str] = ...) -> None: ...
 
 class AlertRaised(_message.Message):
     __slots__ = ("alert",)

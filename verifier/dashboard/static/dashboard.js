@@ -1,6 +1,8 @@
 // The staff dashboard: one EventSource on api/events feeds the alert table and the facility cards.
 // Plain JS, no build step and nothing from the internet. Data never goes through innerHTML: every
 // value from the server is set with textContent or an attribute, so a crafted detail stays text.
+// Vietnamese first: every text the page writes comes from i18n.js through t(); the language is
+// ?lang=vi|en, else the one last chosen (localStorage), else Vietnamese.
 "use strict";
 
 (() => {
@@ -8,6 +10,9 @@
   const VIETNAM_OFFSET_MS = 7 * 3600 * 1000; // check-in days are Vietnamese days (UTC+7, no DST)
   const SVG_NS = "http://www.w3.org/2000/svg";
   const FILTER_FIELDS = ["province", "facility", "rule", "min_severity", "include_closed"];
+  const LANGUAGES = ["vi", "en"];
+  const LANGUAGE_KEY = "bhyt-dashboard-lang";
+  const TEXTS = window.BhytI18n;
 
   const SEVERITY = {
     SEVERITY_UNSPECIFIED: "unknown",
@@ -22,7 +27,10 @@
     ALERT_STATUS_ACKNOWLEDGED: "acknowledged",
     ALERT_STATUS_CLOSED: "closed",
   };
-  const KIND = { check_in: "check-in", face_match: "face match" };
+  // The monitor's one-line evidence details (projections/monitor/observations.py, `Seen.detail`),
+  // taken apart so the page can say them in the chosen language; anything else is shown as it is.
+  const CHECK_IN_DETAIL = /^(accepted|rejected|needs review|provisional|no verdict) ?(.*?)(?:, token (\S+))?$/;
+  const FACE_DETAIL = /^face score (\S+), (match|no match)(?:, liveness (.+))?$/;
 
   const state = {
     source: null, // the current EventSource
@@ -30,9 +38,114 @@
     seq: 0, // arrival order, the tie-breaker between equal update times
     selected: null, // alert id whose evidence is shown
     includeClosed: false,
+    lang: "vi",
+    stream: "connecting", // connecting | live | reconnecting | offline
+    stats: null, // the last statistics, redrawn when the language changes
+    reasons: new Map(), // result code -> {vi, en}, from api/reasons
   };
 
   const $ = (id) => document.getElementById(id);
+
+  // ---- language -----------------------------------------------------------------------------
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(TEXTS.vi, key);
+  }
+
+  /** The text for `key` in the chosen language, `{name}` filled from `values` (never re-scanned). */
+  function t(key, values = {}) {
+    const text = TEXTS[state.lang][key] ?? TEXTS.vi[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** A number as the language writes it: "25,0" in Vietnamese, "25.0" in English. */
+  function decimal(value, digits) {
+    const text = value.toFixed(digits);
+    return state.lang === "vi" ? text.replace(".", ",") : text;
+  }
+
+  function storedLanguage() {
+    try {
+      return window.localStorage.getItem(LANGUAGE_KEY);
+    } catch (_) {
+      return null; // storage disabled: the choice lasts for this page only
+    }
+  }
+
+  function storeLanguage(lang) {
+    try {
+      window.localStorage.setItem(LANGUAGE_KEY, lang);
+    } catch (_) {
+      // storage disabled: the choice lasts for this page only
+    }
+  }
+
+  function initialLanguage() {
+    const asked = new URLSearchParams(window.location.search).get("lang");
+    if (LANGUAGES.includes(asked)) {
+      storeLanguage(asked);
+      return asked;
+    }
+    const stored = storedLanguage();
+    return LANGUAGES.includes(stored) ? stored : "vi";
+  }
+
+  /** Write every fixed text of the page in the chosen language, then redraw what the data drew. */
+  function applyLanguage() {
+    document.documentElement.lang = state.lang;
+    document.title = t("page.title");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-label]")) {
+      node.setAttribute("label", t(node.dataset.i18nLabel));
+    }
+    $("lang-switch").setAttribute("lang", state.lang === "vi" ? "en" : "vi");
+    setStatus(state.stream);
+    for (const entry of state.views.values()) placeRow(alertRow(entry.view), entry);
+    if (state.selected && state.views.has(state.selected)) showEvidence(state.views.get(state.selected).view);
+    if (state.stats) drawStats(state.stats);
+  }
+
+  function switchLanguage() {
+    state.lang = state.lang === "vi" ? "en" : "vi";
+    storeLanguage(state.lang);
+    // Drop ?lang= so a reload keeps the choice just made rather than the one in the address.
+    const params = new URLSearchParams(window.location.search);
+    if (params.has("lang")) {
+      params.delete("lang");
+      const query = params.toString();
+      window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+    }
+    applyLanguage();
+  }
+
+  /** The result codes' texts, from the verifier's own table; without them codes are shown bare. */
+  async function loadReasons() {
+    try {
+      const response = await fetch("api/reasons");
+      if (!response.ok) return;
+      const body = await response.json();
+      state.reasons = new Map(Object.entries(body.reasons || {}));
+    } catch (_) {
+      return; // the codes stay readable on their own; the stream reports a server that is gone
+    }
+    if (state.selected && state.views.has(state.selected)) showEvidence(state.views.get(state.selected).view);
+  }
+
+  function ruleName(rule) {
+    return has(`rule.${rule}`) ? t(`rule.${rule}`) : rule || "";
+  }
+
+  /** The monitor's one-line summary in the chosen language. Alerts raised before the monitor wrote
+   * Vietnamese have an empty summary_vi: they keep their English line rather than show nothing. */
+  function summaryText(alert) {
+    return (state.lang === "vi" && alert.summary_vi) || alert.summary || "";
+  }
 
   // ---- small helpers ------------------------------------------------------------------------
 
@@ -79,17 +192,17 @@
   }
 
   function percent(rate) {
-    return rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)} %`;
+    return rate === null || rate === undefined ? "—" : `${decimal(rate * 100, 1)} %`;
   }
 
   function severityBadge(severity) {
     const name = SEVERITY[severity] || "unknown";
-    return el("span", { class: `badge sev-${name}` }, name);
+    return el("span", { class: `badge sev-${name}` }, t(`severity.${name}`));
   }
 
   function statusText(view) {
-    const name = STATUS[view.status] || "unknown";
-    return view.status_by ? `${name} by ${view.status_by}` : name;
+    const name = t(`status.${STATUS[view.status] || "unknown"}`);
+    return view.status_by ? t("status.by", { status: name, who: view.status_by }) : name;
   }
 
   function updatedAt(view) {
@@ -137,10 +250,12 @@
 
   // ---- the stream ---------------------------------------------------------------------------
 
-  function setStatus(text) {
+  function setStatus(stream) {
+    state.stream = stream;
     const node = $("stream-status");
-    node.textContent = text;
-    node.className = `status status-${text.replace(/\W+/g, "-")}`;
+    node.textContent = t(`stream.${stream}`);
+    node.dataset.state = stream;
+    node.className = `status status-${stream}`;
   }
 
   function connect() {
@@ -171,7 +286,13 @@
     };
     source.addEventListener("alert", (event) => onNotice(JSON.parse(event.data)));
     source.addEventListener("stats", (event) => onStats(JSON.parse(event.data)));
-    source.addEventListener("warning", (event) => showWarning(JSON.parse(event.data).message));
+    source.addEventListener("warning", (event) => showWarning(warningText(JSON.parse(event.data))));
+  }
+
+  /** The server's warning in the chosen language when its kind is known, else its English line. */
+  function warningText(warning) {
+    const key = `warning.${warning.kind}`;
+    return has(key) ? t(key, { detail: warning.detail || "" }) : warning.message || "";
   }
 
   /** EventSource gives up without saying why (e.g. HTTP 400); ask the JSON endpoint for the reason. */
@@ -180,11 +301,15 @@
     try {
       const response = await fetch(`api/alerts?${query}${query ? "&" : ""}limit=1`);
       if (response.status === 400) {
-        showFilterError((await response.json()).error);
+        const body = await response.json();
+        // The server explains in English; say in the chosen language which filter it refused.
+        showFilterError(
+          body.parameter ? t("filters.refused", { parameter: body.parameter, error: body.error }) : body.error,
+        );
         retry = false;
       }
     } catch (_) {
-      showWarning("The dashboard server cannot be reached; retrying.");
+      showWarning(t("warning.unreachable"));
     }
     if (retry) {
       setTimeout(() => {
@@ -291,15 +416,18 @@
     severityCell.append(severityBadge(alert.severity));
     const subjectCell = el("td", { class: "subject" });
     subjectCell.append(el("span", {}, alert.subject || ""));
-    if (alert.subject_kind) subjectCell.append(el("span", { class: "muted" }, ` (${alert.subject_kind})`));
+    if (alert.subject_kind) {
+      const kind = has(`subject.${alert.subject_kind}`) ? t(`subject.${alert.subject_kind}`) : alert.subject_kind;
+      subjectCell.append(el("span", { class: "muted" }, ` (${kind})`));
+    }
     row.append(
       severityCell,
-      el("td", { class: "rule" }, alert.rule || ""),
+      ruleCell(alert.rule || ""),
       subjectCell,
       facilitiesCell(alert.facility_ids || []),
       windowCell(alert),
       el("td", { class: "num", "data-testid": "evidence-count" }, String(alert.evidence_count || 0)),
-      el("td", { class: "summary" }, alert.summary || ""),
+      el("td", { class: "summary", "data-testid": "alert-summary" }, summaryText(alert)),
       el("td", { class: `alert-status st-${STATUS[view.status] || "unknown"}` }, statusText(view)),
     );
     const choose = () => selectAlert(alert.alert_id);
@@ -311,6 +439,14 @@
       }
     });
     return row;
+  }
+
+  /** The rule in words, with its name beneath: the name is what the Rule filter takes. */
+  function ruleCell(rule) {
+    const cell = el("td", { class: "rule" });
+    cell.append(el("span", {}, ruleName(rule)));
+    if (has(`rule.${rule}`)) cell.append(el("code", { class: "rule-id" }, rule));
+    return cell;
   }
 
   function facilitiesCell(ids) {
@@ -334,13 +470,17 @@
     const evidence = alert.evidence || [];
     const panel = $("evidence");
     panel.dataset.alertId = alert.alert_id;
-    $("evidence-heading").textContent = `Evidence: ${alert.rule} · ${alert.subject} · revision ${alert.revision}`;
+    $("evidence-heading").textContent = t("evidence.title", {
+      rule: ruleName(alert.rule),
+      subject: alert.subject,
+      revision: alert.revision,
+    });
     const total = alert.evidence_count || evidence.length;
     const shown =
       evidence.length < total
-        ? `Showing the first ${evidence.length} of ${total} events.`
-        : `${total} event${total === 1 ? "" : "s"}.`;
-    $("evidence-summary").textContent = `${alert.summary || ""} ${shown}`.trim();
+        ? t("evidence.some", { shown: evidence.length, total })
+        : t(total === 1 ? "evidence.all.one" : "evidence.all", { total });
+    $("evidence-summary").textContent = `${summaryText(alert)} ${shown}`.trim();
     $("evidence-rows").replaceChildren(
       ...evidence.map((item) => {
         const row = el("tr", { "data-testid": "evidence-row", "data-event-id": item.event_id || "" });
@@ -348,10 +488,10 @@
         idCell.append(el("code", {}, item.event_id || ""));
         row.append(
           el("td", { class: "time" }, vnTime(item.occurred_at)),
-          el("td", {}, KIND[item.kind] || item.kind || ""),
+          el("td", {}, has(`kind.${item.kind}`) ? t(`kind.${item.kind}`) : item.kind || ""),
           el("td", {}, item.facility_id || ""),
           el("td", {}, item.kiosk_id || ""),
-          el("td", {}, item.detail || ""),
+          detailCell(item.detail || ""),
           idCell,
         );
         return row;
@@ -360,17 +500,55 @@
     panel.hidden = false;
   }
 
+  /** An evidence line in the chosen language, and beneath it what each result code in it means. */
+  function detailCell(detail) {
+    const cell = el("td", { class: "detail" });
+    const { text, codes } = translateDetail(detail);
+    cell.append(el("span", {}, text));
+    const known = codes.filter((code) => state.reasons.has(code));
+    if (known.length) {
+      const texts = known.map((code) => `${code}: ${state.reasons.get(code)[state.lang]}`).join("; ");
+      cell.append(el("span", { class: "reason-texts", "data-testid": "reason-texts" }, texts));
+    }
+    return cell;
+  }
+
+  function translateDetail(detail) {
+    const checkIn = CHECK_IN_DETAIL.exec(detail);
+    if (checkIn) {
+      const [, verdict, codeList, token] = checkIn;
+      const codes = codeList ? codeList.split(", ").filter(Boolean) : [];
+      const parts = [[t(`verdict.${verdict}`), codes.join(", ")].filter(Boolean).join(" ")];
+      if (token) parts.push(t("detail.token", { token }));
+      return { text: parts.join(", "), codes };
+    }
+    const face = FACE_DETAIL.exec(detail);
+    if (face) {
+      const [, score, outcome, liveness] = face;
+      const number = Number(score);
+      const parts = [t("face.score", { score: Number.isNaN(number) ? score : decimal(number, 2) }), t(`face.${outcome}`)];
+      if (liveness) parts.push(t("face.liveness", { liveness }));
+      return { text: parts.join(", "), codes: [] };
+    }
+    return { text: detail, codes: [] };
+  }
+
   // ---- facility statistics -----------------------------------------------------------------
 
   function onStats(data) {
+    state.stats = data;
+    drawStats(data);
+    showWarning("");
+  }
+
+  function drawStats(data) {
     const facilities = data.facilities || [];
     const container = $("facility-cards");
     container.replaceChildren(...facilities.map(facilityCard));
     const now = new Date(Date.now() + VIETNAM_OFFSET_MS).toISOString().slice(11, 19);
     $("stats-note").textContent = facilities.length
-      ? `${facilities.length} facilit${facilities.length === 1 ? "y" : "ies"}, updated ${now} (UTC+7).`
-      : "No facility statistics yet.";
-    showWarning("");
+      ? t(facilities.length === 1 ? "stats.note.one" : "stats.note", { count: facilities.length, time: now })
+      : t("stats.none");
   }
 
   function facilityCard(f) {
@@ -380,24 +558,24 @@
       "aria-labelledby": `facility-${f.facility_id}-name`,
     });
     const title = el("h3", { id: `facility-${f.facility_id}-name` }, f.facility_id);
-    title.append(el("span", { class: "muted" }, ` province ${f.province}`));
+    title.append(el("span", { class: "muted" }, ` ${t("stats.province", { province: f.province })}`));
     const facts = el("dl", { class: "facts" });
     const fact = (label, value, testid) => {
       facts.append(el("dt", {}, label), el("dd", { "data-testid": testid }, value));
     };
-    fact("Check-ins (window)", String(f.checkins), "checkins");
-    fact("Reject rate", `${percent(f.reject_rate)} (${f.rejected}/${f.checkins})`, "reject-rate");
+    fact(t("stats.checkins"), String(f.checkins), "checkins");
+    fact(t("stats.reject_rate"), `${percent(f.reject_rate)} (${f.rejected}/${f.checkins})`, "reject-rate");
     fact(
-      "Face mismatch rate",
+      t("stats.face_mismatch_rate"),
       `${percent(f.face_mismatch_rate)} (${f.face_mismatches}/${f.face_attempts})`,
       "face-mismatch-rate",
     );
-    fact("Latest event", f.latest_at ? vnTime(f.latest_at) : "—", "latest-at");
+    fact(t("stats.latest"), f.latest_at ? vnTime(f.latest_at) : "—", "latest-at");
     card.append(
       title,
       facts,
-      chart("Check-ins per minute, last 30 min", f.checkins_per_minute || [], "sparkline", "minute"),
-      chart("Face-match scores, 0 to 1", f.face_score_buckets || [], "score-buckets", "bucket"),
+      chart(t("stats.per_minute"), f.checkins_per_minute || [], "sparkline", "minute"),
+      chart(t("stats.scores"), f.face_score_buckets || [], "score-buckets", "bucket"),
     );
     return card;
   }
@@ -414,7 +592,7 @@
       width,
       height,
       role: "img",
-      "aria-label": `${caption}: ${counts.join(", ") || "no data"}`,
+      "aria-label": `${caption}: ${counts.join(", ") || t("chart.no_data")}`,
       "data-testid": testid,
     });
     counts.forEach((count, i) => {
@@ -429,7 +607,7 @@
       });
       const tip = svgEl("title");
       tip.textContent =
-        unit === "bucket" ? `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${count}` : `${count}`;
+        unit === "bucket" ? `${decimal(i / 10, 1)}–${decimal((i + 1) / 10, 1)}: ${count}` : `${count}`;
       bar.append(tip);
       svg.append(bar);
     });
@@ -441,6 +619,10 @@
   // ---- start --------------------------------------------------------------------------------
 
   function start() {
+    state.lang = initialLanguage();
+    applyLanguage();
+    $("lang-switch").addEventListener("click", switchLanguage);
+    loadReasons();
     loadFiltersFromUrl();
     const form = $("filters");
     form.addEventListener("submit", (event) => {

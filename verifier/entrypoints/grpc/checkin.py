@@ -7,11 +7,13 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
 from verifier.adapters.callers import StationResolver
-from verifier.domain.face_match import FaceMatchReport
+from verifier.domain.calendar import iso_or_empty
+from verifier.domain.face_match import CHIP_PHOTO, COMPARED_WITH_VALUES, FaceMatchReport
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.participation import Gender
 from verifier.domain.reasons import reason_text, reason_text_vi
 from verifier.entrypoints.grpc.mappers import answers_errors, participant_summary
+from verifier.errors import BadRequest
 from verifier.events.envelopes import (
     ASSURANCE_TO_PB,
     CREDENTIAL_TO_PB,
@@ -45,6 +47,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
             personal_id=request.personal_id,
             claim=claim,
             check_registered_facility=request.check_registered_facility,
+            face_match=face_match(request),
         )
         return check_in_decision(await self._service.verify_card(command))
 
@@ -56,6 +59,7 @@ class CheckInServicer(api_grpc.CheckInServicer):
             scanned=request.scanned,
             station=self._stations.station(context, request.facility_id, request.kiosk_id, request.staff_id),
             check_registered_facility=request.check_registered_facility,
+            face_match=face_match(request),
         )
         return check_in_decision(await self._service.verify_scan(command))
 
@@ -75,20 +79,33 @@ class CheckInServicer(api_grpc.CheckInServicer):
     async def VerifyChip(
         self, request: api.VerifyChipRequest, context: grpc.aio.ServicerContext
     ) -> api.CheckInDecision:
-        face = None
-        if request.HasField("face_match"):
-            f = request.face_match
-            face = FaceMatchReport(f.score, f.threshold, f.liveness or "not_checked", f.matcher)
         command = VerifyChip(
             station=self._stations.station(context, request.facility_id, request.kiosk_id, request.staff_id),
             sod=request.sod,
             data_groups=dict(request.data_groups),
             session_id=request.session_id,
             active_auth_signature=request.active_auth_signature,
-            face_match=face,
+            face_match=face_match(request, compared_with_default=CHIP_PHOTO),
             check_registered_facility=request.check_registered_facility,
         )
         return check_in_decision(await self._chip.verify(command))
+
+
+def face_match(
+    request: api.VerifyCardRequest | api.VerifyScanRequest | api.VerifyChipRequest,
+    *,
+    compared_with_default: str = "",
+) -> FaceMatchReport | None:
+    """The optional face match as the domain reads it; the values are checked by the service
+    (BadRequest naming the field). Only a chip read has a photo to default to (DG2): on the other
+    paths the kiosk must say which photo the face was compared with."""
+    if not request.HasField("face_match"):
+        return None
+    f = request.face_match
+    compared_with = f.compared_with or compared_with_default
+    if not compared_with:
+        raise BadRequest(f"face_match.compared_with: required, one of {', '.join(COMPARED_WITH_VALUES)}")
+    return FaceMatchReport(f.score, f.threshold, f.liveness or "not_checked", f.matcher, compared_with)
 
 
 def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
@@ -121,4 +138,13 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
             api.ChipCheck(name=c.name, status=c.status, code=c.code or "", clause=c.clause, detail=c.detail)
             for c in result.chip_checks
         ],
+        new_card=api.NewCard(
+            card_number=d.new_card.card_number,
+            valid_from=d.new_card.valid_from.isoformat(),
+            valid_to=iso_or_empty(d.new_card.valid_to),
+            registered_facility=d.new_card.registered_facility,
+        )
+        if d.new_card
+        else None,
+        facility_route=d.facility_route.value if d.facility_route else "",
     )

@@ -17,6 +17,7 @@ from bhyt.v1 import api_pb2 as api
 
 from verifier.adapters.request_limits import check_request
 from verifier.domain.calendar import iso_or_empty
+from verifier.domain.groups import group_name_vi
 from verifier.domain.participation import Participation
 from verifier.errors import VerifierError
 
@@ -86,6 +87,7 @@ def participant_summary(p: Participation) -> api.ParticipantSummary:
         personal_id=p.personal_id,
         status=p.status.value,
         reduction_code=p.reduction_code,
+        group_name_vi=group_name_vi(p.group_code),
         previous_cards=[
             api.PreviousCard(
                 card_number=c.card_number,

@@ -21,6 +21,7 @@ from verifier.entrypoints.grpc.token_keys import TokenKeysServicer
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
 from verifier.service.keys import KeyAdmin
+from verifier.service.lifecycle import CardLifecycle
 from verifier.service.monitoring import MonitoringService
 from verifier.settings import Settings
 
@@ -91,6 +92,7 @@ def create_server(
     *,
     health_servicer: health.aio.HealthServicer | None = None,
     monitoring: MonitoringService | None = None,
+    lifecycle: CardLifecycle | None = None,
     reuse_port: bool = False,
     tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
@@ -111,7 +113,7 @@ def create_server(
     )
     api_pb2_grpc.add_CheckInServicer_to_server(CheckInServicer(service, chip, stations), server)
     api_pb2_grpc.add_CardsServicer_to_server(CardsServicer(service), server)
-    api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service), server)
+    api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service, lifecycle), server)
     api_pb2_grpc.add_TokenKeysServicer_to_server(TokenKeysServicer(key_admin), server)
     api_pb2_grpc.add_DiagnosticsServicer_to_server(DiagnosticsServicer(), server)
     if monitoring is not None:  # always in `start_verifier`; tests of the other services may leave it out
