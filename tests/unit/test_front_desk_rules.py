@@ -274,8 +274,21 @@ def test_reasons_are_ordered_hard_review_provisional_informative() -> None:
     assert outcome(decision) == (Verdict.REJECTED, "110")
     noted = check(replace(AN, full_name="Đặng Trọng Thiện"), facility="40-001", full_name="Dang Trong Thien")
     provisional = with_credential_problems(["P02"], noted)
-    assert provisional.reasons == ("P02", "K03", "090") and provisional.verdict is Verdict.PROVISIONAL
+    assert provisional.reasons == ("P02", "090", "K03") and provisional.verdict is Verdict.PROVISIONAL
     assert provisional.facility_route is FacilityRoute.SAME_PROVINCE
+
+
+def test_among_notes_vss_codes_come_before_ours_so_the_result_code_is_vss() -> None:
+    noted = check(replace(AN, full_name="Đặng Trọng Thiện"), facility="40-001", full_name="Dang Trong Thien")
+    assert outcome(noted) == (Verdict.ACCEPTED, "090") and noted.reasons == ("090", "K03")
+
+
+def test_the_card_rules_detail_is_given_in_vietnamese_too() -> None:
+    decision = check(RENEWED, card=OLD.card_number, facility="01-001", today=date(2027, 1, 1))
+    assert decision.detail == "new card HN2404016354956; valid to 2026-12-31; registered at 40-C54"
+    assert decision.detail_vi == "thẻ mới HN2404016354956; hạn thẻ đến 2026-12-31; nơi ĐKBĐ 40-C54"
+    token_problem = with_credential_problems(["T04"], decision, "token expired")
+    assert token_problem.detail_vi.startswith("token expired; thẻ mới")
 
 
 # ---- Through the pipeline: what is recorded --------------------------------------------------------

@@ -88,6 +88,7 @@ class Decision:
     detail: str = ""
     new_card: NewCard | None = None
     facility_route: FacilityRoute | None = None
+    detail_vi: str = ""  # the card rules' detail in Vietnamese; a credential's own stays in English
 
     @classmethod
     def of(
@@ -98,6 +99,7 @@ class Decision:
         *,
         new_card: NewCard | None = None,
         facility_route: FacilityRoute | None = None,
+        detail_vi: str = "",
     ) -> Decision:
         """Verdict from the reasons: any hard failure rejects, review codes ask staff, coverage that
         could not be confirmed is provisional, else accept (informative codes never decide)."""
@@ -112,7 +114,9 @@ class Decision:
             verdict = Verdict.PROVISIONAL
         else:
             verdict = Verdict.ACCEPTED
-        return cls(verdict, reasons[0], tuple(reasons), participant, detail, new_card, facility_route)
+        return cls(
+            verdict, reasons[0], tuple(reasons), participant, detail, new_card, facility_route, detail_vi
+        )
 
     @classmethod
     def accept(cls, participant: Participation) -> Decision:
@@ -148,7 +152,7 @@ def judge_card(check: CardCheck) -> Decision:
         return Decision.reject("050")
     presented, today = check.presented, check.today
     reasons: list[str] = []
-    details: list[str] = []
+    details: list[tuple[str, str]] = []  # (English, Vietnamese)
     new_card = None
 
     if presented.is_full and presented.text != person.card_number:
@@ -164,7 +168,7 @@ def judge_card(check: CardCheck) -> Decision:
             new_card = NewCard(
                 person.card_number, person.valid_from, person.valid_to, person.registered_facility
             )
-            details.append(f"new card {person.card_number}")
+            details.append((f"new card {person.card_number}", f"thẻ mới {person.card_number}"))
     elif person.status is Status.LOST:
         reasons.append("K02")
 
@@ -175,10 +179,10 @@ def judge_card(check: CardCheck) -> Decision:
     coverage = person.covered_on(today)
     if coverage is Coverage.EXPIRED:
         reasons.append("010")
-        details.append(f"valid to {person.valid_to}")
+        details.append((f"valid to {person.valid_to}", f"hạn thẻ đến {person.valid_to}"))
     elif coverage is Coverage.NOT_YET_VALID:
         reasons.append("K01")
-        details.append(f"valid from {person.valid_from}")
+        details.append((f"valid from {person.valid_from}", f"thẻ có giá trị từ {person.valid_from}"))
     armed_forces = _armed_forces_code(person)
     if armed_forces:
         reasons.append(armed_forces)
@@ -188,11 +192,18 @@ def judge_card(check: CardCheck) -> Decision:
         route = facility_route(check.facility_to_match, person.registered_facility)
         if route is not FacilityRoute.REGISTERED:
             reasons.append(NOT_REGISTERED_FACILITY)
-            details.append(f"registered at {person.registered_facility}")
+            details.append(
+                (f"registered at {person.registered_facility}", f"nơi ĐKBĐ {person.registered_facility}")
+            )
     if check.by_personal_id and coverage is Coverage.ACTIVE and _is_young_child(person, today):
         reasons.append(CHILD_WITHOUT_CARD)
     return Decision.of(
-        _hard_first(reasons), person, "; ".join(details), new_card=new_card, facility_route=route
+        _hard_first(reasons),
+        person,
+        "; ".join(en for en, _ in details),
+        new_card=new_card,
+        facility_route=route,
+        detail_vi="; ".join(vi for _, vi in details),
     )
 
 
@@ -206,14 +217,14 @@ def facility_route(kiosk_facility: str, registered_facility: str) -> FacilityRou
     return FacilityRoute.OTHER_PROVINCE
 
 
-_HARD, _REVIEW, _COVERAGE_UNCONFIRMED, _REPLAY_UNCHECKED, _INFORMATIVE = range(5)
+_HARD, _REVIEW, _COVERAGE_UNCONFIRMED, _REPLAY_UNCHECKED, _INFORMATIVE, _OUR_NOTE = range(6)
 
 
 def rank(code: str) -> int:
     """Where a reason goes: what refuses, then staff review, then provisional (coverage, then the
-    replay check), then notes."""
+    replay check), then notes: VSS's before ours, so a VSS code is the result code when there is one."""
     if code in INFORMATIVE_CODES:
-        return _INFORMATIVE
+        return _INFORMATIVE if code[0].isdigit() else _OUR_NOTE
     if code in PROVISIONAL_CODES:
         return _COVERAGE_UNCONFIRMED if code == COVERAGE_UNCONFIRMED else _REPLAY_UNCHECKED
     return _REVIEW if code in REVIEW_CODES else _HARD
@@ -258,10 +269,12 @@ def with_credential_problems(
     card_reasons = [c for c in decision.reasons if c != ACCEPTED_CODE] if decision else []
     participant = decision.participant if decision else None
     details = "; ".join(d for d in (detail, decision.detail if decision else "") if d)
+    details_vi = "; ".join(d for d in (detail, decision.detail_vi if decision else "") if d)
     return Decision.of(
         _hard_first([*problems, *card_reasons]),
         participant,
         details,
         new_card=decision.new_card if decision else None,
         facility_route=decision.facility_route if decision else None,
+        detail_vi=details_vi,
     )

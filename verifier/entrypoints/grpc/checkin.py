@@ -110,6 +110,7 @@ def face_match(
 
 def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
     d = result.decision
+    detail_vi = d.detail_vi or d.detail
     token = None
     if result.token is not None:
         r, first = result.token.report, result.token.first
@@ -127,7 +128,7 @@ def check_in_decision(result: CheckInResult) -> api.CheckInDecision:
         verdict=VERDICT_TO_PB[d.verdict],
         result_code=d.result_code,
         result_text=reason_text(d.result_code) + (f" ({d.detail})" if d.detail else ""),
-        result_text_vi=reason_text_vi(d.result_code) + (f" ({d.detail})" if d.detail else ""),
+        result_text_vi=reason_text_vi(d.result_code) + (f" ({detail_vi})" if detail_vi else ""),
         reasons=[api.Reason(code=c, text=reason_text(c), text_vi=reason_text_vi(c)) for c in d.reasons],
         participant=participant_summary(d.participant) if d.participant else None,
         decided_at=timestamp(result.decided_at),
