@@ -23,6 +23,10 @@ PERSONAL_WORDS = (
 ALLOWED = {
     "ParticipantEnrolled.full_name": "the name check at check-in (VSS 060/061) reads it from the projection",
     "ParticipantEnrolled.date_of_birth": "the birth-date check (VSS 070)",
+    "StaffRegistered.personal_id": "VSS 054: the gateway finds the checking staff member by their CCCD",
+    "StaffRegistered.full_name": "VSS 055: the staff name the HIS sends is compared with it",
+    "AccountAdded.username": "an account name, not a person's identity",
+    "AccountDisabled.username": "the account disabled",
     "PersonDetailsCorrected.full_name": "VSS's correction of the name the 060/061 check reads",
     "PersonDetailsCorrected.date_of_birth": "VSS's correction of the birth date the 070 check reads",
     "EventEnvelope.face_match_recorded": "a similarity score and verdict; the images never leave the kiosk",

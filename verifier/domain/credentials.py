@@ -11,6 +11,7 @@ class Credential(StrEnum):
     LEGACY_QR = "legacy_qr"
     CHIP_ID = "chip_id"
     CCCD_QR = "cccd_qr"  # the chip ID card's printed QR: plain text, unsigned
+    HIS_LOOKUP = "his_lookup"  # a hospital information system's card check through the VSS gateway contract
 
 
 class Assurance(StrEnum):

@@ -32,6 +32,7 @@ class CredentialKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CREDENTIAL_KIND_LEGACY_QR: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_CHIP_ID: _ClassVar[CredentialKind]
     CREDENTIAL_KIND_CCCD_QR: _ClassVar[CredentialKind]
+    CREDENTIAL_KIND_HIS_LOOKUP: _ClassVar[CredentialKind]
 
 class Assurance(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -62,6 +63,7 @@ CREDENTIAL_KIND_DIGITAL_TOKEN: CredentialKind
 CREDENTIAL_KIND_LEGACY_QR: CredentialKind
 CREDENTIAL_KIND_CHIP_ID: CredentialKind
 CREDENTIAL_KIND_CCCD_QR: CredentialKind
+CREDENTIAL_KIND_HIS_LOOKUP: CredentialKind
 ASSURANCE_UNSPECIFIED: Assurance
 ASSURANCE_UNAUTHENTICATED: Assurance
 ASSURANCE_SIGNED_TOKEN: Assurance
@@ -74,7 +76,7 @@ SEVERITY_HIGH: Severity
 SEVERITY_CRITICAL: Severity
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "person_details_corrected", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "person_details_corrected", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed", "account_added", "account_disabled", "staff_registered", "staff_removed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +101,10 @@ class EventEnvelope(_message.Message):
     ALERT_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
     ALERT_CLOSED_FIELD_NUMBER: _ClassVar[int]
     IMPORT_CHECKPOINTED_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ADDED_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_DISABLED_FIELD_NUMBER: _ClassVar[int]
+    STAFF_REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    STAFF_REMOVED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
     schema_version: int
@@ -123,7 +129,11 @@ class EventEnvelope(_message.Message):
     alert_acknowledged: AlertAcknowledged
     alert_closed: AlertClosed
     import_checkpointed: ImportCheckpointed
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., person_details_corrected: _Optional[_Union[PersonDetailsCorrected, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ...) -> None: ...
+    account_added: AccountAdded
+    account_disabled: AccountDisabled
+    staff_registered: StaffRegistered
+    staff_removed: StaffRemoved
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., person_details_corrected: _Optional[_Union[PersonDetailsCorrected, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ..., account_added: _Optional[_Union[AccountAdded, _Mapping]] = ..., account_disabled: _Optional[_Union[AccountDisabled, _Mapping]] = ..., staff_registered: _Optional[_Union[StaffRegistered, _Mapping]] = ..., staff_removed: _Optional[_Union[StaffRemoved, _Mapping]] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
     __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
@@ -476,3 +486,47 @@ class AlertClosed(_message.Message):
     resolution: str
     note: str
     def __init__(self, alert_id: _Optional[str] = ..., staff_id: _Optional[str] = ..., resolution: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AccountAdded(_message.Message):
+    __slots__ = ("username", "role", "facility_id", "password_hash", "added_by")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_HASH_FIELD_NUMBER: _ClassVar[int]
+    ADDED_BY_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    role: str
+    facility_id: str
+    password_hash: str
+    added_by: str
+    def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., facility_id: _Optional[str] = ..., password_hash: _Optional[str] = ..., added_by: _Optional[str] = ...) -> None: ...
+
+class AccountDisabled(_message.Message):
+    __slots__ = ("username", "reason", "disabled_by")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_BY_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    reason: str
+    disabled_by: str
+    def __init__(self, username: _Optional[str] = ..., reason: _Optional[str] = ..., disabled_by: _Optional[str] = ...) -> None: ...
+
+class StaffRegistered(_message.Message):
+    __slots__ = ("registry_id", "facility_id", "personal_id", "full_name")
+    REGISTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    registry_id: str
+    facility_id: str
+    personal_id: str
+    full_name: str
+    def __init__(self, registry_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ...) -> None: ...
+
+class StaffRemoved(_message.Message):
+    __slots__ = ("registry_id", "facility_id")
+    REGISTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    registry_id: str
+    facility_id: str
+    def __init__(self, registry_id: _Optional[str] = ..., facility_id: _Optional[str] = ...) -> None: ...
