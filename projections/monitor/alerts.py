@@ -65,6 +65,7 @@ def alert_of(incident: Incident, *, subject: str, kind: str, rules: RulesConfig)
         window_end=_timestamp(incident.end),
         evidence_count=incident.evidence_count,
         summary=incident.summary,
+        summary_vi=incident.summary_vi,
     )
     for e in incident.evidence[: rules.monitor.evidence_limit]:
         alert.evidence.append(

@@ -4,13 +4,17 @@ Each rule is a pure function from everything the card's state holds to the viola
 `incidents.reconcile` turns violations into alerts. Events arrive keyed by person, so one
 partition sees all of a person's events, in whatever order the kiosks' clocks and the network
 produce.
+
+Each violation says what happened in English and in Vietnamese (what VSS staff read first), both
+written from the same values in the same place, so the two cannot drift apart; Vietnamese dates are
+written day first (02/12/2026), as staff write them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from projections.monitor.incidents import EvidenceItem, Violation
 from projections.monitor.observations import CHECK_IN, FACE_MATCH, Seen
@@ -58,8 +62,8 @@ def two_facilities(
     for i, a in enumerate(check_ins):
         for j in range(i + 1, len(check_ins)):
             b = check_ins[j]
-            apart = (b.at - a.at) / MINUTE_MS  # sorted by time: never negative
-            if apart >= rule.max_travel_minutes:
+            gap = (b.at - a.at) / MINUTE_MS  # sorted by time: never negative
+            if gap >= rule.max_travel_minutes:
                 break  # no trip takes longer, nor does any later check-in come sooner
             if a.facility == b.facility:
                 continue
@@ -69,40 +73,40 @@ def two_facilities(
                 speed_kmh=rule.speed_kmh,
                 same_province_minutes=rule.same_province_minutes,
             )
-            needed = min(by_road, rule.max_travel_minutes)  # a flight bounds any trip in Vietnam
-            if apart < needed:
-                edges.append((i, j, apart, needed))
+            trip = min(by_road, rule.max_travel_minutes)  # a flight bounds any trip in Vietnam
+            if gap < trip:
+                edges.append((i, j, gap, trip))
     for group in _connected(len(check_ins), [(i, j) for i, j, _, _ in edges]):
         members = [check_ins[i] for i in sorted(group)]
         worst = min((e for e in edges if e[0] in group), key=lambda e: e[2] - e[3])
         a, b = check_ins[worst[0]], check_ins[worst[1]]
         places = sorted({m.facility for m in members})
-        closest = f"{a.facility} and {b.facility} {worst[2]:.0f} min apart"
+        every = "" if len(places) == 2 else f"{', '.join(places)}; "  # then the tightest pair
+        apart, needed = f"{worst[2]:.0f}", f"{worst[3]:.0f}"
         yield Violation(
             TWO_FACILITIES,
             _evidence(members),
-            (
-                f"checked in at {closest}"
-                if len(places) == 2
-                else f"checked in at {', '.join(places)}; {closest}"
-            )
-            + f", travel needs at least {worst[3]:.0f} min",
+            f"checked in at {every}{a.facility} and {b.facility} {apart} min apart, "
+            f"travel needs at least {needed} min",
+            f"Khám tại {every}{a.facility} và {b.facility} cách nhau {apart} phút, "
+            f"di chuyển cần ít nhất {needed} phút",
         )
 
 
 def visits_per_day(check_ins: Sequence[Seen], limit: int) -> Iterator[Violation]:
     """More visits than `limit` on one Vietnamese calendar day (rejected attempts are not visits)."""
-    by_day: dict[str, list[Seen]] = defaultdict(list)
+    by_day: dict[date, list[Seen]] = defaultdict(list)
     for s in check_ins:
         if not s.rejected:
-            by_day[_day(s.at)].append(s)
+            by_day[_date(s.at)].append(s)
     for day, visits in sorted(by_day.items()):
         if len(visits) > limit:
             yield Violation(
                 VISITS_PER_DAY,
                 _evidence(visits),
-                f"{len(visits)} visits on {day} (limit {limit})",
-                key=day,
+                f"{len(visits)} visits on {day.isoformat()} (limit {limit})",
+                f"{len(visits)} lượt khám trong ngày {_vi(day)} (giới hạn {limit} lượt)",
+                key=day.isoformat(),
             )
 
 
@@ -121,11 +125,14 @@ def visits_per_week(check_ins: Sequence[Seen], limit: int) -> Iterator[Violation
                 spans.append((start, end))
     for first, last in spans:
         members = visits[first : last + 1]
+        since, until = _date(members[0].at), _date(members[-1].at)
         yield Violation(
             VISITS_PER_WEEK,
             _evidence(members),
-            f"{len(members)} visits between {_day(members[0].at)} and {_day(members[-1].at)} "
+            f"{len(members)} visits between {since.isoformat()} and {until.isoformat()} "
             f"(limit {limit} in 7 days)",
+            f"{len(members)} lượt khám từ ngày {_vi(since)} đến ngày {_vi(until)} "
+            f"(giới hạn {limit} lượt trong 7 ngày)",
         )
 
 
@@ -149,6 +156,7 @@ def token_replay(check_ins: Sequence[Seen]) -> Iterator[Violation]:
                 TOKEN_REPLAY,
                 tuple(evidence.values()),
                 f"token {token[:8]} presented at {len(places)} kiosks: {kiosks}",
+                f"Mã thẻ điện tử {token[:8]} được xuất trình tại {len(places)} ki-ốt: {kiosks}",
                 key=token,
             )
 
@@ -167,23 +175,25 @@ def face_mismatch_streak(face_matches: Sequence[Seen], rules: RulesConfig) -> It
                 FACE_MISMATCH_STREAK,
                 _evidence(run),
                 f"{len(run)} face mismatches in a row at {', '.join(places)}",
+                f"Khuôn mặt không khớp {len(run)} lần liên tiếp tại {', '.join(places)}",
             )
         run = []
 
 
 def known_bad_card(check_ins: Sequence[Seen], codes: frozenset[str]) -> Iterator[Violation]:
     """Presentations of a card already known to be unusable, one incident per card and day."""
-    by_day: dict[str, list[Seen]] = defaultdict(list)
+    by_day: dict[date, list[Seen]] = defaultdict(list)
     for s in check_ins:
         if s.result_code in codes or codes.intersection(s.reasons):
-            by_day[_day(s.at)].append(s)
+            by_day[_date(s.at)].append(s)
     for day, uses in sorted(by_day.items()):
-        found = sorted({c for s in uses for c in (s.result_code, *s.reasons) if c in codes})
+        found = ", ".join(sorted({c for s in uses for c in (s.result_code, *s.reasons) if c in codes}))
         yield Violation(
             KNOWN_BAD_CARD,
             _evidence(uses),
-            f"card presented {len(uses)} time(s) on {day} though known as {', '.join(found)}",
-            key=day,
+            f"card presented {len(uses)} time(s) on {day.isoformat()} though known as {found}",
+            f"Thẻ được xuất trình {len(uses)} lần trong ngày {_vi(day)} dù đã được ghi nhận mã {found}",
+            key=day.isoformat(),
         )
 
 
@@ -191,8 +201,14 @@ def _evidence(seen: Sequence[Seen]) -> tuple[EvidenceItem, ...]:
     return tuple(EvidenceItem.of(s) for s in seen)
 
 
-def _day(at_ms: int) -> str:
-    return vietnam_date(datetime.fromtimestamp(at_ms / 1000, UTC)).isoformat()
+def _date(at_ms: int) -> date:
+    """The Vietnamese calendar day of an event: a visit at 23:30 in Hanoi is that day's, not UTC's."""
+    return vietnam_date(datetime.fromtimestamp(at_ms / 1000, UTC))
+
+
+def _vi(day: date) -> str:
+    """A date as Vietnamese staff write it, day first (02/12/2026)."""
+    return day.strftime("%d/%m/%Y")
 
 
 def _connected(n: int, edges: Sequence[tuple[int, int]]) -> list[set[int]]:

@@ -53,6 +53,7 @@ class Violation:
     rule: str
     evidence: tuple[EvidenceItem, ...]
     summary: str
+    summary_vi: str  # the same line in Vietnamese, what VSS staff read first
     key: str = ""  # when set, the violation is the incident with this key (a date, a token id)
 
 
@@ -65,6 +66,7 @@ class Incident:
     evidence_count: int
     summary: str
     key: str = ""
+    summary_vi: str = ""  # empty in incidents stored before the monitor wrote Vietnamese
     evidence_ids: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,7 @@ class Incident:
             "ev": [e.to_json() for e in self.evidence],
             "n": self.evidence_count,
             "sum": self.summary,
+            "sum_vi": self.summary_vi,
             "key": self.key,
         }
 
@@ -98,6 +101,7 @@ class Incident:
             evidence=tuple(EvidenceItem.from_json(e) for e in data["ev"]),
             evidence_count=data["n"],
             summary=data["sum"],
+            summary_vi=data.get("sum_vi", ""),  # stored before the Vietnamese: filled on its next revision
             key=data.get("key", ""),
         )
 
@@ -148,6 +152,7 @@ def _new_incident(subject: str, violation: Violation) -> Incident:
         evidence=evidence[-MAX_KEPT_EVIDENCE:],
         evidence_count=len(evidence),
         summary=violation.summary,
+        summary_vi=violation.summary_vi,
         key=violation.key,
     )
 
@@ -168,6 +173,7 @@ def _grow(incident: Incident, violation: Violation) -> Incident | None:
         evidence=evidence[-MAX_KEPT_EVIDENCE:],
         evidence_count=incident.evidence_count + len(new),
         summary=violation.summary,
+        summary_vi=violation.summary_vi,
     )
 
 

@@ -33,10 +33,10 @@ def rate_violations(
     window = _sum(buckets, window_from, last_minute)
     baseline = _sum(buckets, baseline_from, window_from - 1)
     checks = (
-        (REJECT_RATE_JUMP, "reject rate", CHECK_INS, REJECTED, True),
-        (MISMATCH_RATE_JUMP, "face mismatch rate", FACES, MISMATCHES, False),
+        (REJECT_RATE_JUMP, "reject rate", "Tỷ lệ từ chối", CHECK_INS, REJECTED, True),
+        (MISMATCH_RATE_JUMP, "face mismatch rate", "Tỷ lệ khuôn mặt không khớp", FACES, MISMATCHES, False),
     )
-    for name, label, total_i, bad_i, of_check_ins in checks:
+    for name, label, label_vi, total_i, bad_i, of_check_ins in checks:
         n, k = window[total_i], window[bad_i]
         base_n, base_k = baseline[total_i], baseline[bad_i]
         if n < rule.min_events or base_n < rule.min_baseline_events:
@@ -50,11 +50,14 @@ def rate_violations(
         )
         if not evidence:
             continue
+        window_min, baseline_min = rule.window_minutes, rule.baseline_minutes
         yield Violation(
             name,
             evidence,
-            f"{label} {rate:.0%} over the last {rule.window_minutes} min ({k} of {n}) against "
-            f"{base_rate:.0%} in the {rule.baseline_minutes} min before ({base_k} of {base_n})",
+            f"{label} {rate:.0%} over the last {window_min} min ({k} of {n}) against "
+            f"{base_rate:.0%} in the {baseline_min} min before ({base_k} of {base_n})",
+            f"{label_vi} {rate:.0%} trong {window_min} phút gần nhất ({k}/{n}), so với "
+            f"{base_rate:.0%} trong {baseline_min} phút trước đó ({base_k}/{base_n})",
         )
 
 

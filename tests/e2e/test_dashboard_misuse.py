@@ -3,13 +3,15 @@
 Verifier (serving gRPC and the dashboard), Kafka, Redis and a Faust worker (projections and the
 monitor) run for real; headless Chromium watches the page while a borrowed card is used at a
 hospital in Ha Noi and, minutes later, in Ho Chi Minh City. The alert must appear without a
-reload, carry those two check-ins as evidence, and the facility panel must count the check-ins.
+reload, say what happened in Vietnamese (in English once switched), carry those two check-ins as
+evidence, and the facility panel must count the check-ins.
 A screenshot is kept in test-artifacts/.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 
@@ -78,6 +80,13 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
                     await expect(row).to_contain_text("two_facilities")
                     await expect(row).to_contain_text("Một thẻ ở hai cơ sở")  # the rule, in Vietnamese
                     await expect(row).to_contain_text(card[-10:])
+                    # The monitor's own Vietnamese summary, shown first.
+                    summary = row.get_by_test_id("alert-summary")
+                    await expect(summary).to_have_text(
+                        re.compile(
+                            r"^Khám tại 01-001 và 79-001 cách nhau \d+ phút, di chuyển cần ít nhất \d+ phút$"
+                        )
+                    )
                     await row.click()
                     evidence = page.get_by_test_id("evidence-row")
                     await expect(evidence).to_have_count(2)
@@ -90,6 +99,13 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
                     saigon = page.get_by_test_id("facility-79-001")
                     await expect(saigon.get_by_test_id("checkins")).to_contain_text("1")
                     await save_screenshot(page, "dashboard-misuse")
+
+                    await page.get_by_test_id("lang-switch").click()  # the same alert, in English
+                    await expect(summary).to_have_text(
+                        re.compile(
+                            r"^checked in at 01-001 and 79-001 \d+ min apart, travel needs at least \d+ min$"
+                        )
+                    )
                     assert page_errors(page) == []
         finally:
             worker.stop()

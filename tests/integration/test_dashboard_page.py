@@ -51,8 +51,11 @@ def alert_view(
     evidence: int = 2,
     minute: int = 0,
     status: api_pb2.AlertStatus = api_pb2.ALERT_STATUS_OPEN,
+    summary_vi: str | None = None,
 ) -> api_pb2.AlertView:
-    """An alert as the monitor would raise it: `evidence` check-ins one minute apart from `minute`."""
+    """An alert as the monitor would raise it: `evidence` check-ins one minute apart from `minute`.
+
+    `summary_vi=""` is an alert raised before the monitor wrote its summaries in Vietnamese."""
     start = T0 + timedelta(minutes=minute)
     items = [
         events_pb2.Evidence(
@@ -80,6 +83,9 @@ def alert_view(
         evidence=items,
         evidence_count=evidence,
         summary=f"{rule} on {', '.join(facilities)} ({evidence} events)",
+        summary_vi=(
+            f"{rule} tại {', '.join(facilities)} ({evidence} sự kiện)" if summary_vi is None else summary_vi
+        ),
     )
     return api_pb2.AlertView(alert=alert, status=status, updated_at=_ts(end))
 
@@ -219,7 +225,9 @@ class Served:
 async def served() -> AsyncIterator[Served]:
     board = AlertBoard(
         alert_view("al-0001", facilities=("79-001", "01-001"), minute=0),
-        alert_view("al-0002", rule="visit_frequency", severity=events_pb2.SEVERITY_MEDIUM, minute=5),
+        alert_view(
+            "al-0002", rule="visit_frequency", severity=events_pb2.SEVERITY_MEDIUM, minute=5, summary_vi=""
+        ),
         alert_view(
             "al-0003", rule="rate_jump", severity=events_pb2.SEVERITY_LOW, facilities=("01-001",), minute=9
         ),
@@ -394,12 +402,23 @@ async def test_the_page_opens_in_vietnamese_and_switches_to_english_and_back(ser
         await expect(page.get_by_label("Tỉnh", exact=True)).to_have_attribute("placeholder", "vd. 79")
         await expect(first).to_contain_text("thấp")  # al-0003, low
         await expect(first).to_contain_text("đang mở")
+        summaries = page.get_by_test_id("alert-summary")
+        await expect(summaries).to_have_text(
+            [
+                "rate_jump tại 01-001 (2 sự kiện)",  # the monitor's Vietnamese line, shown first
+                "visit_frequency on 79-001 (2 events)",  # an older alert without one keeps its English
+                "two_facilities tại 79-001, 01-001 (2 sự kiện)",
+            ]
+        )
+        await expect(page.get_by_role("columnheader", name="Tóm tắt", exact=True)).to_be_visible()
         await expect(page.get_by_test_id("stats-note")).to_contain_text("2 cơ sở, cập nhật lúc")
         await expect(switch).to_have_text("English")
         body = await page.locator("body").inner_text()
         assert [word for word in ENGLISH_ONLY if word in body] == []
         await first.click()
-        await expect(page.get_by_test_id("evidence-summary")).to_contain_text("2 sự kiện.")
+        await expect(page.get_by_test_id("evidence-summary")).to_have_text(
+            "rate_jump tại 01-001 (2 sự kiện) 2 sự kiện."
+        )
         texts = await page.evaluate("window.BhytI18n")
         assert sorted(texts["vi"]) == sorted(texts["en"]), "a text is missing in one language"
         await save_screenshot(page, "dashboard-vi")
@@ -415,7 +434,17 @@ async def test_the_page_opens_in_vietnamese_and_switches_to_english_and_back(ser
         await expect(first).to_contain_text("low")
         await expect(first).to_contain_text("open")
         await expect(first).to_contain_text("Rate jump")
-        await expect(page.get_by_test_id("evidence-summary")).to_contain_text("2 events.")
+        await expect(summaries).to_have_text(
+            [
+                "rate_jump on 01-001 (2 events)",
+                "visit_frequency on 79-001 (2 events)",
+                "two_facilities on 79-001, 01-001 (2 events)",
+            ]
+        )
+        await expect(page.get_by_role("columnheader", name="Summary", exact=True)).to_be_visible()
+        await expect(page.get_by_test_id("evidence-summary")).to_have_text(
+            "rate_jump on 01-001 (2 events) 2 events."
+        )
         await expect(page.get_by_test_id("evidence-row").nth(1)).to_contain_text("rejected 010")
         await expect(page.get_by_test_id("evidence-row").nth(1).get_by_test_id("reason-texts")).to_have_text(
             "010: card expired"
@@ -486,6 +515,8 @@ async def test_alerts_json_newest_first_with_proto_field_names(served: Served) -
     assert first["alert"]["evidence_count"] == 2
     assert first["alert"]["evidence"][1]["event_id"] == "al-0001-ev1"
     assert first["alert"]["window_start"] == "2026-03-02T01:00:00Z"
+    assert first["alert"]["summary_vi"] == "two_facilities tại 79-001, 01-001 (2 sự kiện)"
+    assert body["alerts"][1]["alert"]["summary_vi"] == ""  # an older alert: present, and empty
 
 
 async def test_alerts_json_filters_and_limit(served: Served) -> None:

@@ -72,6 +72,7 @@ def test_a_card_at_two_distant_hospitals_raises_one_alert_with_its_check_ins_as_
     assert [e.event_id for e in alert.evidence] == [first.check_in_id, second.check_in_id]
     assert [e.kiosk_id for e in alert.evidence] == ["hn-1", "hcm-1"]
     assert "01-001 and 79-001" in alert.summary
+    assert alert.summary_vi.startswith("Khám tại 01-001 và 79-001 cách nhau ")  # Vietnamese, shown first
     # The alert is an event on its own topic, keyed by its id.
     raised = [
         env
@@ -95,7 +96,9 @@ def test_more_visits_than_allowed_in_a_day_grow_one_alert(stack: Stack) -> None:
         timeout=30,
         what="the alert grew",
     )
-    assert stack.one_alert(sin(card), "visits_per_day").alert.evidence_count == 5
+    grown = stack.one_alert(sin(card), "visits_per_day").alert
+    assert grown.evidence_count == 5
+    assert grown.summary_vi.startswith("5 lượt khám trong ngày ")  # the revision's own Vietnamese line
 
 
 def test_an_expired_card_presented_anyway_is_an_alert_and_an_innocent_visit_is_not(stack: Stack) -> None:
@@ -109,6 +112,7 @@ def test_an_expired_card_presented_anyway_is_an_alert_and_an_innocent_visit_is_n
 
     assert [e.event_id for e in view.alert.evidence] == [decision.check_in_id]
     assert "010" in view.alert.summary
+    assert view.alert.summary_vi.endswith("dù đã được ghi nhận mã 010")
     wait_until(
         lambda: int(stack.client.status(fine).usage.check_ins_total) == 1,
         timeout=30,

@@ -7,6 +7,7 @@ nothing new when the same events come again.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -298,6 +299,8 @@ def test_alert_carries_subject_places_severity_and_limited_evidence() -> None:
     assert len(alert.evidence) == 2 and alert.evidence_count == 3
     assert alert.window_start.ToMilliseconds() == T0 and alert.window_end.ToMilliseconds() == T0 + 90 * MIN
     assert alert.revision == 3  # raised with two places, grown by the third
+    assert (alert.summary, alert.summary_vi) == (incident.summary, incident.summary_vi)
+    assert alert.summary_vi.startswith("Khám tại 01-001, 48-001, 79-001; ")
     now = datetime.now(UTC)
     assert alert_event(alert, raised=False, producer="t", now=now).WhichOneof("payload") == "alert_updated"
     raised = alert_event(alert, raised=True, producer="test", now=now)
@@ -409,3 +412,108 @@ def test_two_facilities_looks_only_as_far_as_a_trip_can_take() -> None:
     """A busy card's pairs stop at `max_travel_minutes`: the rule stays linear in practice."""
     many = [check_in(i, i * 400, "01-001" if i % 2 else "79-001") for i in range(300)]  # 400 min apart
     assert not changed(Card().feed(many, batch=300), "two_facilities")
+
+
+# What each scenario's alert says, in English and in Vietnamese: the same values in both.
+SUMMARIES: dict[str, tuple[str, str]] = {
+    "two_facilities": (
+        "checked in at 01-001 and 79-001 60 min apart, travel needs at least 300 min",
+        "Khám tại 01-001 và 79-001 cách nhau 60 phút, di chuyển cần ít nhất 300 phút",
+    ),
+    "two_facilities_same_province": (
+        "checked in at 01-001 and 01-C54 10 min apart, travel needs at least 30 min",
+        "Khám tại 01-001 và 01-C54 cách nhau 10 phút, di chuyển cần ít nhất 30 phút",
+    ),
+    "visits_per_day": (
+        "4 visits on 2026-11-23 (limit 3)",
+        "4 lượt khám trong ngày 23/11/2026 (giới hạn 3 lượt)",
+    ),
+    "visits_per_week": (
+        "12 visits between 2026-11-23 and 2026-11-28 (limit 10 in 7 days)",
+        "12 lượt khám từ ngày 23/11/2026 đến ngày 28/11/2026 (giới hạn 10 lượt trong 7 ngày)",
+    ),
+    "token_replay": (
+        "token a1a1a1a1 presented at 2 kiosks: 01-001/k1, 01-001/k2",
+        "Mã thẻ điện tử a1a1a1a1 được xuất trình tại 2 ki-ốt: 01-001/k1, 01-001/k2",
+    ),
+    "face_mismatch_streak": (
+        "3 face mismatches in a row at 01-001",
+        "Khuôn mặt không khớp 3 lần liên tiếp tại 01-001",
+    ),
+    "known_bad_card": (
+        "card presented 1 time(s) on 2026-11-23 though known as 010",
+        "Thẻ được xuất trình 1 lần trong ngày 23/11/2026 dù đã được ghi nhận mã 010",
+    ),
+    "reject_rate_jump": (
+        "reject rate 75% over the last 10 min (15 of 20) against 5% in the 60 min before (2 of 38)",
+        "Tỷ lệ từ chối 75% trong 10 phút gần nhất (15/20), so với 5% trong 60 phút trước đó (2/38)",
+    ),
+}
+
+
+def test_every_scenario_has_its_summaries_checked() -> None:
+    assert sorted(SUMMARIES) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_rule_says_what_happened_in_vietnamese_with_the_values_of_the_english(name: str) -> None:
+    rule, bad, _ = SCENARIOS[name]
+    incident = changed(card_for(rule).feed(bad), rule)[-1]
+    assert (incident.summary, incident.summary_vi) == SUMMARIES[name]
+
+
+def test_two_facilities_in_vietnamese_names_every_place_and_the_tightest_pair() -> None:
+    incident = changed(
+        Card().feed([check_in(1, 0, "01-001"), check_in(2, 60, "79-001"), check_in(3, 90, "48-001")]),
+        "two_facilities",
+    )[-1]
+    assert incident.summary_vi == (
+        "Khám tại 01-001, 48-001, 79-001; 79-001 và 48-001 cách nhau 30 phút, di chuyển cần ít nhất 300 phút"
+    )
+
+
+def test_mismatch_rate_jump_says_so_in_vietnamese() -> None:
+    baseline = [face(i, i * 1.5, matched=i % 20 != 0) for i in range(40)]  # 2 of 40 mismatched
+    window = [face(100 + i, 61 + i * 0.3, matched=i >= 15) for i in range(30)]  # 15 in the last 10 min
+    place = Card(subject="01-001/k1", place=True)
+    incident = changed(place.feed(baseline + window), "mismatch_rate_jump")[-1]
+    assert incident.summary == (
+        "face mismatch rate 75% over the last 10 min (15 of 20) against 5% in the 60 min before (2 of 38)"
+    )
+    assert incident.summary_vi == (
+        "Tỷ lệ khuôn mặt không khớp 75% trong 10 phút gần nhất (15/20), "
+        "so với 5% trong 60 phút trước đó (2/38)"
+    )
+
+
+def test_vietnamese_dates_are_the_vietnamese_day_written_day_first() -> None:
+    """00:30 on 24 November in Hanoi is 17:30 on the 23rd in UTC: the summary says the 24th."""
+    after_midnight = check_in(1, 16 * 60 + 30, verdict=VERDICT_REJECTED, result_code="110", reasons=("110",))
+    incident = changed(Card().feed([after_midnight]), "known_bad_card")[-1]
+    assert incident.summary_vi == "Thẻ được xuất trình 1 lần trong ngày 24/11/2026 dù đã được ghi nhận mã 110"
+    assert incident.summary == "card presented 1 time(s) on 2026-11-24 though known as 110"
+
+
+def test_an_incident_stored_without_vietnamese_loads_and_gains_it_on_its_next_revision() -> None:
+    """State saved before the monitor wrote Vietnamese has no "sum_vi": it must load, and the
+    incident's next revision (AlertUpdated) carries the Vietnamese line."""
+    card = Card()
+    card.feed([face(1, 0, False), face(2, 1, False), face(3, 2, False)])
+    assert isinstance(card.state, CardState)
+    stored = json.loads(card.state.to_json())
+    assert [i["sum_vi"] for i in stored["i"]] == ["Khuôn mặt không khớp 3 lần liên tiếp tại 01-001"]
+    for incident in stored["i"]:
+        del incident["sum_vi"]  # as the monitor stored it before
+    card.state = CardState.from_json(json.dumps(stored))
+    old = card.state.incidents[0]
+    assert (old.revision, old.summary, old.summary_vi) == (3, "3 face mismatches in a row at 01-001", "")
+    assert alert_of(old, subject=card.subject, kind="person", rules=RULES).summary_vi == ""
+
+    grown = changed(card.feed([face(4, 3, False)]), "face_mismatch_streak")
+    assert [(i.alert_id, i.revision) for i in grown] == [(old.alert_id, 4)]
+    alert = alert_of(grown[0], subject=card.subject, kind="person", rules=RULES)
+    updated = alert_event(alert, raised=False, producer="test", now=datetime.now(UTC)).alert_updated.alert
+    assert (updated.summary, updated.summary_vi) == (
+        "4 face mismatches in a row at 01-001",
+        "Khuôn mặt không khớp 4 lần liên tiếp tại 01-001",
+    )
