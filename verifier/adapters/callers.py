@@ -42,6 +42,7 @@ SERVICE_ROLES: dict[str, frozenset[str]] = {
     "bhyt.v1.Cards": frozenset({APP}),
     "bhyt.v1.Monitoring": frozenset({MONITORING}),
     "bhyt.v1.Participation": frozenset({ADMIN}),
+    "bhyt.v1.Accounts": frozenset({ADMIN}),
     "bhyt.v1.TokenKeys": frozenset({ADMIN}),
     "bhyt.v1.Diagnostics": ANY_ROLE,
 }

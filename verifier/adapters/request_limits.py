@@ -143,6 +143,19 @@ LIMITS: Mapping[str, Limit] = MappingProxyType(
         _P + "CorrectPersonDetailsRequest.full_name": NAME,
         _P + "CorrectPersonDetailsRequest.date_of_birth": DATE,
         _P + "CorrectPersonDetailsRequest.reason": REASON,
+        # Accounts
+        _P + "AddAccountRequest.username": ID,
+        _P + "AddAccountRequest.role": Limit(32),
+        _P + "AddAccountRequest.facility_id": ID,
+        _P + "AddAccountRequest.password": Limit(256),
+        _P + "DisableAccountRequest.username": ID,
+        _P + "DisableAccountRequest.reason": REASON,
+        _P + "RegisterStaffRequest.facility_id": ID,
+        _P + "RegisterStaffRequest.personal_id": PERSON_NUMBER,
+        _P + "RegisterStaffRequest.full_name": NAME,
+        _P + "RemoveStaffRequest.facility_id": ID,
+        _P + "RemoveStaffRequest.registry_id": ID,
+        _P + "ListStaffRequest.facility_id": ID,
     }
 )
 

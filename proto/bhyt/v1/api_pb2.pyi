@@ -612,3 +612,101 @@ class EchoReply(_message.Message):
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     payload: bytes
     def __init__(self, payload: _Optional[bytes] = ...) -> None: ...
+
+class AddAccountRequest(_message.Message):
+    __slots__ = ("username", "role", "facility_id", "password")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    role: str
+    facility_id: str
+    password: str
+    def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., facility_id: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class AccountCreated(_message.Message):
+    __slots__ = ("username", "role", "facility_id", "generated_password", "event_id")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    role: str
+    facility_id: str
+    generated_password: str
+    event_id: str
+    def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., facility_id: _Optional[str] = ..., generated_password: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
+
+class DisableAccountRequest(_message.Message):
+    __slots__ = ("username", "reason")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    reason: str
+    def __init__(self, username: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListAccountsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AccountView(_message.Message):
+    __slots__ = ("username", "role", "facility_id", "disabled")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    role: str
+    facility_id: str
+    disabled: bool
+    def __init__(self, username: _Optional[str] = ..., role: _Optional[str] = ..., facility_id: _Optional[str] = ..., disabled: _Optional[bool] = ...) -> None: ...
+
+class AccountList(_message.Message):
+    __slots__ = ("accounts",)
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[AccountView]
+    def __init__(self, accounts: _Optional[_Iterable[_Union[AccountView, _Mapping]]] = ...) -> None: ...
+
+class RegisterStaffRequest(_message.Message):
+    __slots__ = ("facility_id", "personal_id", "full_name")
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    facility_id: str
+    personal_id: str
+    full_name: str
+    def __init__(self, facility_id: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ...) -> None: ...
+
+class StaffView(_message.Message):
+    __slots__ = ("registry_id", "facility_id", "full_name", "personal_id_masked")
+    REGISTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_MASKED_FIELD_NUMBER: _ClassVar[int]
+    registry_id: str
+    facility_id: str
+    full_name: str
+    personal_id_masked: str
+    def __init__(self, registry_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., full_name: _Optional[str] = ..., personal_id_masked: _Optional[str] = ...) -> None: ...
+
+class RemoveStaffRequest(_message.Message):
+    __slots__ = ("facility_id", "registry_id")
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    REGISTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    facility_id: str
+    registry_id: str
+    def __init__(self, facility_id: _Optional[str] = ..., registry_id: _Optional[str] = ...) -> None: ...
+
+class ListStaffRequest(_message.Message):
+    __slots__ = ("facility_id",)
+    FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    facility_id: str
+    def __init__(self, facility_id: _Optional[str] = ...) -> None: ...
+
+class StaffList(_message.Message):
+    __slots__ = ("staff",)
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    staff: _containers.RepeatedCompositeFieldContainer[StaffView]
+    def __init__(self, staff: _Optional[_Iterable[_Union[StaffView, _Mapping]]] = ...) -> None: ...

@@ -845,6 +845,303 @@ class Diagnostics:
             _registered_method=True)
 
 
+class AccountsStub:
+    """Accounts for the HIS gateway (role "his") and the staff dashboard (role "monitoring"), and the
+    staff members each facility registers for card checks (VSS 054/055). Role "admin". Every change
+    is an event on bhyt.accounts.v1; lists are read from its projection.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.AddAccount = channel.unary_unary(
+                '/bhyt.v1.Accounts/AddAccount',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.AddAccountRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AccountCreated.FromString,
+                _registered_method=True)
+        self.DisableAccount = channel.unary_unary(
+                '/bhyt.v1.Accounts/DisableAccount',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.DisableAccountRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ListAccounts = channel.unary_unary(
+                '/bhyt.v1.Accounts/ListAccounts',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ListAccountsRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.AccountList.FromString,
+                _registered_method=True)
+        self.RegisterStaff = channel.unary_unary(
+                '/bhyt.v1.Accounts/RegisterStaff',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.RegisterStaffRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.StaffView.FromString,
+                _registered_method=True)
+        self.RemoveStaff = channel.unary_unary(
+                '/bhyt.v1.Accounts/RemoveStaff',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.RemoveStaffRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
+        self.ListStaff = channel.unary_unary(
+                '/bhyt.v1.Accounts/ListStaff',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ListStaffRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.StaffList.FromString,
+                _registered_method=True)
+
+
+class AccountsServicer:
+    """Accounts for the HIS gateway (role "his") and the staff dashboard (role "monitoring"), and the
+    staff members each facility registers for card checks (VSS 054/055). Role "admin". Every change
+    is an event on bhyt.accounts.v1; lists are read from its projection.
+    """
+
+    def AddAccount(self, request, context):
+        """Creates the account; without a password one is generated, returned once in the answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccounts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterStaff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveStaff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStaff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AccountsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'AddAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddAccount,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.AddAccountRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AccountCreated.SerializeToString,
+            ),
+            'DisableAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableAccount,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.DisableAccountRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ListAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccounts,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ListAccountsRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.AccountList.SerializeToString,
+            ),
+            'RegisterStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterStaff,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.RegisterStaffRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.StaffView.SerializeToString,
+            ),
+            'RemoveStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveStaff,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.RemoveStaffRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ListStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaff,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ListStaffRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.StaffList.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'bhyt.v1.Accounts', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('bhyt.v1.Accounts', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Accounts:
+    """Accounts for the HIS gateway (role "his") and the staff dashboard (role "monitoring"), and the
+    staff members each facility registers for card checks (VSS 054/055). Role "admin". Every change
+    is an event on bhyt.accounts.v1; lists are read from its projection.
+    """
+
+    @staticmethod
+    def AddAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/AddAccount',
+            bhyt_dot_v1_dot_api__pb2.AddAccountRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AccountCreated.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/DisableAccount',
+            bhyt_dot_v1_dot_api__pb2.DisableAccountRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/ListAccounts',
+            bhyt_dot_v1_dot_api__pb2.ListAccountsRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.AccountList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/RegisterStaff',
+            bhyt_dot_v1_dot_api__pb2.RegisterStaffRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.StaffView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/RemoveStaff',
+            bhyt_dot_v1_dot_api__pb2.RemoveStaffRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Accounts/ListStaff',
+            bhyt_dot_v1_dot_api__pb2.ListStaffRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.StaffList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class ParticipationStub:
     """Enrollment and the card lifecycle, for VSS staff (role "admin"). Each command is validated against
     the participation record, answers once its event is durable, and is idempotent under its
