@@ -38,6 +38,7 @@ def bench_stack(tmp: Path, **overrides: Any) -> Iterator[BenchStack]:
                 "redis_url": redis_server.start(),
                 "grpc_listen": f"127.0.0.1:{free_port()}",
                 "dashboard_listen": "",
+                "his_listen": "",
                 # Explicitly plaintext: the figures are the check-in path's; mTLS adds a handshake per
                 # connection (kiosks keep theirs open), see BENCHMARKS.md.
                 "insecure_plaintext": 1,

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / ".state"
 DEFAULT_GRPC_PORT = 50051
 DEFAULT_DASHBOARD_PORT = 8080
+DEFAULT_HIS_PORT = 8443  # the HIS gateway (VSS card-check contract), HTTPS
+DEFAULT_METRICS_PORT = 9464  # the verifier's /metrics; workers take the next free ones
 
 
 def say(message: str) -> None:
@@ -114,12 +116,16 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     redis_url = redis_server.start()
     port = grpc_port or int(str(config.get("grpc_port", 0))) or _preferred_port(DEFAULT_GRPC_PORT)
     dashboard_port = int(str(config.get("dashboard_port", 0))) or _preferred_port(DEFAULT_DASHBOARD_PORT)
+    his_port = int(str(config.get("his_port", 0))) or _preferred_port(DEFAULT_HIS_PORT)
+    metrics_port = int(str(config.get("metrics_port", 0))) or _preferred_port(DEFAULT_METRICS_PORT)
     replication = min(3, kafka_nodes)
     settings = Settings.from_env(
         kafka_bootstrap=bootstrap,
         redis_url=redis_url,
         grpc_listen=f"127.0.0.1:{port}",
         dashboard_listen=f"127.0.0.1:{dashboard_port}",
+        his_listen=f"127.0.0.1:{his_port}",
+        metrics_listen=f"127.0.0.1:{metrics_port}",
         topic_replication=replication,
         topic_min_insync_replicas=max(1, replication - 1),
     )
@@ -131,6 +137,9 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
         {
             "grpc_port": port,
             "dashboard_port": dashboard_port,
+            "his_port": his_port,
+            "metrics_port": metrics_port,
+            "worker_metrics_ports": config.get("worker_metrics_ports", {}),
             "workers": workers,
             "kafka_nodes": kafka_nodes,
             "settings": settings.to_env(),
@@ -184,11 +193,13 @@ def start_verifier(stack: Stack, settings: Settings) -> None:
 
 
 def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
+    ports = worker_metrics_ports(stack, workers)
     for n in range(1, workers + 1):
         name = f"worker-{n}"
         if stack.running(name) is None:
             _forget_worker(settings, name)  # a crashed worker's stale entry must not count as ready
-            stack.spawn(name, ["-m", "projections", "worker", "-l", "info"], settings.with_(worker_id=name))
+            worker = settings.with_(worker_id=name, worker_metrics_listen=f"127.0.0.1:{ports[name]}")
+            stack.spawn(name, ["-m", "projections", "worker", "-l", "info"], worker)
     wait_until(
         lambda: (
             all(_alive(stack, f"worker-{n}") for n in range(1, workers + 1)) and _workers_hold_all(settings)
@@ -197,6 +208,18 @@ def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
         what="Faust workers",
     )
     say(f"projections: {workers} Faust worker(s) hold all partitions")
+
+
+def worker_metrics_ports(stack: Stack, workers: int) -> dict[str, int]:
+    """Each worker's /metrics port: kept in stack.json, so a restarted worker (and Prometheus's
+    scrape config) keeps its port; a new worker takes the next free one after the verifier's."""
+    config = stack.config()
+    ports = {k: int(v) for k, v in cast(dict[str, int], config.get("worker_metrics_ports", {})).items()}
+    for n in range(1, workers + 1):
+        if f"worker-{n}" not in ports:
+            ports[f"worker-{n}"] = _preferred_port(DEFAULT_METRICS_PORT + n, taken=set(ports.values()))
+    stack.save({**config, "worker_metrics_ports": ports})
+    return ports
 
 
 def stop_processes(stack: Stack, prefix: str = "") -> None:
@@ -266,6 +289,12 @@ def status(stack: Stack) -> bool:
     return all(ok for _, _, ok in rows)
 
 
+def his_url(settings: Settings) -> str:
+    """The HIS gateway's base URL (BHYT_HIS_URL): HTTPS unless the stack runs plaintext."""
+    scheme = "http" if settings.insecure_plaintext else "https"
+    return f"{scheme}://{settings.his_listen}" if settings.his_listen else ""
+
+
 def _summary(settings: Settings, stack: Stack) -> str:
     return "\n".join(
         [
@@ -273,6 +302,9 @@ def _summary(settings: Settings, stack: Stack) -> str:
             f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, "
             "Monitoring, health)",
             f"  staff dashboard http://{settings.dashboard_listen}/   (live misuse alerts)",
+            f"  HIS gateway     {his_url(settings)}   (VSS card-check contract: /api/token/take, "
+            "/api/egw/KQNhanLichSuKCB2024)",
+            *_metrics_lines(settings, stack),
             f"  token keys      {settings.token_keys_dir}",
             *_tls_lines(settings),
             f"  Kafka           {settings.kafka_bootstrap}",
@@ -282,6 +314,19 @@ def _summary(settings: Settings, stack: Stack) -> str:
             "  try:  .venv/bin/python -m verifier --help      stop:  infra/stack down",
         ]
     )
+
+
+def _metrics_lines(settings: Settings, stack: Stack) -> list[str]:
+    """Where Prometheus scrapes (README "Operations"; rules and dashboard in infra/production/)."""
+    ports = cast(dict[str, int], stack.config().get("worker_metrics_ports", {}))
+    workers = int(str(stack.config().get("workers", 1)))
+    lines = [f"  metrics         http://{settings.metrics_listen}/metrics   (verifier)"]
+    lines += [
+        f"                  http://127.0.0.1:{ports[name]}/metrics   ({name})"
+        for name in (f"worker-{n}" for n in range(1, workers + 1))
+        if name in ports
+    ]
+    return lines
 
 
 def _tls_lines(settings: Settings) -> list[str]:
@@ -295,12 +340,15 @@ def _tls_lines(settings: Settings) -> list[str]:
     ]
 
 
-def _preferred_port(port: int) -> int:
-    """The conventional port when free, otherwise any free one (never disturb what already runs)."""
+def _preferred_port(port: int, taken: set[int] | None = None) -> int:
+    """The conventional port when free, otherwise any free one (never disturb what already runs).
+    `taken`: ports promised to services not started yet."""
     import socket
 
     with socket.socket() as s:
         try:
+            if port in (taken or set()):
+                raise OSError(f"port {port} is promised to another service")
             s.bind(("127.0.0.1", port))
             return port
         except OSError:
@@ -394,6 +442,8 @@ def main(argv: list[str] | None = None) -> None:
             if settings.tls_client_ca_file:  # the CLI's client certificates
                 pki = str(Path(settings.tls_client_ca_file).parent)
                 print(f"export BHYT_CLIENT_PKI_DIR={shlex.quote(pki)}")
+            if settings.his_listen:  # for HIS developers' curl: the gateway's base URL
+                print(f"export BHYT_HIS_URL={shlex.quote(his_url(settings))}")
         elif args.command == "rebuild":
             names = list(PROJECTIONS) if args.projection == "all" else [args.projection]
             rebuild(stack, names)

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,16 +22,25 @@ import faust
 import redis.asyncio as aioredis
 from aiokafka.errors import KafkaConnectionError
 from bhyt.v1.events_pb2 import EventEnvelope
+from prometheus_client import start_http_server
 
+from projections import metrics
 from projections.registry import REGISTRY, ApplyBatch, Wiring
 from projections.retry import REDIS_TRANSIENT, until_done
 from projections.store import DeadLetter, Position, ProjectionStore
 from verifier.events import UndecodableEvent, decode_event
+from verifier.logs import logging_config
 from verifier.settings import Settings
 
 log = logging.getLogger(__name__)
 
 WORKERS_KEY = "projection:workers"  # worker id -> JSON list of "topic/partition" it holds
+# The projection whose apply is logged per check-in (its id in `check_in_id`): usage is the
+# check-ins' own read model, the one the kiosk's next answer reads, so following a check-in from
+# the verifier's answer ends here. The other agents reading check-ins would only repeat the line.
+TRACED_PROJECTION = "usage"
+applied_log = logging.getLogger("projections.applied")
+CONSUMER_LAG_INTERVAL_S = 5.0
 
 
 
@@ -39,6 +49,7 @@ def create_app(settings: Settings) -> faust.App:
     # creates only the last level, so a fresh (or cleaned) temporary directory needs the parent.
     datadir = Path(tempfile.gettempdir()) / "bhyt-faust" / settings.projection_group
     datadir.parent.mkdir(parents=True, exist_ok=True)
+    log_config = logging_config(settings.log_format)
     app = faust.App(
         settings.projection_group,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
@@ -55,10 +66,12 @@ def create_app(settings: Settings) -> faust.App:
         broker_max_poll_records=settings.projection_batch_size * 2,
         stream_buffer_maxsize=settings.projection_batch_size * 8,
         broker_heartbeat_interval=settings.projection_session_timeout_s / 4,
+        logging_config=log_config,  # None: Faust's own (text) lines
     )
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
     store = ProjectionStore(client)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+    traced = bool(settings.access_log)
 
     def project(name: str, names: tuple[str, ...], apply_batch: ApplyBatch) -> None:
         topic = app.topic(
@@ -74,6 +87,10 @@ def create_app(settings: Settings) -> faust.App:
                     (Position(e.message.topic, e.message.partition, e.message.offset), e.value) for e in batch
                 )
                 await project_batch(name, store, apply_batch, events, dead)
+                if traced and name == TRACED_PROJECTION and applied_log.isEnabledFor(logging.INFO):
+                    for _, event in events:
+                        if event.HasField("check_in_verified"):
+                            applied_log.info("%s: applied check-in", name, extra=_traced(event))
 
         app.agent(topic, name=name)(agent)
 
@@ -96,7 +113,40 @@ def create_app(settings: Settings) -> faust.App:
     async def withdraw(sender: Any, **kwargs: Any) -> None:
         await client.hdel(WORKERS_KEY, worker_id)
 
+    if settings.worker_metrics_listen:
+        serve_worker_metrics(app, settings.worker_metrics_listen)
     return app
+
+
+def _traced(event: EventEnvelope) -> dict[str, str]:
+    """The JSON line's fields for an applied check-in (a worker has no request context to set)."""
+    c = event.check_in_verified
+    return {"check_in_id": event.event_id, "facility": c.facility_id, "kiosk": c.kiosk_id}
+
+
+def serve_worker_metrics(app: faust.App, listen: str) -> None:
+    """/metrics on `listen` once the worker starts, and the consumer lag of the partitions it holds
+    every few seconds (asked of the broker: the fetcher's own high-water mark stands still while a
+    slow agent keeps the buffer full, which is exactly when the lag matters)."""
+
+    @app.task
+    async def start_metrics() -> None:  # at the worker's start, not when a CLI only builds the app
+        host, _, port = listen.rpartition(":")
+        server, _thread = start_http_server(int(port), addr=host or "0.0.0.0")
+        log.info("metrics on http://%s:%d/metrics", host or "0.0.0.0", server.server_port)
+
+    @app.timer(interval=CONSUMER_LAG_INTERVAL_S)
+    async def consumer_lag() -> None:
+        consumer = app.consumer
+        held = consumer.assignment()
+        try:
+            ends = await consumer.highwaters(*held) if held else {}
+        except Exception as e:  # the broker unreachable: keep the last figures, say why once a tick
+            log.warning("consumer lag not updated: %r", e)
+            return
+        # Faust keeps what it committed per partition (the next offset to read, as Kafka does).
+        committed = getattr(consumer, "_committed_offset", {})
+        metrics.record_consumer_lag(ends, committed)
 
 
 async def publish_until_done(app: faust.App, topic: str, events: Sequence[EventEnvelope]) -> None:
@@ -128,11 +178,26 @@ async def project_batch(
     events: Sequence[tuple[Position, EventEnvelope]],
     dead: Sequence[DeadLetter],
 ) -> int:
-    """Apply a decoded batch, waiting out Redis outages; shared by the workers and the rebuild."""
-    return await until_done(name, functools.partial(_apply_or_dead_letter, store, apply_batch, events, dead))
+    """Apply a decoded batch, waiting out Redis outages; shared by the workers and the rebuild.
+    Counted and timed per projection (projections/metrics.py)."""
+    started = time.perf_counter()
+    applied = await until_done(
+        name, functools.partial(_apply_or_dead_letter, name, store, apply_batch, events, dead)
+    )
+    done = time.time()
+    metrics.BATCH_DURATION.labels(name).observe(time.perf_counter() - started)
+    metrics.EVENTS_TAKEN.labels(name).inc(len(events) + len(dead))
+    metrics.EVENTS_APPLIED.labels(name).inc(applied)
+    if dead:  # counted once here: a retried batch writes its undecodable records again
+        metrics.DEAD_LETTERS.labels(name).inc(len(dead))
+    lag = metrics.PROJECTION_LAG.labels(name)
+    for seconds in metrics.lag_seconds(done, (e.occurred_at.ToMicroseconds() / 1e6 for _, e in events)):
+        lag.observe(seconds)
+    return applied
 
 
 async def _apply_or_dead_letter(
+    name: str,
     store: ProjectionStore,
     apply_batch: ApplyBatch,
     events: Sequence[tuple[Position, EventEnvelope]],
@@ -159,6 +224,7 @@ async def _apply_or_dead_letter(
             position = item[0]
             log.error("dead letter at %s/%d: %r", position.stream, position.offset, e)
             await store.write_snapshots((), [DeadLetter(position, f"{type(e).__name__}: {e}")])
+            metrics.DEAD_LETTERS.labels(name).inc()
     return applied
 
 

@@ -45,6 +45,7 @@ from typing import cast
 import redis.asyncio as aioredis
 from bhyt.v1 import events_pb2 as ev
 
+from projections import metrics
 from projections.retry import until_done
 from projections.store import Position, ProjectionStore
 from verifier.domain.calendar import vietnam_date
@@ -213,6 +214,13 @@ class Recheck:
             await until_done("re-check", lambda: self._mark_done(seen))
         if not pending:
             return 0
+        metrics.RECHECK_PENDING.set(len(pending))  # the provisional backlog an alert watches
+        try:
+            return await self._finalise(pending)
+        finally:
+            metrics.RECHECK_PENDING.set(0)
+
+    async def _finalise(self, pending: dict[str, Provisional]) -> int:
         todo = await until_done("re-check", lambda: self._read(list(pending.values())))
         if not todo:
             return 0
@@ -229,7 +237,10 @@ class Recheck:
         for e in finalised:
             f = e.check_in_finalised
             verdict = ev.Verdict.Name(f.verdict)
-            log.info("re-check: check-in %s finalised %s %s", f.check_in_id, verdict, f.result_code)
+            log.info(
+                "re-check: check-in %s finalised %s %s", f.check_in_id, verdict, f.result_code,
+                extra={"check_in_id": f.check_in_id},
+            )  # fmt: skip
         return len(finalised)
 
     async def _mark_done(self, done: dict[tuple[str, str], str]) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from bhyt.v1.events_pb2 import EventEnvelope
 
+from projections.accounts import model as accounts
 from projections.alerts import model as alerts
 from projections.face import model as face
 from projections.monitor import worker as monitor
@@ -106,6 +107,7 @@ REGISTRY: tuple[Projection, ...] = (
     Projection("face", lambda s: (s.topic_face_matches,), face.PATTERNS, lambda w: face.apply_batch),
     Projection("monitor", lambda s: (s.topic_checkins, s.topic_face_matches), monitor.PATTERNS, _monitor),
     Projection("alerts", lambda s: (s.topic_alerts,), alerts.PATTERNS, _alerts),
+    Projection("accounts", lambda s: (s.topic_accounts,), accounts.PATTERNS, lambda w: accounts.apply_batch),
     Projection("recheck", lambda s: (s.topic_checkins,), (), _recheck, rebuildable=False),
 )
 

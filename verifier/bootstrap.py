@@ -11,12 +11,15 @@ from pathlib import Path
 
 import grpc
 import redis.asyncio as aioredis
+from cryptography import x509
 from grpc_health.v1 import health, health_pb2
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from verifier import metrics
+from verifier.adapters.accounts import RedisAccountsReadModel, RedisSessions
 from verifier.adapters.alert_feed import AlertFeed
 from verifier.adapters.alert_store import AlertStore
 from verifier.adapters.challenges import RedisChallengeStore
@@ -31,9 +34,13 @@ from verifier.dashboard import RunningDashboard, start_dashboard
 from verifier.domain.face_match import FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.entrypoints.grpc import SERVICE_NAMES, ServerTls, create_server
+from verifier.entrypoints.his import RunningHisGateway, server_ssl_context, start_his_gateway
 from verifier.monitor_rules import RulesConfig, RulesFileError, load_rules
+from verifier.ports import EventLog
+from verifier.service.accounts import AccountService, LoginPolicy
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
+from verifier.service.his_lookup import HisGateway
 from verifier.service.keys import KeyAdmin
 from verifier.service.lifecycle import CardLifecycle
 from verifier.service.monitoring import MonitoringService
@@ -92,6 +99,8 @@ class RunningVerifier:
     # The clean-ups `start_verifier` registered, run last-registered first by `stop`.
     _resources: contextlib.AsyncExitStack = field(repr=False)
     _grace: _Grace = field(repr=False)
+    metrics_port: int = 0  # where /metrics is served (BHYT_METRICS_LISTEN); 0: not served
+    accounts: AccountService | None = None  # logins and tokens (the HIS gateway, the dashboard)
 
     async def reload_trust(self) -> None:
         """SIGHUP: re-read token keys (a bad key file keeps the previous keys) and the CSCA trust
@@ -100,6 +109,7 @@ class RunningVerifier:
             self.tokens.reload()
         except KeyFileError as e:
             log.error("token keys not reloaded, the previous ones stay in use: %s", e)
+        metrics.record_expiries(None, self.tokens.signing_expiries())
         await asyncio.get_running_loop().run_in_executor(None, self.chip_trust.reload)
         _log_trust_problems(self.chip_trust)
 
@@ -148,6 +158,28 @@ def _configuration(settings: Settings) -> _Configuration:
     return _Configuration(facilities, tokens, face_policy, rules, tls)
 
 
+def account_service(
+    settings: Settings,
+    client: aioredis.Redis,
+    event_log: EventLog,
+    facilities: FacilityRegistry,
+    clock: Clock = utc_now,
+) -> AccountService:
+    """Accounts over the accounts projection, login state in the same Redis, changes on the log."""
+    sessions = RedisSessions(client)
+    policy = LoginPolicy(
+        token_lifetime=timedelta(seconds=settings.account_token_lifetime_s),
+        failure_limit=settings.login_failure_limit,
+        address_failure_limit=settings.login_address_failure_limit,
+        failure_window=timedelta(seconds=settings.login_failure_window_s),
+        lockout=timedelta(seconds=settings.login_lockout_s),
+    )
+    return AccountService(
+        directory=RedisAccountsReadModel(client), tokens=sessions, attempts=sessions, event_log=event_log,
+        facilities=facilities, clock=clock, policy=policy,
+    )  # fmt: skip
+
+
 def _redis_client(settings: Settings) -> aioredis.Redis:
     """The read model's client; it connects at its first command."""
     # One immediate retry on a broken connection: a pooled connection that sat idle through a Redis
@@ -171,7 +203,19 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
     config = _configuration(settings)
     chip_trust = await loop.run_in_executor(None, csca_trust_store, settings)
     grace = _Grace()
+    certificate = x509.load_pem_x509_certificate(config.tls.certificate_chain) if config.tls else None
+    metrics.record_expiries(
+        certificate.not_valid_after_utc if certificate else None, config.tokens.signing_expiries()
+    )
     async with contextlib.AsyncExitStack() as resources:
+        metrics_port = 0
+        if settings.metrics_listen:
+            try:
+                metrics_server, metrics_port = metrics.serve_metrics(settings.metrics_listen)
+            except (OSError, ValueError) as e:
+                raise StartupError(f"cannot serve metrics on {settings.metrics_listen}: {e}") from e
+            resources.callback(metrics_server.server_close)
+            resources.callback(metrics_server.shutdown)
         # Redis's clean-up is registered first so that it runs last, after the event log's; the
         # client connects only at the ping, once Kafka is known to be usable.
         client = _redis_client(settings)
@@ -217,6 +261,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             face_policy=config.face_policy,
         )
         key_admin = KeyAdmin(config.tokens, event_log, clock)
+        accounts = account_service(settings, client, event_log, config.facilities, clock)
         chip = ChipCheckIn(
             read_model=RedisReadModel(client),
             event_log=event_log,
@@ -245,6 +290,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
                     facilities=config.facilities,
                     clock=clock,
                 ),
+                accounts=accounts,
                 reuse_port=bool(settings.grpc_reuse_port),
                 tls=config.tls,
             )
@@ -266,6 +312,10 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             resources.push_async_callback(dashboard.close)
             log.info("staff dashboard at %s", dashboard.url)
 
+        if settings.his_listen:
+            his = await start_his(settings, accounts, config.facilities, client, event_log, clock)
+            resources.push_async_callback(his.close)
+
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         resources.push_async_callback(health_servicer.enter_graceful_shutdown)
@@ -280,4 +330,38 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         return RunningVerifier(
             server, port, event_log, client, health_servicer, trust_feed, config.tokens, chip_trust,
             alert_feed, monitoring, dashboard, _resources=resources.pop_all(), _grace=grace,
+            metrics_port=metrics_port, accounts=accounts,
         )  # fmt: skip
+
+
+async def start_his(
+    settings: Settings,
+    accounts: AccountService,
+    facilities: FacilityRegistry,
+    client: aioredis.Redis,
+    event_log: KafkaEventLog,
+    clock: Clock,
+) -> RunningHisGateway:
+    """The HIS gateway on BHYT_HIS_LISTEN: HTTPS with the gRPC server certificate (plaintext only
+    with BHYT_INSECURE_PLAINTEXT=1); every process of `serve --processes N` shares the port."""
+    gateway = HisGateway(
+        accounts=accounts,
+        read_model=RedisReadModel(client),
+        event_log=event_log,
+        facilities=facilities,
+        clock=clock,
+        recent=settings.recent_usage_size,
+    )
+    try:
+        ssl_context = (
+            None
+            if settings.insecure_plaintext
+            else server_ssl_context(settings.tls_cert_file, settings.tls_key_file)
+        )
+        running = await start_his_gateway(
+            settings.his_listen, gateway, ssl_context=ssl_context, reuse_port=bool(settings.grpc_reuse_port)
+        )
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        raise StartupError(f"cannot serve the HIS gateway on {settings.his_listen}: {e}") from e
+    log.info("HIS gateway at %s", running.url)
+    return running

@@ -27,6 +27,8 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from kafka.errors import KafkaError
 
+from verifier import logs
+from verifier.accounts_cli import add_account_parsers
 from verifier.adapters.kafka_log import ensure_topics
 from verifier.bootstrap import StartupError, start_verifier, utc_now
 from verifier.chip.cli import add_chip_parser
@@ -43,9 +45,14 @@ from verifier.verdict_text import verdict_lines
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, args.log_level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    try:  # BHYT_LOG_FORMAT=json: one JSON object per line (README "Operations")
+        settings = Settings.from_env()
+        logs.configure(getattr(logging, args.log_level), settings.log_format)
+        if not settings.access_log:
+            logging.getLogger("verifier.access").setLevel(logging.WARNING)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(3)
     # kafka-python logs every reconnect attempt; the server keeps its warnings, commands print one error.
     quiet = logging.WARNING if args.run is _serve else logging.CRITICAL
     logging.getLogger("kafka").setLevel(max(quiet, logging.getLogger().level))
@@ -176,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_lifecycle_parsers(sub, add_connection_args, _ask)
+    add_account_parsers(sub, add_connection_args, _ask)
     add_qr_parser(sub)
     add_chip_parser(sub)
     return p

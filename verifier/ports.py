@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from verifier.domain.accounts import AccountRecord, StaffRecord
 from verifier.domain.participation import Participation
 from verifier.domain.presentation import Presentation
 from verifier.domain.usage import Usage
@@ -107,16 +108,89 @@ class FacilityStatsReader(ABC):
     async def facility_stats(self) -> list[FacilityStats]: ...
 
 
+class AccountsReadModel(ABC):
+    """Accounts and registered staff as the accounts projection holds them (read only: changes are
+    events on the log)."""
+
+    @abstractmethod
+    async def account(self, username: str) -> AccountRecord | None: ...
+
+    @abstractmethod
+    async def accounts(self) -> list[AccountRecord]:
+        """Every account, disabled ones too, by username."""
+
+    @abstractmethod
+    async def staff_by_personal_id(self, facility_id: str, personal_id: str) -> StaffRecord | None:
+        """The staff member `facility_id` registered under that CCCD number (VSS 054)."""
+
+    @abstractmethod
+    async def staff_member(self, registry_id: str) -> StaffRecord | None: ...
+
+    @abstractmethod
+    async def staff(self, facility_id: str = "") -> list[StaffRecord]:
+        """A facility's registered staff ("" every facility's), by facility then registry id."""
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """What a login token stands for. Stored under the token's SHA-256, never the token itself."""
+
+    username: str
+    id_token_digest: str
+    expires_at: datetime
+
+
+class TokenStore(ABC):
+    @abstractmethod
+    async def keep(self, token_digest: str, token: LiveToken, *, ttl_s: int) -> None:
+        """Keep the token for `ttl_s` seconds (it expires then), listed under its username."""
+
+    @abstractmethod
+    async def find(self, token_digest: str) -> LiveToken | None: ...
+
+    @abstractmethod
+    async def revoke_all(self, username: str) -> int:
+        """Forget every token of `username` now (a disabled account); return how many there were."""
+
+    @abstractmethod
+    async def revoke(self, token_digest: str) -> bool:
+        """Forget one token now (a dashboard logout); False when it was not kept (any more)."""
+
+
+class LoginAttempts(ABC):
+    """Failed-login counters and locks, per scope ("user:<name>", "addr:<address>")."""
+
+    @abstractmethod
+    async def locked_until(self, scope: str) -> datetime | None: ...
+
+    @abstractmethod
+    async def count_failure(self, scope: str, *, now: datetime, window_s: int) -> int:
+        """Count one failure; return the failures in the window that began with the first of them
+        (a fixed window: it ends `window_s` seconds after that first failure)."""
+
+    @abstractmethod
+    async def lock(self, scope: str, *, until: datetime, ttl_s: int) -> None:
+        """Lock the scope until `until` (the record expires after `ttl_s`) and reset its count."""
+
+    @abstractmethod
+    async def clear(self, scope: str) -> None:
+        """Forget the scope's failures (a successful login)."""
+
+
 __all__ = [
+    "AccountsReadModel",
     "ChallengeStore",
     "ChipSession",
     "CommandReceipts",
     "EventLog",
     "FacilityStats",
     "FacilityStatsReader",
+    "LiveToken",
+    "LoginAttempts",
     "Presentation",
     "ReadModel",
     "Receipt",
     "Recorded",
     "ReplayGuard",
+    "TokenStore",
 ]

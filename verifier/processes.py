@@ -41,8 +41,18 @@ def child_settings(settings: Settings, index: int) -> Settings:
         server_processes=1,
         grpc_reuse_port=1,
         dashboard_listen=settings.dashboard_listen if index == 0 else "",
+        metrics_listen=_nth_port(settings.metrics_listen, index),
         producer_name=f"{settings.producer_name}-{index + 1}",
     )
+
+
+def _nth_port(listen: str, index: int) -> str:
+    """Process `index`'s metrics address: each process has its own counters, so its own port
+    (port + index; port 0 stays 0, any free one). Empty stays empty (not served)."""
+    if not listen:
+        return ""
+    host, _, port = listen.rpartition(":")
+    return f"{host}:{int(port) + index if int(port) else 0}"
 
 
 def serve_processes(settings: Settings) -> int:

@@ -71,15 +71,36 @@ class Settings:
     face_match_thresholds: str = ""
     # Misuse monitoring (see projections/monitor): rules, thresholds and windows from a TOML file.
     topic_alerts: str = "bhyt.alerts.v1"
+    # Accounts (HIS gateway, dashboard) and registered staff, as events (see verifier/service/accounts.py).
+    topic_accounts: str = "bhyt.accounts.v1"
+    account_token_lifetime_s: int = 3600  # access and id tokens of /api/token/take
+    # Failed logins: `login_failure_limit` per account (or `login_address_failure_limit` per client
+    # address: one hospital's HIS machines often share one address) within `login_failure_window_s`
+    # lock that account (address) for `login_lockout_s`.
+    login_failure_limit: int = 5
+    login_address_failure_limit: int = 20
+    login_failure_window_s: int = 900
+    login_lockout_s: int = 900
     rules_file: Path = _DEFAULT_RULES
     # The staff dashboard (HTTP, same process as the gRPC server); empty = not served.
     dashboard_listen: str = "127.0.0.1:8080"
+    # The HIS gateway (VSS's card-check HTTP contract, verifier/entrypoints/his), same process:
+    # HTTPS with the gRPC server certificate (plaintext with insecure_plaintext); empty = not served.
+    his_listen: str = "127.0.0.1:8443"
     alerts_recent_size: int = 10000  # how many alerts the read model lists, newest first
     # Server processes sharing the gRPC port (SO_REUSEPORT): Python runs one core per process, and a
     # check-in is CPU work (protobuf, crypto, the Kafka client). The kernel spreads connections.
     server_processes: int = 1
     grpc_reuse_port: int = 0  # set for each process by `serve` when there are several
     server_loop: str = "uvloop"  # "uvloop" or "asyncio"
+    # Prometheus /metrics (README "Operations"), "host:port"; empty = not served. `serve --processes
+    # N` gives process i the port + i; `infra/stack up` picks a free port per worker.
+    metrics_listen: str = ""
+    worker_metrics_listen: str = ""
+    log_format: str = "text"  # "text", or "json": one JSON object per line (verifier/logs.py)
+    # 1: a line per answered request (verifier.access) and per applied check-in (projections.applied),
+    # how a check-in is followed through the logs; ~20 µs of CPU each (bench/metrics_overhead.py).
+    access_log: int = 1
     worker_id: str = ""
     producer_name: str = "verifier"
 
@@ -108,7 +129,13 @@ class Settings:
     @property
     def topics(self) -> tuple[str, ...]:
         """The partitioned topics the projection workers consume."""
-        return (self.topic_participation, self.topic_checkins, self.topic_face_matches, self.topic_alerts)
+        return (
+            self.topic_participation,
+            self.topic_checkins,
+            self.topic_face_matches,
+            self.topic_alerts,
+            self.topic_accounts,
+        )
 
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:

@@ -32,6 +32,7 @@ from bench.fuzz.chip import CHIP_TARGETS, chip_world
 from bench.fuzz.chip_verify import CHIP_VERIFY_TARGETS
 from bench.fuzz.der import mutate_der
 from bench.fuzz.harness import ARTIFACTS, WORLD, Crash, Hang, Tally, Target, encode
+from bench.fuzz.his import HIS_TARGETS
 from bench.fuzz.mutations import RANDOMS, mutate_text
 from bench.fuzz.tokens import TOKEN_TARGETS, token_world
 from bench.fuzz.trust import TRUST_TARGETS
@@ -46,7 +47,15 @@ PR_SET_PDEATHSIG = 1  # prctl(2)
 RECURSION_LIMIT = 1000  # Python's default: what the verifier's threads run with
 
 TARGETS: dict[str, Target] = {
-    t.name: t for t in (*TOKEN_TARGETS, *CARD_TARGETS, *CHIP_TARGETS, *TRUST_TARGETS, *CHIP_VERIFY_TARGETS)
+    t.name: t
+    for t in (
+        *TOKEN_TARGETS,
+        *CARD_TARGETS,
+        *HIS_TARGETS,
+        *CHIP_TARGETS,
+        *TRUST_TARGETS,
+        *CHIP_VERIFY_TARGETS,
+    )
 }
 
 

@@ -10,6 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from infra.local.procs import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +40,13 @@ def cli(target: str, state: Path, *args: str) -> dict[str, object]:
     assert done.returncode == 0, done.stderr
     answer: dict[str, object] = json.loads(done.stdout)
     return answer
+
+
+def scraped_value(url: str, name: str, labels: dict[str, str]) -> float:
+    """The value of one series at a /metrics URL (0 when absent)."""
+    with urllib.request.urlopen(url, timeout=10) as page:
+        families = text_string_to_metric_families(page.read().decode())
+        return sum(s.value for f in families for s in f.samples if s.name == name and s.labels == labels)
 
 
 def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> None:
@@ -77,6 +86,17 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         assert dashboard, started.stdout
         with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
             assert "Giám sát lạm dụng thẻ BHYT" in page.read().decode()  # Vietnamese by default
+        # The HIS gateway: `up` prints its HTTPS URL, `env` exports it, curl with the local CA reaches it.
+        his = re.search(r"HIS gateway\s+(https://\S+)", started.stdout)
+        assert his, started.stdout
+        assert f"export BHYT_HIS_URL={his.group(1)}" in stack(state, "env").stdout.splitlines()
+        ca = str(state / "pki" / "ca.pem")
+        served = subprocess.run(
+            ["curl", "-sS", "--cacert", ca, f"{his.group(1)}/api/openapi.json"],
+            capture_output=True,
+            timeout=30,
+        )
+        assert json.loads(served.stdout)["openapi"].startswith("3."), served.stderr
 
         # The stack serves mTLS: the app's certificate reads the card once the worker projected it...
         wait_until(
@@ -87,6 +107,26 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         # ...and the local kiosk certificate checks in for its own facility...
         accepted = cli(target, state, "checkin", "GD4404016354956", "--staff", "nv-01")
         assert accepted["result_code"] == "000", accepted
+        # `up` printed where Prometheus scrapes: the verifier counted the check-in, the worker applied it.
+        scraped = {who: url for url, who in re.findall(r"(http://\S+/metrics)\s+\((\S+)\)", started.stdout)}
+        assert scraped.keys() == {"verifier", "worker-1"}, started.stdout
+        answered = {
+            "method": "CheckIn/VerifyCard",
+            "grpc_code": "OK",
+            "verdict": "ACCEPTED",
+            "result_code": "000",
+        }
+        assert scraped_value(scraped["verifier"], "bhyt_grpc_requests_total", answered) == 1
+        wait_until(
+            lambda: (
+                scraped_value(
+                    scraped["worker-1"], "bhyt_projection_events_applied_total", {"projection": "usage"}
+                )
+                >= 1
+            ),
+            timeout=60,
+            what="the worker's metrics show the check-in applied",
+        )
         checkin = [sys.executable, "-m", "verifier", "checkin", "--target", target, "--staff", "nv-01"]
         with_pki = {**os.environ, "BHYT_CLIENT_PKI_DIR": str(state / "pki")}
         bad = subprocess.run(

@@ -57,3 +57,26 @@ def test_wrong_card_numbers_carry_their_vss_code(text: str, code: str) -> None:
     with pytest.raises(CardNumberProblem) as info:
         parse_card_number(text)
     assert info.value.reason == code
+
+
+def test_digits_of_other_scripts_are_not_card_or_personal_numbers() -> None:
+    """Python's \\d matches any script's digits (Arabic-Indic '٤'); a number is ASCII digits only."""
+    from verifier.domain.enrollment import new_participation
+    from verifier.domain.facilities import normalise_facility
+    from verifier.domain.participation import Gender
+
+    arabic = "٠٤٠٠٩٠٠٠١٢٣٤"  # 12 Arabic-Indic digits
+    with pytest.raises(BadRequest):
+        normalise_facility("٤٠-C54")
+    with pytest.raises(BadRequest, match="personal_id"):
+        new_participation(
+            social_insurance_number="",
+            card_number="GD4404016354956",
+            full_name="Nguyễn Văn An",
+            date_of_birth="1990-05-01",
+            gender=Gender.MALE,
+            registered_facility="40-C54",
+            valid_from="2026-01-01",
+            valid_to="2026-12-31",
+            personal_id=arabic,
+        )

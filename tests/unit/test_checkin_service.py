@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.support.chip_fixtures import CITIZEN, make_chip, pem, with_group
 from tests.support.fakes import FakeChallengeStore, FakeEventLog, FakeReadModel, FakeReplayGuard
@@ -373,3 +374,20 @@ async def test_a_chip_whose_cccd_number_nobody_holds_is_050(chip_world: tuple[Wo
     await chips.verify(VerifyChip(KIOSK, chip.sod, chip.data_groups))
     [fact] = world.check_ins()
     assert (fact.decision.result_code, fact.key) == ("050", f"card:{CITIZEN.number}")
+
+
+async def test_a_provisional_verdict_and_its_token_check_are_counted(world: World) -> None:
+    """What the degraded-mode alert and the dashboard read (verifier/metrics.py): one provisional
+    verdict per provisional check-in recorded, one timed token check per scan."""
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    token = await issued(world)
+    provisional = sample("bhyt_provisional_verdicts_total", credential="digital_token")
+    checked = sample("bhyt_token_verify_duration_seconds_count")
+    world.read_model.down = True
+    fact = await scan(world, token)
+    assert fact.decision.verdict is Verdict.PROVISIONAL
+    assert sample("bhyt_provisional_verdicts_total", credential="digital_token") == provisional + 1
+    assert sample("bhyt_token_verify_duration_seconds_count") == checked + 1

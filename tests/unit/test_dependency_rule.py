@@ -93,6 +93,19 @@ RULES = (
         "use cases depend on ports, never on adapters or entry points",
     ),
     Rule(
+        "verifier.entrypoints.his",
+        (
+            *(name for name in INFRASTRUCTURE if name != "aiohttp"),
+            *PROTOBUF,
+            "verifier.adapters",
+            "verifier.bootstrap",
+            "verifier.entrypoints.grpc",
+            "verifier.dashboard",
+            "projections",
+        ),
+        "the HIS gateway is a thin HTTP entry point: aiohttp and the service, no adapter, no gRPC",
+    ),
+    Rule(
         "verifier",
         ("projections",),
         "nothing in verifier/ imports projections/ (an arrow pointing up)",
@@ -107,6 +120,7 @@ RULES = (
             "verifier.readmodel",
             "verifier.settings",
             "verifier.monitor_rules",
+            "verifier.logs",  # the log line format, stdlib only: one format for both processes
         ),
     ),
 )

@@ -21,3 +21,15 @@ def test_children_share_the_port_and_only_the_first_serves_the_dashboard() -> No
 def test_several_processes_need_a_fixed_port(listen: str) -> None:
     with pytest.raises(ProcessesError, match="fixed port"):
         child_settings(Settings(grpc_listen=listen, server_processes=2), 0)
+
+
+def test_each_process_serves_its_own_metrics_port() -> None:
+    """Each process counts only what it served, so each is its own scrape target."""
+    settings = Settings(grpc_listen="127.0.0.1:50051", metrics_listen="0.0.0.0:9464", server_processes=3)
+    assert [child_settings(settings, i).metrics_listen for i in range(3)] == [
+        "0.0.0.0:9464",
+        "0.0.0.0:9465",
+        "0.0.0.0:9466",
+    ]
+    assert child_settings(settings.with_(metrics_listen=""), 1).metrics_listen == ""
+    assert child_settings(settings.with_(metrics_listen="127.0.0.1:0"), 2).metrics_listen == "127.0.0.1:0"

@@ -25,6 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from verifier import logs
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.station import Station
 from verifier.errors import PermissionDenied, Unauthenticated, VerifierError
@@ -259,6 +260,7 @@ class StationResolver:
     """Where a check-in happens and who does it: what the request says (development plaintext only)."""
 
     def place(self, context: grpc.aio.ServicerContext, facility_id: str, kiosk_id: str) -> tuple[str, str]:
+        logs.set_station(facility_id, kiosk_id)  # this request's later log lines name the place
         return facility_id, kiosk_id
 
     def station(
@@ -295,6 +297,7 @@ class CertifiedStations(StationResolver):
 
     def place(self, context: grpc.aio.ServicerContext, facility_id: str, kiosk_id: str) -> tuple[str, str]:
         who = self._kiosk(context, facility_id, kiosk_id).identity
+        logs.set_station(who.facility, who.name)
         return who.facility, who.name
 
     def station(
@@ -302,4 +305,5 @@ class CertifiedStations(StationResolver):
     ) -> Station:
         caller = self._kiosk(context, facility_id, kiosk_id)
         who = caller.identity
+        logs.set_station(who.facility, who.name)
         return Station(who.facility, who.name, staff_id, caller.certificate_sha256)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from bhyt.v1.events_pb2 import EventEnvelope
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -23,8 +25,9 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer.future import RecordMetadata
 from kafka.producer.transaction_manager import TransactionState
 
+from verifier import metrics
 from verifier.errors import EventLogUnavailable
-from verifier.events.envelopes import LIFECYCLE_PAYLOADS, to_envelope
+from verifier.events.envelopes import ACCOUNT_PAYLOADS, LIFECYCLE_PAYLOADS, to_envelope
 from verifier.events.facts import Fact
 from verifier.ports import EventLog, Recorded
 from verifier.settings import Settings
@@ -46,6 +49,7 @@ def topic_routes(settings: Settings) -> dict[str, str]:
         "alert_updated": settings.topic_alerts,
         "alert_acknowledged": settings.topic_alerts,
         "alert_closed": settings.topic_alerts,
+        **dict.fromkeys(ACCOUNT_PAYLOADS, settings.topic_accounts),
     }
 
 
@@ -107,6 +111,7 @@ class KafkaEventLog(EventLog):
         self._routes = dict(routes)
         self._timeout_s = timeout_s
         self._producer_name = producer_name  # stamped on every envelope: which process wrote it
+        self._append_timing: dict[str, Any] = {}
 
     @classmethod
     def connect(cls, settings: Settings) -> KafkaEventLog:
@@ -144,13 +149,14 @@ class KafkaEventLog(EventLog):
         kind = event.WhichOneof("payload")
         if kind is None or kind not in self._routes:
             raise ValueError(f"no topic for event payload {kind!r}")
+        topic = self._routes[kind]
         loop = asyncio.get_running_loop()
         acked: asyncio.Future[RecordMetadata] = loop.create_future()
+        started = time.perf_counter()
         try:
-            sent = self._producer.send(
-                self._routes[kind], key=event.key.encode(), value=event.SerializeToString()
-            )
+            sent = self._producer.send(topic, key=event.key.encode(), value=event.SerializeToString())
         except KafkaError as e:
+            metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log refused the write: %s", e)
             raise EventLogUnavailable("event log refused the write") from e
         sent.add_callback(lambda md: loop.call_soon_threadsafe(_resolve, acked, md))
@@ -159,8 +165,13 @@ class KafkaEventLog(EventLog):
             # The producer's delivery timeout decides; this outer bound only guards against a hang.
             md = await asyncio.wait_for(acked, self._timeout_s + 5)
         except (KafkaError, TimeoutError) as e:
+            metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log did not confirm the write: %r", e)
             raise EventLogUnavailable("event log did not confirm the write") from e
+        timing = self._append_timing.get(topic)
+        if timing is None:  # one label lookup per topic, not per append
+            timing = self._append_timing[topic] = metrics.EVENT_LOG_APPEND.labels(topic)
+        timing.observe(time.perf_counter() - started)
         return Recorded(md.topic, md.partition, md.offset)
 
     def close(self, timeout_s: float = 10.0) -> None:

@@ -32,7 +32,7 @@ _TEXT_TAGS = frozenset({0x0C, 0x13, 0x16, 0x1A, 0x04})  # UTF8, Printable, IA5, 
 _SENSITIVE = frozenset({6, 7})  # ethnicity, religion: never decoded
 _USED = frozenset({1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16})  # only these are decoded
 _MAX_FIELD = 255
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class PersonalData:
     def birth_year(self) -> int | None:
         """The year even when day/month are unknown ("00/00/1960" or "1960")."""
         text = (self.date_of_birth_text or "").strip()
-        found = re.search(r"(\d{4})$", text)
+        found = re.search(r"([0-9]{4})$", text)
         return int(found.group(1)) if found else None
 
     @property

@@ -40,7 +40,7 @@ DEFAULT_STATS_INTERVAL_S = 2.0
 DEFAULT_HEARTBEAT_S = 15.0  # below the 30-60 s idle timeouts of common proxies
 RECONNECT_MS = 2000  # tells EventSource how soon to come back after the stream drops
 
-_PROVINCE = re.compile(r"\d{2}")
+_PROVINCE = re.compile(r"[0-9]{2}")
 _RULE = re.compile(r"[A-Za-z0-9_]{1,64}")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})

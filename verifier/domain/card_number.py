@@ -96,8 +96,8 @@ CARD_PROVINCE_CODES = PROVINCE_CODES | frozenset(ARMED_FORCES_PROVINCES)
 BENEFIT_LEVELS = frozenset(range(1, 6))
 
 _ALNUM = re.compile(r"[A-Z0-9]+")
-_FULL = re.compile(r"(?P<group>[A-Z]{2})(?P<level>\d)(?P<province>\d{2})(?P<sin>\d{10})")
-_SHORT = re.compile(r"\d{10}")
+_FULL = re.compile(r"(?P<group>[A-Z]{2})(?P<level>[0-9])(?P<province>[0-9]{2})(?P<sin>[0-9]{10})")
+_SHORT = re.compile(r"[0-9]{10}")
 
 
 @dataclass(frozen=True)

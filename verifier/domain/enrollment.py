@@ -15,7 +15,7 @@ from verifier.domain.participation import Gender, Participation
 from verifier.errors import BadRequest
 
 MAX_NAME_LENGTH = 100
-_PERSONAL_ID = re.compile(r"\d{12}")
+_PERSONAL_ID = re.compile(r"[0-9]{12}")
 
 
 def new_participation(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from verifier.errors import BadRequest, UnknownFacility
 
-_FACILITY = re.compile(r"\d{2}-[A-Z0-9]{2,5}")
+_FACILITY = re.compile(r"[0-9]{2}-[A-Z0-9]{2,5}")
 
 
 def normalise_facility(raw: str) -> str:

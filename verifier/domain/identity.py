@@ -33,7 +33,7 @@ class IdentityClaim:
     ) -> IdentityClaim:
         dob_text = date_of_birth.strip()
         birth_year, dob = None, None
-        if re.fullmatch(r"\d{4}", dob_text):
+        if re.fullmatch(r"[0-9]{4}", dob_text):
             birth_year = int(dob_text)
         elif dob_text:
             try:

@@ -308,6 +308,42 @@ def alert_closed(
     return env
 
 
+ACCOUNT_PAYLOADS = ("account_added", "account_disabled", "staff_registered", "staff_removed")
+
+
+def account_event(fact: facts.AccountFact, *, producer: str) -> ev.EventEnvelope:
+    """Accounts and staff on bhyt.accounts.v1, keyed "account:<username>" or "staff:<facility>"."""
+    env = envelope(key=fact.key, at=fact.at, producer=producer, event_id=fact.event_id)
+    match fact:
+        case facts.AccountAdded():
+            env.account_added.CopyFrom(
+                ev.AccountAdded(
+                    username=fact.username,
+                    role=fact.role,
+                    facility_id=fact.facility_id,
+                    password_hash=fact.password_hash,
+                    added_by=fact.added_by,
+                )
+            )
+        case facts.AccountDisabled():
+            env.account_disabled.CopyFrom(
+                ev.AccountDisabled(username=fact.username, reason=fact.reason, disabled_by=fact.disabled_by)
+            )
+        case facts.StaffRegistered():
+            env.staff_registered.CopyFrom(
+                ev.StaffRegistered(
+                    registry_id=fact.registry_id,
+                    facility_id=fact.facility_id,
+                    personal_id=fact.personal_id,
+                    full_name=fact.full_name,
+                )
+            )
+        case facts.StaffRemoved():
+            removed = ev.StaffRemoved(registry_id=fact.registry_id, facility_id=fact.facility_id)
+            env.staff_removed.CopyFrom(removed)
+    return env
+
+
 def card_validity(c: CardValidity) -> ev.CardValidity:
     return ev.CardValidity(
         card_number=c.card_number, valid_from=c.valid_from.isoformat(), valid_to=iso_or_empty(c.valid_to)
@@ -457,6 +493,8 @@ def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
                 producer=producer,
                 event_id=event_id,
             )
+        case facts.AccountAdded() | facts.AccountDisabled() | facts.StaffRegistered() | facts.StaffRemoved():
+            return account_event(fact, producer=producer)
         case facts.AlertClosed():
             return alert_closed(
                 fact.alert_id,

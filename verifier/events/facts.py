@@ -211,6 +211,59 @@ class AlertClosed(_Fact):
         return self.alert_id
 
 
+# ---- Accounts and registered staff (topic bhyt.accounts.v1) --------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountAdded(_Fact):
+    username: str
+    role: str
+    facility_id: str
+    password_hash: str  # "scrypt$..." of the MD5 string clients send: never the password
+    added_by: str
+
+    @property
+    def key(self) -> str:
+        return f"account:{self.username}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountDisabled(_Fact):
+    username: str
+    reason: str
+    disabled_by: str
+
+    @property
+    def key(self) -> str:
+        return f"account:{self.username}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffRegistered(_Fact):
+    """Keyed by the facility: its staff list is folded in one order."""
+
+    registry_id: str
+    facility_id: str
+    personal_id: str
+    full_name: str
+
+    @property
+    def key(self) -> str:
+        return f"staff:{self.facility_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffRemoved(_Fact):
+    registry_id: str
+    facility_id: str
+
+    @property
+    def key(self) -> str:
+        return f"staff:{self.facility_id}"
+
+
+AccountFact: TypeAlias = AccountAdded | AccountDisabled | StaffRegistered | StaffRemoved
+
 Fact: TypeAlias = (
     CheckInVerified
     | FaceMatchRecorded
@@ -220,4 +273,5 @@ Fact: TypeAlias = (
     | SigningKeyRevoked
     | AlertAcknowledged
     | AlertClosed
+    | AccountFact
 )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from verifier import metrics
 from verifier.domain.calendar import birth_date_text, iso_or_empty, vietnam_date
 from verifier.domain.card_number import CardNumberProblem, normalise, parse_card_number
 from verifier.domain.cccd_qr import CccdQrProblem, looks_like_cccd_qr, parse_cccd_qr
@@ -50,7 +52,7 @@ from verifier.tokens.card_token import CardClaims, IssuedToken, TokenReport
 from verifier.tokens.problems import REPLAYED
 
 log = logging.getLogger(__name__)
-_PERSONAL_ID = re.compile(r"\d{12}")
+_PERSONAL_ID = re.compile(r"[0-9]{12}")
 
 # Event keys for scans that name nobody: unreadable input is counted under one subject each.
 UNREADABLE_QR_SUBJECT = "scan:unreadable-qr"
@@ -156,7 +158,9 @@ class CheckInService:
         card is judged against the projection: it may have been revoked, replaced or reduced since
         the token was issued."""
         check_in_id = new_event_id()
+        started = time.perf_counter()
         report = self._tokens.verify(command.scanned, at)
+        metrics.TOKEN_VERIFY.observe(time.perf_counter() - started)
         first = None
         replay_unchecked = False
         if report.signature_valid and report.card is not None and not report.errors:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from verifier import metrics
 from verifier.chip import ActiveAuthInput, Check, ChipReport, CscaTrustStore, verify_chip
 from verifier.chip.codes import ACTIVE_AUTH_FAILED
 from verifier.domain.checkin import CardLookup, Presented, unknown_card_subject
@@ -91,6 +93,7 @@ class ChipCheckIn:
         at = self._clock()
         session_problem, active_input = await self._active_auth_input(command, station)
         anchors = self._trust.anchors
+        started = time.perf_counter()
         report: ChipReport = await asyncio.get_running_loop().run_in_executor(
             None,
             lambda: verify_chip(
@@ -102,6 +105,7 @@ class ChipCheckIn:
                 active_auth=active_input,
             ),
         )
+        metrics.CHIP_VERIFY.observe(time.perf_counter() - started)
         presented = read_chip(report, session_problem, active_attempted=active_input is not None)
         if face is not None:
             presented = face.applied_to(presented)

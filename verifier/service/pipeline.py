@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from verifier import metrics
 from verifier.chip.checks import Check
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.checkin import (
@@ -26,7 +27,7 @@ from verifier.domain.checkin import (
 from verifier.domain.credentials import Assurance, Credential
 from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
-from verifier.domain.verdicts import Decision
+from verifier.domain.verdicts import Decision, Verdict
 from verifier.errors import ReadModelUnavailable
 from verifier.events.facts import CheckInVerified, Fact, new_event_id
 from verifier.ports import EventLog, ReadModel
@@ -135,6 +136,8 @@ class CheckInPipeline:
                 chip_failed_checks=evidence.chip_failed_checks,
             )
         )
+        if decision.verdict is Verdict.PROVISIONAL:  # recorded: the re-check will finalise it
+            metrics.PROVISIONAL_VERDICTS.labels(presented.credential.value).inc()
         return CheckInResult(
             check_in.check_in_id,
             decision,

@@ -110,6 +110,10 @@ class TokenAuthority:
         usable = [k for k in self._signing if k.trusted.covers(at) and self.trust.revocation(k.kid) is None]
         return max(usable, key=lambda k: k.trusted.not_before or at, default=None)
 
+    def signing_expiries(self) -> list[tuple[str, datetime]]:
+        """(kid in hex, not_after) of each key we sign with: what the key-expiry alert watches."""
+        return [(k.trusted.kid_hex, k.trusted.not_after) for k in self._signing if k.trusted.not_after]
+
     def issue(self, card: CardClaims, at: datetime) -> IssuedToken | None:
         key = self.issuing_key(at)
         if key is None:

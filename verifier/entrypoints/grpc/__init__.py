@@ -2,6 +2,7 @@
 (parse the request, call the use case, map the answer); `mappers` is what they share, among it the
 one place errors become statuses; `server` builds the server with health, reflection and mTLS."""
 
+from verifier.entrypoints.grpc.accounts import AccountsServicer
 from verifier.entrypoints.grpc.cards import CardsServicer
 from verifier.entrypoints.grpc.checkin import CheckInServicer
 from verifier.entrypoints.grpc.diagnostics import DiagnosticsServicer
@@ -12,6 +13,7 @@ from verifier.entrypoints.grpc.token_keys import TokenKeysServicer
 
 __all__ = [
     "SERVICE_NAMES",
+    "AccountsServicer",
     "CardsServicer",
     "CheckInServicer",
     "DiagnosticsServicer",

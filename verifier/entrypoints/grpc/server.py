@@ -12,12 +12,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from verifier.adapters.callers import Authorization, Callers, CertifiedStations, Revocations, StationResolver
+from verifier.entrypoints.grpc.accounts import AccountsServicer
 from verifier.entrypoints.grpc.cards import CardsServicer
 from verifier.entrypoints.grpc.checkin import CheckInServicer
 from verifier.entrypoints.grpc.diagnostics import DiagnosticsServicer
 from verifier.entrypoints.grpc.monitoring import MonitoringServicer
 from verifier.entrypoints.grpc.participation import ParticipationServicer
 from verifier.entrypoints.grpc.token_keys import TokenKeysServicer
+from verifier.service.accounts import AccountService
 from verifier.service.checkin import CheckInService
 from verifier.service.chip import ChipCheckIn
 from verifier.service.keys import KeyAdmin
@@ -29,7 +31,7 @@ MAX_MESSAGE_BYTES = 1 << 20  # a chip read with a face image fits; anything larg
 
 SERVICE_NAMES = tuple(
     api_pb2.DESCRIPTOR.services_by_name[name].full_name
-    for name in ("CheckIn", "Cards", "Participation", "TokenKeys", "Monitoring", "Diagnostics")
+    for name in ("CheckIn", "Cards", "Participation", "TokenKeys", "Monitoring", "Diagnostics", "Accounts")
 )
 
 
@@ -93,6 +95,7 @@ def create_server(
     health_servicer: health.aio.HealthServicer | None = None,
     monitoring: MonitoringService | None = None,
     lifecycle: CardLifecycle | None = None,
+    accounts: AccountService | None = None,
     reuse_port: bool = False,
     tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
@@ -116,6 +119,7 @@ def create_server(
     api_pb2_grpc.add_ParticipationServicer_to_server(ParticipationServicer(service, lifecycle), server)
     api_pb2_grpc.add_TokenKeysServicer_to_server(TokenKeysServicer(key_admin), server)
     api_pb2_grpc.add_DiagnosticsServicer_to_server(DiagnosticsServicer(), server)
+    api_pb2_grpc.add_AccountsServicer_to_server(AccountsServicer(accounts), server)
     if monitoring is not None:  # always in `start_verifier`; tests of the other services may leave it out
         api_pb2_grpc.add_MonitoringServicer_to_server(MonitoringServicer(monitoring), server)
     health_servicer = health_servicer or health.aio.HealthServicer()

@@ -1,0 +1,195 @@
+"""Accounts on Redis: the accounts projection read back (`RedisAccountsReadModel`), and the login
+state that belongs to no projection (`RedisSessions`: tokens, failed-login counters, locks).
+
+Login keys (not under the projection's "ac:", so a rebuild neither drops nor rewrites them):
+  auth:t:<token sha256>  string  username|id token sha256|expiry epoch ms, expiring with the token
+  auth:u:<username>      set     the token digests of that account (to revoke them all at once)
+  auth:f:<scope>         string  failed logins in the current window (expires at the window's end)
+  auth:l:<scope>         string  locked until (epoch ms), expiring then
+Only digests of tokens are stored: a copy of Redis does not hand out live tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from verifier.domain.accounts import AccountRecord, StaffRecord
+from verifier.errors import ReadModelUnavailable
+from verifier.ports import AccountsReadModel, LiveToken, LoginAttempts, TokenStore
+from verifier.readmodel import accounts as schema
+
+_SEP = "|"
+# INCR, and start the window's expiry with its first failure (atomic: no counter without expiry).
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+class RedisAccountsReadModel(AccountsReadModel):
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+
+    async def account(self, username: str) -> AccountRecord | None:
+        try:
+            fields = cast(dict[str, str], await self._redis.hgetall(schema.account_key(username)))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read accounts: {e}") from e
+        return schema.account_from(username, fields)
+
+    async def accounts(self) -> list[AccountRecord]:
+        try:
+            names = sorted(cast(list[str], await self._redis.hkeys(schema.ACCOUNTS_KEY)))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.hgetall(schema.account_key(name))
+                rows = await pipe.execute()
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read accounts: {e}") from e
+        found = (schema.account_from(n, f) for n, f in zip(names, rows, strict=True))
+        return [a for a in found if a is not None]
+
+    async def staff_by_personal_id(self, facility_id: str, personal_id: str) -> StaffRecord | None:
+        try:
+            registry_id = await self._redis.hget(
+                schema.staff_facility_key(facility_id), schema.personal_id_field(personal_id)
+            )
+            if registry_id is None:
+                return None
+            return await self.staff_member(str(registry_id))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
+
+    async def staff_member(self, registry_id: str) -> StaffRecord | None:
+        try:
+            fields = cast(dict[str, str], await self._redis.hgetall(schema.staff_key(registry_id)))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
+        return schema.staff_from(registry_id, fields)
+
+    async def staff(self, facility_id: str = "") -> list[StaffRecord]:
+        try:
+            facilities = (
+                [facility_id]
+                if facility_id
+                else sorted(cast(list[str], await self._redis.hkeys(schema.FACILITIES_KEY)))
+            )
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for facility in facilities:
+                    pipe.hgetall(schema.staff_facility_key(facility))
+                indexes = await pipe.execute()
+            ids = [i for fields in indexes for i in sorted(schema.registry_ids(fields))]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for registry_id in ids:
+                    pipe.hgetall(schema.staff_key(registry_id))
+                rows = await pipe.execute()
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
+        found = (schema.staff_from(i, f) for i, f in zip(ids, rows, strict=True))
+        return [s for s in found if s is not None]
+
+
+def _token_key(digest: str) -> str:
+    return f"auth:t:{digest}"
+
+
+def _user_tokens_key(username: str) -> str:
+    return f"auth:u:{username}"
+
+
+def _failures_key(scope: str) -> str:
+    return f"auth:f:{scope}"
+
+
+def _lock_key(scope: str) -> str:
+    return f"auth:l:{scope}"
+
+
+def _ms(at: datetime) -> str:
+    return str(int(at.timestamp() * 1000))
+
+
+def _from_ms(text: str) -> datetime:
+    return datetime.fromtimestamp(int(text) / 1000, UTC)
+
+
+class RedisSessions(TokenStore, LoginAttempts):
+    """Both login ports on one client: they share the "auth:" keys and their failure mode."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._count = redis.register_script(_COUNT)
+
+    async def keep(self, token_digest: str, token: LiveToken, *, ttl_s: int) -> None:
+        value = _SEP.join((token.username, token.id_token_digest, _ms(token.expires_at)))
+        ttl = max(1, ttl_s)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(_token_key(token_digest), value, ex=ttl)
+                pipe.sadd(_user_tokens_key(token.username), token_digest)
+                pipe.expire(_user_tokens_key(token.username), ttl, gt=True)
+                pipe.expire(_user_tokens_key(token.username), ttl, nx=True)
+                await pipe.execute()
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot keep the login token: {e}") from e
+
+    async def find(self, token_digest: str) -> LiveToken | None:
+        try:
+            value = await self._redis.get(_token_key(token_digest))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
+        if value is None:
+            return None
+        username, id_digest, expires_ms = str(value).split(_SEP)
+        return LiveToken(username, id_digest, _from_ms(expires_ms))
+
+    async def revoke_all(self, username: str) -> int:
+        try:
+            digests = cast(set[str], await self._redis.smembers(_user_tokens_key(username)))
+            keys = [_token_key(d) for d in digests]
+            removed = int(await self._redis.delete(*keys)) if keys else 0
+            await self._redis.delete(_user_tokens_key(username))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot revoke login tokens: {e}") from e
+        return removed
+
+    async def revoke(self, token_digest: str) -> bool:
+        # The digest stays in the account's set until that expires: revoke_all then deletes a key
+        # that is gone already, which costs nothing.
+        try:
+            return bool(await self._redis.delete(_token_key(token_digest)))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot revoke the login token: {e}") from e
+
+    async def locked_until(self, scope: str) -> datetime | None:
+        try:
+            value = await self._redis.get(_lock_key(scope))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read login locks: {e}") from e
+        return _from_ms(str(value)) if value is not None else None
+
+    async def count_failure(self, scope: str, *, now: datetime, window_s: int) -> int:
+        try:
+            return int(await self._count(keys=[_failures_key(scope)], args=[max(1, window_s)]))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot count failed logins: {e}") from e
+
+    async def lock(self, scope: str, *, until: datetime, ttl_s: int) -> None:
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(_lock_key(scope), _ms(until), ex=max(1, ttl_s))
+                pipe.delete(_failures_key(scope))
+                await pipe.execute()
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot lock the login: {e}") from e
+
+    async def clear(self, scope: str) -> None:
+        try:
+            await self._redis.delete(_failures_key(scope))
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot clear failed logins: {e}") from e
