@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 from bhyt.v1 import api_pb2 as api
+from kafka import KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from infra.local.procs import free_ports, wait_until
@@ -167,3 +168,20 @@ def test_json_logs_follow_a_check_in_from_the_answer_to_the_projection(stack: St
     text = stack.verifier.log_path.read_text(errors="replace").splitlines()
     other = [line for line in text if line.strip() and not line.startswith("{")]
     assert [line for line in other if not line.startswith("verifier listening on")] == []
+
+
+def test_an_unreadable_event_is_counted_as_a_dead_letter(stack: Stack) -> None:
+    """What the dead-letter alert fires on: a record no projection can decode, on the face-match
+    topic (no other test here writes to it); each projection reading it counts its own."""
+    listen = stack.settings.worker_metrics_listen
+    before = value(scrape(listen), "bhyt_projection_dead_letters_total", projection="face")
+    producer = KafkaProducer(bootstrap_servers=stack.settings.kafka_bootstrap, acks="all")
+    try:
+        producer.send(stack.settings.topic_face_matches, key=b"x", value=b"\xff not an envelope").get(30)
+    finally:
+        producer.close()
+    wait_until(
+        lambda: value(scrape(listen), "bhyt_projection_dead_letters_total", projection="face") == before + 1,
+        timeout=30,
+        what="the dead letter counted",
+    )

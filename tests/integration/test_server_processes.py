@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -11,8 +13,9 @@ import pytest
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
+from prometheus_client.parser import text_string_to_metric_families
 
-from infra.local.procs import children_of, wait_until
+from infra.local.procs import children_of, free_port, wait_until
 from tests.support.client import Client
 from tests.support.processes import ServiceProcess
 from verifier.settings import Settings
@@ -23,7 +26,33 @@ def listening(proc: ServiceProcess) -> int:
     return sum(line.startswith("verifier listening on") for line in proc.log_path.read_text().splitlines())
 
 
+def two_free_ports() -> int:
+    """A port p with p + 1 free too: `serve --processes 2` serves metrics on both."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+def counted_check_ins(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+        families = text_string_to_metric_families(page.read().decode())
+        return sum(
+            s.value
+            for f in families
+            for s in f.samples
+            if s.name == "bhyt_grpc_requests_total" and s.labels["method"] == "CheckIn/VerifyCard"
+        )
+
+
 def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_dir: Path) -> None:
+    metrics_port = two_free_ports()
+    settings = settings.with_(metrics_listen=f"127.0.0.1:{metrics_port}")
     parent = ServiceProcess("verifier", ["-m", "verifier", "serve", "--processes", "2"], settings, log_dir)
     try:
         wait_until(lambda: listening(parent) == 2, timeout=60, what="both processes listening")
@@ -51,6 +80,8 @@ def test_two_processes_share_the_port_and_stop_together(settings: Settings, log_
         decisions = [c.verify("GD4404016354956") for c in clients]
         assert {d.result_code for d in decisions} == {"050"}  # judged (nobody enrolled), and recorded
         assert all(d.verdict == ev.VERDICT_REJECTED for d in decisions)
+        # Each process counts what it answered on its own metrics port (port, port + 1).
+        assert counted_check_ins(metrics_port) + counted_check_ins(metrics_port + 1) == len(clients)
         for client in clients:
             client.close()
 
