@@ -50,6 +50,8 @@ def normalise_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
+# Ours, informative: the name matches once every diacritic is removed (typed without them).
+NAME_WITHOUT_DIACRITICS = "K03"
 # The five Vietnamese tone marks as combining characters (grave, acute, hook above, tilde, dot
 # below). The other marks (circumflex, breve, horn) make different letters: â, ă, ơ, ư, ê, ô.
 _TONE_MARKS = frozenset("\u0300\u0301\u0309\u0303\u0323")
@@ -87,7 +89,7 @@ def name_mismatch(claimed: str, recorded: str) -> str | None:
         return None
     bare_claimed, bare_recorded = without_diacritics(claimed), without_diacritics(recorded)
     if bare_claimed == bare_recorded:
-        return "K03"
+        return NAME_WITHOUT_DIACRITICS
     return "061" if bare_claimed[:1] == bare_recorded[:1] else "060"
 
 

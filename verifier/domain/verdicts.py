@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from verifier.domain.card_number import ARMED_FORCES_PROVINCES, CardNumber, CardNumberProblem
 from verifier.domain.groups import ARMED_FORCES_GROUPS
-from verifier.domain.identity import IdentityClaim, identity_mismatches
+from verifier.domain.identity import NAME_WITHOUT_DIACRITICS, IdentityClaim, identity_mismatches
 from verifier.domain.participation import Coverage, Participation, Status
 from verifier.domain.reasons import ACCEPTED_CODE
 
@@ -39,7 +39,6 @@ REVIEW_CODES = frozenset({"001", "002", "060", "061", "070", "080", "K02", "F01"
 # was issued (the new card is what is judged); 090: not the registered facility; 130: a child
 # checked in without a card; K03: the name matches only without diacritics.
 REPLACED_EXPIRED, REPLACED_VALID, NOT_REGISTERED_FACILITY, CHILD_WITHOUT_CARD = "003", "004", "090", "130"
-NAME_WITHOUT_DIACRITICS = "K03"
 INFORMATIVE_CODES = frozenset(
     {
         ACCEPTED_CODE,

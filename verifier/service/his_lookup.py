@@ -18,7 +18,7 @@ from typing import Protocol
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.his_request import HisCardQuery, Shape
-from verifier.domain.identity import name_mismatch
+from verifier.domain.identity import NAME_WITHOUT_DIACRITICS, name_mismatch
 from verifier.domain.station import Station
 from verifier.domain.usage import UsageEntry
 from verifier.errors import ReadModelUnavailable, Unauthenticated, VerifierError
@@ -28,7 +28,6 @@ from verifier.service.pipeline import CheckIn, CheckInPipeline, CheckInResult, C
 
 log = logging.getLogger(__name__)
 
-NAME_WITHOUT_DIACRITICS = "K03"  # identity.name_mismatch: the same name once diacritics are removed
 HIS_KIOSK_PREFIX = "his:"  # the kiosk id of a HIS lookup: his:<username>
 _KIOSK_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 
