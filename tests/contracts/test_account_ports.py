@@ -209,7 +209,8 @@ async def test_failures_count_up_lock_and_clear(
 async def test_unreachable_sessions_say_so(sessions: tuple[object, TokenStore, LoginAttempts]) -> None:
     _, tokens, attempts = sessions
     for call in (
-        tokens.keep("a", LiveToken("u", "d", NOW), ttl_s=1), tokens.find("a"), tokens.revoke_all("u"), tokens.revoke("a"),
+        tokens.keep("a", LiveToken("u", "d", NOW), ttl_s=1), tokens.find("a"),
+        tokens.revoke_all("u"), tokens.revoke("a"),
         attempts.locked_until("s"), attempts.count_failure("s", now=NOW, window_s=1),
         attempts.lock("s", until=NOW, ttl_s=1), attempts.clear("s"),
     ):  # fmt: skip

@@ -3,20 +3,18 @@ real gRPC socket (a plaintext in-process server over the fakes) and records its 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import grpc
 import pytest
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
 from tests.support.fakes import FakeAccountsReadModel, FakeEventLog, FakeSessions
+from tests.support.grpc_thread import grpc_in_thread
 from verifier.cli import main
 from verifier.domain.accounts import ScryptParameters, md5_hex, verify_password
 from verifier.domain.facilities import FacilityRegistry
@@ -51,32 +49,10 @@ def server() -> Iterator[Server]:
         directory=directory, tokens=sessions, attempts=sessions, event_log=log, facilities=FACILITIES,
         clock=lambda: NOW, hashing=ScryptParameters(n=1 << 10),
     )  # fmt: skip
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stopping: asyncio.Event | None = None
-    port = 0
-
-    async def serve() -> None:
-        nonlocal stopping, port
-        stopping = asyncio.Event()
-        grpc_server = grpc.aio.server()
-        api_grpc.add_AccountsServicer_to_server(AccountsServicer(accounts), grpc_server)
-        port = grpc_server.add_insecure_port("127.0.0.1:0")
-        await grpc_server.start()
-        started.set()
-        await stopping.wait()
-        await grpc_server.stop(0)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert started.wait(10), "the test server did not start"
-    try:
-        yield Server(f"127.0.0.1:{port}", log, directory)
-    finally:
-        assert stopping is not None
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
-        loop.close()
+    with grpc_in_thread(
+        lambda server: api_grpc.add_AccountsServicer_to_server(AccountsServicer(accounts), server)
+    ) as target:
+        yield Server(target, log, directory)
 
 
 def cli(capsys: pytest.CaptureFixture[str], server: Server, *args: str) -> tuple[int, Any, str]:

@@ -4,20 +4,19 @@ socket to the CheckIn service (plaintext, in-process, over the fakes)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
 from tests.support.fakes import FakeChallengeStore, FakeEventLog, FakeReadModel, FakeReplayGuard
+from tests.support.grpc_thread import grpc_in_thread
 from tests.support.people import AN
 from verifier.adapters.callers import StationResolver
 from verifier.chip import CscaTrustStore, TrustSources
@@ -57,32 +56,20 @@ def target(tmp_path: Path) -> Iterator[str]:
         trust=CscaTrustStore(TrustSources(directories=(tmp_path,))), face_policy=FacePolicy(0.8),
         clock=lambda: NOW,
     )  # fmt: skip
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stopping: asyncio.Event | None = None
-    port = 0
-
-    async def serve() -> None:
-        nonlocal stopping, port
-        stopping = asyncio.Event()
-        server = grpc.aio.server()
-        api_grpc.add_CheckInServicer_to_server(CheckInServicer(service, chips, StationResolver()), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        started.set()
-        await stopping.wait()
-        await server.stop(0)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert started.wait(10), "the test server did not start"
+    # The server runs in this process: its access lines (verifier.access) would land on the stderr the
+    # tests read, where in production they are the server's own log.
+    access = logging.getLogger("verifier.access")
+    level = access.level
+    access.setLevel(logging.WARNING)
     try:
-        yield f"127.0.0.1:{port}"
+        with grpc_in_thread(
+            lambda server: api_grpc.add_CheckInServicer_to_server(
+                CheckInServicer(service, chips, StationResolver()), server
+            )
+        ) as target:
+            yield target
     finally:
-        assert stopping is not None
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
-        loop.close()
+        access.setLevel(level)
 
 
 def cli(capsys: pytest.CaptureFixture[str], target: str, *args: str) -> tuple[dict[str, Any], list[str]]:

@@ -3,19 +3,17 @@ over a real gRPC socket (a plaintext in-process server over the fakes) and recor
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import grpc
 import pytest
 from bhyt.v1 import api_pb2_grpc as api_grpc
 
 from tests.support.fakes import FakeCommandReceipts, FakeEventLog, FakeReadModel, FakeReplayGuard
+from tests.support.grpc_thread import grpc_in_thread
 from tests.support.people import AN
 from verifier.cli import main
 from verifier.domain import lifecycle as lc
@@ -54,32 +52,12 @@ def server() -> Iterator[Server]:
         read_model=read_model, event_log=log, facilities=FACILITIES, clock=lambda: NOW,
         tokens=TokenAuthority(TokenPolicy()), replays=FakeReplayGuard(),
     )  # fmt: skip
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stopping: asyncio.Event | None = None
-    port = 0
-
-    async def serve() -> None:
-        nonlocal stopping, port
-        stopping = asyncio.Event()
-        grpc_server = grpc.aio.server()
-        api_grpc.add_ParticipationServicer_to_server(ParticipationServicer(checkin, lifecycle), grpc_server)
-        port = grpc_server.add_insecure_port("127.0.0.1:0")
-        await grpc_server.start()
-        started.set()
-        await stopping.wait()
-        await grpc_server.stop(0)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert started.wait(10), "the test server did not start"
-    try:
-        yield Server(f"127.0.0.1:{port}", log, read_model)
-    finally:
-        assert stopping is not None
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
-        loop.close()
+    with grpc_in_thread(
+        lambda server: api_grpc.add_ParticipationServicer_to_server(
+            ParticipationServicer(checkin, lifecycle), server
+        )
+    ) as target:
+        yield Server(target, log, read_model)
 
 
 def cli(capsys: pytest.CaptureFixture[str], server: Server, *args: str) -> tuple[int, dict[str, Any], str]:
