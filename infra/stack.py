@@ -25,6 +25,12 @@ from typing import cast
 
 import redis
 
+from infra.local.dashboard_account import (
+    LOCAL_MONITOR,
+    DashboardAccountError,
+    ensure_dashboard_account,
+    login_file,
+)
 from infra.local.kafka import KafkaCluster
 from infra.local.pki import LOCAL_KIOSK_FACILITY, ensure_local_pki
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
@@ -150,6 +156,11 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
     start_verifier(stack, settings)
 
     start_workers(stack, settings, workers)
+    if settings.dashboard_listen:  # the dashboard needs a login: a monitoring account for this stack
+        try:
+            ensure_dashboard_account(settings, stack.state)
+        except DashboardAccountError as e:
+            say(f"dashboard login: {e}")
     say(f"stack up in {time.monotonic() - started:.1f}s; state and logs in {stack.state}")
     print(_summary(settings, stack))
 
@@ -302,6 +313,7 @@ def _summary(settings: Settings, stack: Stack) -> str:
             f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, "
             "Monitoring, health)",
             f"  staff dashboard http://{settings.dashboard_listen}/   (live misuse alerts)",
+            *_dashboard_login_lines(stack),
             f"  HIS gateway     {his_url(settings)}   (VSS card-check contract: /api/token/take, "
             "/api/egw/KQNhanLichSuKCB2024)",
             *_metrics_lines(settings, stack),
@@ -314,6 +326,15 @@ def _summary(settings: Settings, stack: Stack) -> str:
             "  try:  .venv/bin/python -m verifier --help      stop:  infra/stack down",
         ]
     )
+
+
+def _dashboard_login_lines(stack: Stack) -> list[str]:
+    """Where the local monitoring account's password is (never the password itself: it would stay
+    in terminal scroll-back and CI logs)."""
+    path = login_file(stack.state)
+    if not path.exists():
+        return []
+    return [f"  dashboard login {LOCAL_MONITOR}, password in {path}"]
 
 
 def _metrics_lines(settings: Settings, stack: Stack) -> list[str]:

@@ -306,7 +306,9 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         if settings.dashboard_listen:
             stats = RedisFacilityStats(client, window_minutes=config.rules.rate_jump.window_minutes)
             try:
-                dashboard = await start_dashboard(settings.dashboard_listen, monitoring, stats)
+                dashboard = await start_dashboard(
+                    settings.dashboard_listen, monitoring, stats, accounts=accounts
+                )
             except OSError as e:
                 raise StartupError(f"cannot serve the dashboard on {settings.dashboard_listen}: {e}") from e
             resources.push_async_callback(dashboard.close)

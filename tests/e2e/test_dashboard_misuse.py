@@ -5,6 +5,9 @@ monitor) run for real; headless Chromium watches the page while a borrowed card 
 hospital in Ha Noi and, minutes later, in Ho Chi Minh City. The alert must appear without a
 reload, say what happened in Vietnamese (in English once switched), carry those two check-ins as
 evidence, and the facility panel must count the check-ins.
+Staff log in first with a monitoring account added through the real Accounts path (AccountService
+on the stack's Kafka and Redis, projected by the worker), and acknowledging the alert on the page
+records that account, as the alert's status_by over gRPC shows.
 A screenshot is kept in test-artifacts/.
 """
 
@@ -15,6 +18,7 @@ import re
 import uuid
 from pathlib import Path
 
+import redis.asyncio as aioredis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -25,8 +29,40 @@ from infra.local.procs import free_port
 from infra.local.redis_server import RedisServer
 from tests.support.browser import chromium_page, page_errors, save_screenshot
 from tests.support.client import enrollment
+from tests.support.dashboard_login import log_in_page
 from tests.support.isolation import isolated_settings
 from tests.support.processes import start_worker, verifier_process
+from verifier.adapters.accounts import RedisAccountsReadModel
+from verifier.adapters.kafka_log import KafkaEventLog
+from verifier.bootstrap import account_service
+from verifier.domain.facilities import FacilityRegistry
+from verifier.settings import Settings
+
+MONITOR = "giam-sat-e2e"
+
+
+async def add_monitoring_account(settings: Settings) -> str:
+    """Add a monitoring account as the verifier's Accounts service does, wait until the worker has
+    projected it (so it can log in), and return its generated password."""
+    loop = asyncio.get_running_loop()
+    event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
+    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    facilities = FacilityRegistry.from_lines(
+        settings.facilities_file.read_text(encoding="utf-8").splitlines()
+    )
+    try:
+        added = await account_service(settings, client, event_log, facilities).add_account(
+            MONITOR, role="monitoring", by="test"
+        )
+        directory = RedisAccountsReadModel(client)
+        for _ in range(300):
+            if await directory.account(MONITOR) is not None:
+                return added.generated_password
+            await asyncio.sleep(0.1)
+        raise AssertionError("the monitoring account was never projected")
+    finally:
+        await client.aclose()
+        await loop.run_in_executor(None, event_log.close)
 
 
 async def enroll(channel: aio.Channel, card: str) -> None:
@@ -54,10 +90,14 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
     with verifier_process(settings, log_dir):
         worker = start_worker(settings, "w1", log_dir)
         try:
+            password = await add_monitoring_account(settings)
             async with aio.insecure_channel(settings.grpc_listen) as channel:
                 await enroll(channel, card)
                 async with chromium_page("dashboard-misuse", timeout_ms=30_000) as page:
-                    await page.goto(f"http://127.0.0.1:{dashboard_port}/")
+                    url = f"http://127.0.0.1:{dashboard_port}/"
+                    await page.goto(url)
+                    await expect(page).to_have_url(url + "login")  # nothing without a session
+                    await log_in_page(page, url, MONITOR, password)
                     await expect(page.get_by_test_id("stream-status")).to_have_text("trực tuyến")  # live
                     await expect(page.get_by_test_id("alert-row")).to_have_count(0)
 
@@ -106,6 +146,26 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
                             r"^checked in at 01-001 and 79-001 \d+ min apart, travel needs at least \d+ min$"
                         )
                     )
+
+                    # Acknowledged on the page: the logged-in account is the staff member on record.
+                    await page.get_by_label("Note", exact=True).fill("called both hospitals")
+                    await page.get_by_test_id("acknowledge").click()
+                    await expect(row).to_contain_text(f"acknowledged by {MONITOR}")
+                    alert_id = await row.get_attribute("data-alert-id")
+                    monitoring = api_grpc.MonitoringStub(channel)
+                    for _ in range(300):  # the alerts projection takes the acknowledgement from the log
+                        [view] = (
+                            await monitoring.ListAlerts(
+                                api.ListAlertsRequest(filter=api.AlertFilter()), timeout=5
+                            )
+                        ).alerts
+                        if view.status == api.ALERT_STATUS_ACKNOWLEDGED:
+                            break
+                        await asyncio.sleep(0.1)
+                    assert view.alert.alert_id == alert_id
+                    assert view.status == api.ALERT_STATUS_ACKNOWLEDGED
+                    assert view.status_by == MONITOR
+                    assert view.status_note == "called both hospitals"
                     assert page_errors(page) == []
         finally:
             worker.stop()

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -86,6 +87,19 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         assert dashboard, started.stdout
         with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
             assert "Giám sát lạm dụng thẻ BHYT" in page.read().decode()  # Vietnamese by default
+            assert page.url == dashboard.group(1) + "login"  # nothing without a session
+        # `up` made a monitoring account for the dashboard and says where its password is.
+        login = re.search(r"dashboard login (\S+), password in (\S+)", started.stdout)
+        assert login, started.stdout
+        assert (Path(login.group(2)).stat().st_mode & 0o777) == 0o600
+        account = json.loads(Path(login.group(2)).read_text())
+        assert account["username"] == login.group(1) == "monitor-local"
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        form = urllib.parse.urlencode({"username": account["username"], "password": account["password"]})
+        with browser.open(dashboard.group(1) + "login", data=form.encode(), timeout=10) as answer:
+            assert json.load(answer)["username"] == "monitor-local"
+        with browser.open(dashboard.group(1) + "api/alerts", timeout=10) as answer:
+            assert json.load(answer)["alerts"] == []
         # The HIS gateway: `up` prints its HTTPS URL, `env` exports it, curl with the local CA reaches it.
         his = re.search(r"HIS gateway\s+(https://\S+)", started.stdout)
         assert his, started.stdout

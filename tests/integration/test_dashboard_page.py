@@ -3,6 +3,9 @@
 The alerts and statistics come from small in-memory sources that keep alerts the way the
 monitor's projection does (latest revision per id, changes fanned out to watchers); the real
 rules behind gRPC are exercised end to end elsewhere, on top of `tests.support.browser`.
+Logins go through the real AccountService (accounts added as events, folded as the projection
+does, on the ports' in-memory fakes, which pass the same contract suite as the Redis adapters);
+every test logs in first, and `test_dashboard_login.py` covers the login itself.
 The page speaks Vietnamese unless staff switch it to English, so the tests read it in Vietnamese.
 """
 
@@ -12,6 +15,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +27,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from playwright.async_api import expect
 
 from tests.support.browser import chromium_page, page_errors, save_screenshot
+from tests.support.dashboard_login import log_in_page, logged_in_http
+from tests.support.fakes import FakeAccountsReadModel, FakeEventLog, FakeSessions
 from verifier.dashboard import RunningDashboard, start_dashboard
+from verifier.domain.accounts import ScryptParameters
+from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.reasons import OUR_REASONS, VSS_REASONS, reason_text, reason_text_vi
-from verifier.errors import VerifierError
+from verifier.errors import NotFound, VerifierError
 from verifier.ports import FacilityStats, FacilityStatsReader
+from verifier.readmodel.alerts import closing_note, status_rank, with_status
+from verifier.service.accounts import AccountService
+from verifier.settings import Settings
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam
 STATS_INTERVAL_S = 0.2
@@ -128,6 +139,7 @@ class AlertBoard:
     def __init__(self, *views: api_pb2.AlertView) -> None:
         self._views: dict[str, api_pb2.AlertView] = {}
         self._watchers: list[Watcher] = []
+        self.actions: list[tuple[str, api_pb2.AlertStatus, str]] = []  # (alert, new status, staff id)
         self.no_watchers = asyncio.Event()
         self.no_watchers.set()
         for view in views:
@@ -166,6 +178,26 @@ class AlertBoard:
             if not self._watchers:
                 self.no_watchers.set()
 
+    async def acknowledge(self, alert_id: str, staff_id: str, note: str) -> api_pb2.AlertView:
+        return self._act(alert_id, api_pb2.ALERT_STATUS_ACKNOWLEDGED, staff_id, note)
+
+    async def close(self, alert_id: str, staff_id: str, resolution: str, note: str) -> api_pb2.AlertView:
+        return self._act(alert_id, api_pb2.ALERT_STATUS_CLOSED, staff_id, closing_note(resolution, note))
+
+    def _act(self, alert_id: str, status: api_pb2.AlertStatus, staff_id: str, note: str) -> api_pb2.AlertView:
+        """As MonitoringService does: the status only moves forward, and the change is published."""
+        current = self._views.get(alert_id)
+        if current is None:
+            raise NotFound(f"no alert with id {alert_id}")
+        if status_rank(status) <= status_rank(current.status):
+            return current
+        at = T0 + timedelta(hours=1, seconds=len(self.actions))
+        view = with_status(current, status, by=staff_id, note=note, at=at)
+        assert view is not None
+        self.actions.append((alert_id, status, staff_id))
+        self.publish(view)
+        return view
+
 
 class BrokenAlerts:
     """An alert source whose feed fails after its replay, as a lost connection to Redis would."""
@@ -179,6 +211,12 @@ class BrokenAlerts:
     async def watch_alerts(self, flt: api_pb2.AlertFilter, replay: int) -> AsyncIterator[api_pb2.AlertNotice]:
         yield api_pb2.AlertNotice(alert=alert_view("al-broken"), replayed=True)
         raise self.failure
+
+    async def acknowledge(self, alert_id: str, staff_id: str, note: str) -> api_pb2.AlertView:
+        raise NotFound(f"no alert with id {alert_id}")
+
+    async def close(self, alert_id: str, staff_id: str, resolution: str, note: str) -> api_pb2.AlertView:
+        raise NotFound(f"no alert with id {alert_id}")
 
 
 @dataclass
@@ -212,17 +250,68 @@ STATS = [
 ]
 
 
+FACILITIES = FacilityRegistry.from_lines(Settings().facilities_file.read_text(encoding="utf-8").splitlines())
+MONITOR = "giam-sat"  # a monitoring account
+HIS = "bv-da-khoa"  # a HIS account, which may not use the dashboard
+
+
+@dataclass
+class StaffAccounts:
+    """The real AccountService over the ports' in-memory fakes; accounts are added as events and
+    folded into the read model as the accounts projection folds them."""
+
+    log: FakeEventLog = field(default_factory=FakeEventLog)
+    directory: FakeAccountsReadModel = field(default_factory=FakeAccountsReadModel)
+    sessions: FakeSessions = field(default_factory=FakeSessions)
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.service = AccountService(
+            directory=self.directory, tokens=self.sessions, attempts=self.sessions, event_log=self.log,
+            facilities=FACILITIES, clock=lambda: datetime.now(UTC),
+            hashing=ScryptParameters(n=1 << 10, r=8, p=1),  # the same code, cheaper for a test suite
+        )  # fmt: skip
+
+    async def add(self, username: str, role: str, facility_id: str = "") -> str:
+        added = await self.service.add_account(username, role=role, facility_id=facility_id)
+        self.directory.apply(self.log.appended)
+        self.passwords[username] = added.generated_password
+        return added.generated_password
+
+
+async def new_staff() -> StaffAccounts:
+    """A monitoring account and a HIS account (which may not use the dashboard)."""
+    accounts = StaffAccounts()
+    await accounts.add(MONITOR, "monitoring")
+    await accounts.add(HIS, "his", "40-001")
+    return accounts
+
+
+@pytest.fixture
+async def staff() -> StaffAccounts:
+    return await new_staff()
+
+
 @dataclass
 class Served:
     board: AlertBoard
     dashboard: RunningDashboard
+    staff: StaffAccounts
 
     def api(self, path: str) -> str:
         return self.dashboard.url + path.lstrip("/")
 
+    def http(self, username: str = MONITOR) -> Any:
+        """An HTTP client logged in as `username`, and the session's CSRF token."""
+        return logged_in_http(self.dashboard.url, username, self.staff.passwords[username])
 
-@pytest.fixture
-async def served() -> AsyncIterator[Served]:
+    async def log_in(self, page: Any, username: str = MONITOR) -> None:
+        await log_in_page(page, self.dashboard.url, username, self.staff.passwords[username])
+
+
+@asynccontextmanager
+async def serve(staff: StaffAccounts, **options: Any) -> AsyncIterator[Served]:
+    """The dashboard on a free port over three alerts and two facilities' statistics."""
     board = AlertBoard(
         alert_view("al-0001", facilities=("79-001", "01-001"), minute=0),
         alert_view(
@@ -233,12 +322,19 @@ async def served() -> AsyncIterator[Served]:
         ),
     )
     dashboard = await start_dashboard(
-        "127.0.0.1:0", board, FixedStats(list(STATS)), stats_interval_s=STATS_INTERVAL_S, heartbeat_s=0.5
-    )
+        "127.0.0.1:0", board, FixedStats(list(STATS)), accounts=staff.service,
+        stats_interval_s=STATS_INTERVAL_S, heartbeat_s=0.5, session_check_s=0.2, **options,
+    )  # fmt: skip
     try:
-        yield Served(board, dashboard)
+        yield Served(board, dashboard, staff)
     finally:
         await dashboard.close()
+
+
+@pytest.fixture
+async def served(staff: StaffAccounts) -> AsyncIterator[Served]:
+    async with serve(staff) as served:
+        yield served
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -255,6 +351,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(served: Served) -> None:
     async with chromium_page("dashboard-live") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url)
         await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
         await expect(page.get_by_test_id("stream-status")).to_have_text("trực tuyến")
@@ -318,6 +415,7 @@ async def test_page_lists_replayed_and_live_alerts_with_evidence_and_stats(serve
 
 async def test_filters_reconnect_the_stream_and_narrow_the_list(served: Served) -> None:
     async with chromium_page("dashboard-filters") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url)
         alert_rows = page.get_by_test_id("alert-row")
         await expect(alert_rows).to_have_count(3)
@@ -347,6 +445,7 @@ async def test_filters_reconnect_the_stream_and_narrow_the_list(served: Served) 
 
 async def test_a_filter_the_server_refuses_is_explained_on_the_page(served: Served) -> None:
     async with chromium_page("dashboard-bad-filter") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url + "?rule=no%20such%20rule")
         await expect(page.get_by_test_id("filter-error")).to_contain_text("rule must be a rule name")
         await expect(page.get_by_test_id("filter-error")).to_contain_text("Bộ lọc “rule” không hợp lệ")
@@ -357,6 +456,7 @@ async def test_a_filter_the_server_refuses_is_explained_on_the_page(served: Serv
 
 async def test_closed_alerts_leave_the_list_unless_asked_for(served: Served) -> None:
     async with chromium_page("dashboard-closed") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url)
         alert_rows = page.get_by_test_id("alert-row")
         await expect(alert_rows).to_have_count(3)
@@ -391,6 +491,7 @@ ENGLISH_ONLY = (
 
 async def test_the_page_opens_in_vietnamese_and_switches_to_english_and_back(served: Served) -> None:
     async with chromium_page("dashboard-language") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url)
         status = page.get_by_test_id("stream-status")
         switch = page.get_by_test_id("lang-switch")
@@ -472,6 +573,7 @@ async def test_the_page_opens_in_vietnamese_and_switches_to_english_and_back(ser
 
 async def test_lang_in_the_address_opens_english_and_is_remembered(served: Served) -> None:
     async with chromium_page("dashboard-lang-param") as page:
+        await served.log_in(page)
         await page.goto(served.dashboard.url + "?lang=en&min_severity=medium")
         await expect(page.get_by_test_id("stream-status")).to_have_text("live")
         await expect(page.get_by_test_id("alert-row")).to_have_count(2)  # the filter still applies
@@ -492,7 +594,7 @@ async def test_lang_in_the_address_opens_english_and_is_remembered(served: Serve
 
 
 async def test_reasons_json_is_the_verifiers_table_in_both_languages(served: Served) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api("api/reasons")) as response:
+    async with served.http() as (http, _), http.get(served.api("api/reasons")) as response:
         assert response.status == 200
         reasons = (await response.json())["reasons"]
     assert set(reasons) == {*VSS_REASONS, *OUR_REASONS}
@@ -502,7 +604,7 @@ async def test_reasons_json_is_the_verifiers_table_in_both_languages(served: Ser
 
 
 async def test_alerts_json_newest_first_with_proto_field_names(served: Served) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api("api/alerts")) as response:
+    async with served.http() as (http, _), http.get(served.api("api/alerts")) as response:
         assert response.status == 200
         assert response.content_type == "application/json"
         body = await response.json()
@@ -520,7 +622,7 @@ async def test_alerts_json_newest_first_with_proto_field_names(served: Served) -
 
 
 async def test_alerts_json_filters_and_limit(served: Served) -> None:
-    async with aiohttp.ClientSession() as http:
+    async with served.http() as (http, _):
         async with http.get(served.api("api/alerts"), params={"province": "01", "min_severity": "high"}) as r:
             assert [v["alert"]["alert_id"] for v in (await r.json())["alerts"]] == ["al-0001"]
         async with http.get(served.api("api/alerts"), params={"rule": "rate_jump", "limit": "5"}) as r:
@@ -556,7 +658,7 @@ async def test_alerts_json_filters_and_limit(served: Served) -> None:
 async def test_bad_query_values_are_400_with_a_json_reason(
     served: Served, path: str, parameter: str, message: str
 ) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api(path)) as response:
+    async with served.http() as (http, _), http.get(served.api(path)) as response:
         assert response.status == 400
         assert response.content_type == "application/json"
         body = await response.json()
@@ -566,13 +668,13 @@ async def test_bad_query_values_are_400_with_a_json_reason(
 
 
 async def test_unknown_api_path_is_a_json_404(served: Served) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api("api/nothing")) as response:
+    async with served.http() as (http, _), http.get(served.api("api/nothing")) as response:
         assert response.status == 404
         assert (await response.json())["status"] == 404
 
 
 async def test_stats_json_carries_rates(served: Served) -> None:
-    async with aiohttp.ClientSession() as http:
+    async with served.http() as (http, _):
         async with http.get(served.api("api/stats")) as response:
             body = await response.json()
         async with http.get(served.api("api/stats"), params={"province": "79"}) as response:
@@ -589,7 +691,7 @@ async def test_stats_json_carries_rates(served: Served) -> None:
 
 
 async def test_page_and_static_files_are_served_with_a_strict_policy(served: Served) -> None:
-    async with aiohttp.ClientSession() as http:
+    async with served.http() as (http, _):
         async with http.get(served.dashboard.url) as response:
             assert response.status == 200
             assert response.content_type == "text/html"
@@ -650,7 +752,7 @@ async def next_event(response: aiohttp.ClientResponse, event: str) -> Any:
 
 
 async def test_event_stream_framing_replay_then_live(served: Served) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api("api/events?replay=2")) as response:
+    async with served.http() as (http, _), http.get(served.api("api/events?replay=2")) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
         assert response.headers["Cache-Control"] == "no-cache"
@@ -678,7 +780,7 @@ async def test_event_stream_framing_replay_then_live(served: Served) -> None:
 async def test_event_stream_passes_the_filter_to_the_reader(served: Served) -> None:
     closed = alert_view("al-0002", rule="visit_frequency", status=api_pb2.ALERT_STATUS_CLOSED, minute=6)
     served.board.publish(closed)
-    async with aiohttp.ClientSession() as http:
+    async with served.http() as (http, _):
         async with http.get(served.api("api/events?replay=10&include_closed=true")) as response:
             replayed = [(await next_event(response, "alert"))["alert"]["alert"]["alert_id"] for _ in range(3)]
             assert replayed == ["al-0001", "al-0003", "al-0002"]
@@ -700,7 +802,7 @@ async def test_event_stream_ends_cleanly_when_the_browser_leaves(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for _ in range(3):
-        async with aiohttp.ClientSession() as http, http.get(served.api("api/events")) as response:
+        async with served.http() as (http, _), http.get(served.api("api/events")) as response:
             await next_event(response, "alert")
             assert served.board.watchers == 1
             assert served.dashboard.open_streams == 1
@@ -713,7 +815,7 @@ async def test_event_stream_ends_cleanly_when_the_browser_leaves(
 
 
 async def test_close_ends_open_streams_promptly(served: Served) -> None:
-    async with aiohttp.ClientSession() as http, http.get(served.api("api/events")) as response:
+    async with served.http() as (http, _), http.get(served.api("api/events")) as response:
         await next_event(response, "alert")
         await asyncio.wait_for(served.dashboard.close(), WAIT_S)
         with pytest.raises((EOFError, aiohttp.ClientPayloadError)):
@@ -735,13 +837,20 @@ async def test_close_ends_open_streams_promptly(served: Served) -> None:
     ],
 )
 async def test_a_failing_alert_feed_is_reported_to_the_page_and_logged(
-    caplog: pytest.LogCaptureFixture, failure: Exception, shown: str, logged: str
+    caplog: pytest.LogCaptureFixture, staff: StaffAccounts, failure: Exception, shown: str, logged: str
 ) -> None:
     dashboard = await start_dashboard(
-        "127.0.0.1:0", BrokenAlerts(failure), FixedStats(list(STATS)), stats_interval_s=60
+        "127.0.0.1:0",
+        BrokenAlerts(failure),
+        FixedStats(list(STATS)),
+        accounts=staff.service,
+        stats_interval_s=60,
     )
     try:
-        async with aiohttp.ClientSession() as http, http.get(dashboard.url + "api/events") as response:
+        async with (
+            logged_in_http(dashboard.url, MONITOR, staff.passwords[MONITOR]) as (http, _),
+            http.get(dashboard.url + "api/events") as response,
+        ):
             assert (await next_event(response, "alert"))["replayed"] is True
             warning = await next_event(response, "warning")
             assert shown in warning["message"]
@@ -763,4 +872,4 @@ async def test_a_failing_alert_feed_is_reported_to_the_page_and_logged(
 
 async def test_listen_address_must_be_host_and_port() -> None:
     with pytest.raises(ValueError, match="host:port"):
-        await start_dashboard("8080", AlertBoard(), FixedStats())
+        await start_dashboard("8080", AlertBoard(), FixedStats(), accounts=StaffAccounts().service)

@@ -1,9 +1,12 @@
-"""The staff dashboard's HTTP side: the page, three JSON endpoints (alerts, facility statistics, the
-result codes' texts in Vietnamese and English) and one Server-Sent Events stream.
+"""The staff dashboard's HTTP side: the page, JSON endpoints (alerts, facility statistics, the
+result codes' texts in Vietnamese and English, the session), one Server-Sent Events stream, and the
+two staff actions (acknowledge, close).
 
 It runs inside the verifier's asyncio loop next to grpc.aio, so it must never block: every handler
-only awaits the two readers it is given. It is a read-only window on the monitor; acknowledging
-and closing alerts stay on the gRPC `Monitoring` service, where the staff member is recorded.
+only awaits the services it is given. Nothing but the login page and its static files is served
+without the session of a `monitoring` account (`sessions.py`): the page redirects to `login`, the
+API answers 401 JSON. Acknowledging or closing records the logged-in account's username as the
+staff member, never an id the request names, and needs the session's CSRF token.
 
 Server-Sent Events rather than WebSockets because the traffic is one-way, EventSource reconnects
 by itself, and a plain `curl -N` shows the stream.
@@ -15,6 +18,7 @@ import asyncio
 import json
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +29,21 @@ from bhyt.v1 import api_pb2, events_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from verifier.dashboard.sessions import (
+    LoginFailed,
+    NoSession,
+    Session,
+    StaffLogin,
+    clear_session_cookie,
+    csrf_ok,
+    log_in,
+    same_origin,
+    session_of,
+    set_session_cookie,
+)
 from verifier.domain.facilities import normalise_facility
 from verifier.domain.reasons import OUR_REASONS, VSS_REASONS
-from verifier.errors import BadRequest, VerifierError
+from verifier.errors import BadRequest, NotFound, ReadModelUnavailable, Unauthenticated, VerifierError
 from verifier.ports import FacilityStats, FacilityStatsReader
 
 log = logging.getLogger(__name__)
@@ -38,6 +54,8 @@ DEFAULT_LIMIT = 50  # the Monitoring service's own default for ListAlerts and Wa
 MAX_LIMIT = 1000  # ... and its ceiling
 DEFAULT_STATS_INTERVAL_S = 2.0
 DEFAULT_HEARTBEAT_S = 15.0  # below the 30-60 s idle timeouts of common proxies
+DEFAULT_SESSION_CHECK_S = 30.0  # how soon an open stream notices its session expired or was revoked
+MAX_ACTION_BODY = 8 * 1024  # a note of 1000 characters, in JSON, with room to spare
 RECONNECT_MS = 2000  # tells EventSource how soon to come back after the stream drops
 
 _PROVINCE = re.compile(r"[0-9]{2}")
@@ -77,6 +95,14 @@ class AlertReader(Protocol):
 
     def watch_alerts(self, flt: api_pb2.AlertFilter, replay: int) -> AsyncIterator[api_pb2.AlertNotice]:
         """The `replay` most recent matching alerts (oldest of them first), then every change, forever."""
+        ...
+
+    async def acknowledge(self, alert_id: str, staff_id: str, note: str) -> api_pb2.AlertView:
+        """Record that `staff_id` took the alert on; the view it produces."""
+        ...
+
+    async def close(self, alert_id: str, staff_id: str, resolution: str, note: str) -> api_pb2.AlertView:
+        """Record that `staff_id` closed the alert; the view it produces."""
         ...
 
 
@@ -239,8 +265,13 @@ async def _errors_and_headers(
         response = await handler(request)
     except BadQuery as e:
         response = _json_error(400, e.message, e.parameter)
-    except BadRequest as e:  # the reader refused the filter
+    except BadRequest as e:  # the reader refused the filter, or an action's note
         response = _json_error(400, str(e))
+    except NotFound as e:
+        response = _json_error(404, str(e))
+    except ReadModelUnavailable as e:  # e.g. Redis, where sessions are checked, is unreachable
+        log.warning("dashboard request %s %s: %s", request.method, request.path, e)
+        response = _json_error(503, "temporarily unavailable; try again shortly")
     except web.HTTPException as e:
         if not request.path.startswith("/api/") or e.status < 400:
             raise
@@ -255,21 +286,136 @@ async def _errors_and_headers(
     return response
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SESSION = web.RequestKey("dashboard_session", Session)
+
+
+def _session_guard(accounts: StaffLogin) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Every request but the login page's and static files' needs a monitoring account's session;
+    every request that changes something also a same-origin browser and the session's CSRF token."""
+
+    @web.middleware
+    async def guard(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path == "/login" or request.path.startswith("/static/"):
+            if request.method not in _SAFE_METHODS and not same_origin(request):
+                return _json_error(403, "cross-origin request refused")
+            return await handler(request)
+        try:
+            session = await session_of(request, accounts)
+        except NoSession as e:
+            log.debug("dashboard %s %s without a session: %s", request.method, request.path, e)
+            if request.path.startswith("/api/") or request.method not in _SAFE_METHODS:
+                return _json_error(401, "log in first: no valid dashboard session")
+            # Relative, so it works behind a prefix too; the query (a bookmarked filter) comes along.
+            raise web.HTTPSeeOther(
+                f"login?{request.query_string}" if request.query_string else "login"
+            ) from None
+        if request.method not in _SAFE_METHODS:
+            if not same_origin(request):
+                return _json_error(403, "cross-origin request refused")
+            if not csrf_ok(request, session):
+                return _json_error(403, "missing or wrong CSRF token (X-CSRF-Token)")
+        request[_SESSION] = session
+        return await handler(request)
+
+    return guard
+
+
+def _session(request: web.Request) -> Session:
+    return request[_SESSION]
+
+
 class _Dashboard:
-    """The handlers, holding the readers and the open event streams (so `close` can end them)."""
+    """The handlers, holding the services and the open event streams (so `close` and a logout can
+    end them)."""
 
     def __init__(
-        self, alerts: AlertReader, stats: FacilityStatsReader, stats_interval_s: float, heartbeat_s: float
+        self,
+        alerts: AlertReader,
+        stats: FacilityStatsReader,
+        accounts: StaffLogin,
+        stats_interval_s: float,
+        heartbeat_s: float,
+        session_check_s: float,
     ) -> None:
         self.alerts = alerts
         self.stats = stats
+        self.accounts = accounts
         self.stats_interval_s = stats_interval_s
         self.heartbeat_s = heartbeat_s
+        self.session_check_s = session_check_s
         self.closing = asyncio.Event()
         self.open_streams = 0
+        self.logged_out: dict[str, set[asyncio.Event]] = {}  # session token -> its streams' signals
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def login_page(self, request: web.Request) -> web.StreamResponse:
+        """The login form; someone logged in already goes straight to the dashboard."""
+        try:
+            await session_of(request, self.accounts)
+        except NoSession:
+            return web.FileResponse(STATIC_DIR / "login.html", headers={"Cache-Control": "no-cache"})
+        raise web.HTTPSeeOther("./")
+
+    async def log_in(self, request: web.Request) -> web.StreamResponse:
+        """Form fields `username`, `password`; JSON either way, so the page says why in its language."""
+        try:
+            session, issued = await log_in(request, self.accounts)
+        except LoginFailed as e:
+            return web.json_response(
+                {"error": e.kind, "message": str(e), "status": e.status}, status=e.status
+            )
+        response = web.json_response(
+            {"username": session.username, "expires_at": issued.expires_at.isoformat()},
+            headers={"Cache-Control": "no-store"},
+        )
+        set_session_cookie(request, response, issued)
+        return response
+
+    async def log_out(self, request: web.Request) -> web.StreamResponse:
+        """Revoke the session's token (a copy of the cookie stops working too) and end its streams."""
+        session = _session(request)
+        await self.accounts.log_out(session.token)
+        for ended in self.logged_out.pop(session.token, set()):
+            ended.set()
+        log.info("dashboard logout: %s", session.username)
+        response = web.json_response({"logged_out": session.username}, headers={"Cache-Control": "no-store"})
+        clear_session_cookie(request, response)
+        return response
+
+    async def session_info(self, request: web.Request) -> web.StreamResponse:
+        """Who is logged in, and the CSRF token the page sends back on every action. Same-origin
+        scripts only can read it: the dashboard sends no CORS headers."""
+        session = _session(request)
+        return web.json_response(
+            {
+                "username": session.username,
+                "role": session.account.role.value,
+                "csrf_token": session.csrf_token,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def acknowledge(self, request: web.Request) -> web.StreamResponse:
+        body = await _action_body(request)
+        view = await self.alerts.acknowledge(
+            request.match_info["alert_id"], _session(request).username, _text(body, "note")
+        )
+        return web.json_response(message_json(view))
+
+    async def close_alert(self, request: web.Request) -> web.StreamResponse:
+        body = await _action_body(request)
+        view = await self.alerts.close(
+            request.match_info["alert_id"],
+            _session(request).username,
+            _text(body, "resolution"),
+            _text(body, "note"),
+        )
+        return web.json_response(message_json(view))
 
     async def reasons(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(reasons_json(), headers={"Cache-Control": "no-cache"})
@@ -293,6 +439,7 @@ class _Dashboard:
         cancelled and awaited here, so no task and no open watch outlives the request.
         """
         query = parse_query(request.query, size_param="replay")
+        session = _session(request)
         response = web.StreamResponse(
             headers={
                 **_SECURITY_HEADERS,
@@ -303,6 +450,8 @@ class _Dashboard:
         )
         await response.prepare(request)
         stream = _EventStream(response)
+        logged_out = asyncio.Event()
+        self.logged_out.setdefault(session.token, set()).add(logged_out)
         self.open_streams += 1
         try:
             if not await stream.send(f"retry: {RECONNECT_MS}\n: connected\n\n".encode()):
@@ -312,6 +461,9 @@ class _Dashboard:
                 asyncio.create_task(self._pump_stats(stream, query.alerts), name="dashboard-stats"),
                 asyncio.create_task(self._heartbeat(stream), name="dashboard-heartbeat"),
                 asyncio.create_task(self.closing.wait(), name="dashboard-closing"),
+                asyncio.create_task(
+                    self._watch_session(stream, session, logged_out), name="dashboard-session"
+                ),
             ]
             try:
                 await asyncio.wait(producers, return_when=asyncio.FIRST_COMPLETED)
@@ -321,7 +473,34 @@ class _Dashboard:
                 await asyncio.gather(*producers, return_exceptions=True)
         finally:
             self.open_streams -= 1
+            streams = self.logged_out.get(session.token, set())
+            streams.discard(logged_out)
+            if not streams:
+                self.logged_out.pop(session.token, None)
         return response
+
+    async def _watch_session(self, stream: _EventStream, session: Session, logged_out: asyncio.Event) -> None:
+        """End the stream when its session ends: at once on a logout here, otherwise within
+        `session_check_s` of the token expiring or being revoked (a disabled account, a logout
+        served by another process). The page then goes to the login page."""
+        while True:
+            try:
+                await asyncio.wait_for(logged_out.wait(), self.session_check_s)
+            except TimeoutError:
+                try:
+                    current = await self.accounts.authenticate(session.token)
+                except Unauthenticated as e:
+                    log.info("dashboard stream of %s ends: %s", session.username, e)
+                except ReadModelUnavailable as e:
+                    # Nothing can be revoked while the token store is down either: keep the alerts
+                    # flowing rather than send staff to a login that cannot work now.
+                    log.warning("dashboard session of %s not re-checked: %s", session.username, e)
+                    continue
+                else:
+                    if current.role is session.account.role:
+                        continue
+            await stream.send(warning_frame("session_ended", "the session ended; log in again"))
+            return
 
     async def _pump_alerts(self, stream: _EventStream, query: Query) -> None:
         """Forward notices as they come. The reader tells a watcher that leaves closed alerts out
@@ -365,6 +544,34 @@ class _Dashboard:
             await asyncio.sleep(self.heartbeat_s)
             if not await stream.send(b": heartbeat\n\n"):
                 return
+
+
+async def _action_body(request: web.Request) -> Mapping[str, Any]:
+    """An action's JSON object (or nothing). A `staff_id` in it is ignored on purpose: the staff
+    member is the logged-in account, whatever the request says."""
+    if not request.can_read_body:
+        return {}
+    if request.content_length is not None and request.content_length > MAX_ACTION_BODY:
+        raise BadRequest(f"request body larger than {MAX_ACTION_BODY} bytes")
+    raw = await request.content.read(MAX_ACTION_BODY + 1)
+    if len(raw) > MAX_ACTION_BODY:
+        raise BadRequest(f"request body larger than {MAX_ACTION_BODY} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BadRequest("the request body must be a JSON object") from e
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _text(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise BadQuery(name, f"{name} must be a string")
+    return value.strip()
 
 
 WRITE_TIMEOUT_S = 30.0
@@ -411,13 +618,21 @@ def create_app(
     alerts: AlertReader,
     stats: FacilityStatsReader,
     *,
+    accounts: StaffLogin,
     stats_interval_s: float = DEFAULT_STATS_INTERVAL_S,
     heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+    session_check_s: float = DEFAULT_SESSION_CHECK_S,
 ) -> tuple[web.Application, _Dashboard]:
     """The aiohttp application, apart from any socket (aiohttp's test client can use it directly)."""
-    dashboard = _Dashboard(alerts, stats, stats_interval_s, heartbeat_s)
-    app = web.Application(middlewares=[_errors_and_headers])
+    dashboard = _Dashboard(alerts, stats, accounts, stats_interval_s, heartbeat_s, session_check_s)
+    app = web.Application(middlewares=[_errors_and_headers, _session_guard(accounts)])
     app.router.add_get("/", dashboard.page)
+    app.router.add_get("/login", dashboard.login_page)
+    app.router.add_post("/login", dashboard.log_in)
+    app.router.add_post("/logout", dashboard.log_out)
+    app.router.add_get("/api/session", dashboard.session_info)
+    app.router.add_post("/api/alerts/{alert_id}/acknowledge", dashboard.acknowledge)
+    app.router.add_post("/api/alerts/{alert_id}/close", dashboard.close_alert)
     app.router.add_get("/api/alerts", dashboard.list_alerts)
     app.router.add_get("/api/stats", dashboard.facility_stats)
     app.router.add_get("/api/events", dashboard.events)
@@ -436,16 +651,23 @@ async def start_dashboard(
     alerts: AlertReader,
     stats: FacilityStatsReader,
     *,
+    accounts: StaffLogin,
     stats_interval_s: float = DEFAULT_STATS_INTERVAL_S,
     heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+    session_check_s: float = DEFAULT_SESSION_CHECK_S,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> RunningDashboard:
-    """Serve the dashboard on `listen` ("host:port"; port 0 picks a free one) in the running loop."""
+    """Serve the dashboard on `listen` ("host:port"; port 0 picks a free one) in the running loop;
+    over HTTPS with `ssl_context` (the session cookie is then Secure), plain HTTP otherwise."""
     host, port = _split_listen(listen)
-    app, dashboard = create_app(alerts, stats, stats_interval_s=stats_interval_s, heartbeat_s=heartbeat_s)
+    app, dashboard = create_app(
+        alerts, stats, accounts=accounts, stats_interval_s=stats_interval_s, heartbeat_s=heartbeat_s,
+        session_check_s=session_check_s,
+    )  # fmt: skip
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, shutdown_timeout=5.0)
+        site = web.TCPSite(runner, host, port, shutdown_timeout=5.0, ssl_context=ssl_context)
         await site.start()
         if not runner.addresses:
             raise OSError(f"dashboard cannot listen on {listen}")
@@ -454,7 +676,7 @@ async def start_dashboard(
         await runner.cleanup()
         raise
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    url = f"http://{shown}:{bound_port}/"
+    url = f"{'https' if ssl_context else 'http'}://{shown}:{bound_port}/"
     log.info("dashboard: serving on %s", url)
     return RunningDashboard(runner, dashboard, url)
 

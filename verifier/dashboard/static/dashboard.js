@@ -3,6 +3,9 @@
 // value from the server is set with textContent or an attribute, so a crafted detail stays text.
 // Vietnamese first: every text the page writes comes from i18n.js through t(); the language is
 // ?lang=vi|en, else the one last chosen (localStorage), else Vietnamese.
+// Behind a login: api/session says who is logged in and gives the CSRF token every action sends
+// back (X-CSRF-Token); a session that ends (401, or the stream's "session_ended") goes to the login
+// page. Acknowledge and close send no staff id: the server records the logged-in account.
 "use strict";
 
 (() => {
@@ -42,6 +45,7 @@
     stream: "connecting", // connecting | live | reconnecting | offline
     stats: null, // the last statistics, redrawn when the language changes
     reasons: new Map(), // result code -> {vi, en}, from api/reasons
+    session: null, // {username, csrf_token} from api/session
   };
 
   const $ = (id) => document.getElementById(id);
@@ -105,6 +109,7 @@
       node.setAttribute("label", t(node.dataset.i18nLabel));
     }
     $("lang-switch").setAttribute("lang", state.lang === "vi" ? "en" : "vi");
+    $("signed-in-as").textContent = state.session ? t("session.who", { username: state.session.username }) : "";
     setStatus(state.stream);
     for (const entry of state.views.values()) placeRow(alertRow(entry.view), entry);
     if (state.selected && state.views.has(state.selected)) showEvidence(state.views.get(state.selected).view);
@@ -286,7 +291,11 @@
     };
     source.addEventListener("alert", (event) => onNotice(JSON.parse(event.data)));
     source.addEventListener("stats", (event) => onStats(JSON.parse(event.data)));
-    source.addEventListener("warning", (event) => showWarning(warningText(JSON.parse(event.data))));
+    source.addEventListener("warning", (event) => {
+      const warning = JSON.parse(event.data);
+      showWarning(warningText(warning));
+      if (warning.kind === "session_ended") goToLogin(true);
+    });
   }
 
   /** The server's warning in the chosen language when its kind is known, else its English line. */
@@ -300,6 +309,10 @@
     let retry = true;
     try {
       const response = await fetch(`api/alerts?${query}${query ? "&" : ""}limit=1`);
+      if (response.status === 401) {
+        goToLogin(true);
+        return;
+      }
       if (response.status === 400) {
         const body = await response.json();
         // The server explains in English; say in the chosen language which filter it refused.
@@ -497,6 +510,9 @@
         return row;
       }),
     );
+    const status = STATUS[view.status] || "unknown";
+    $("acknowledge").disabled = status !== "open";
+    $("close-alert").disabled = status === "closed";
     panel.hidden = false;
   }
 
@@ -531,6 +547,80 @@
       return { text: parts.join(", "), codes: [] };
     }
     return { text: detail, codes: [] };
+  }
+
+  // ---- session and staff actions -------------------------------------------------------------
+
+  function goToLogin(ended) {
+    if (state.source) state.source.close();
+    state.source = null;
+    window.location.replace(ended ? "login?ended=1" : "login");
+  }
+
+  /** Who is logged in, and the CSRF token; false (and off to the login page) without a session. */
+  async function loadSession() {
+    const response = await fetch("api/session", { credentials: "same-origin" });
+    if (response.status === 401) {
+      goToLogin(true);
+      return false;
+    }
+    if (!response.ok) throw new Error(`api/session answered ${response.status}`);
+    state.session = await response.json();
+    $("signed-in-as").textContent = t("session.who", { username: state.session.username });
+    return true;
+  }
+
+  /** POST with the session's CSRF token; the JSON answer, or null once sent to the login page. */
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": state.session ? state.session.csrf_token : "" },
+      body: JSON.stringify(body),
+    });
+    if (response.status === 401) {
+      goToLogin(true);
+      return null;
+    }
+    let answer = {};
+    try {
+      answer = await response.json();
+    } catch (_) {
+      answer = { error: `HTTP ${response.status}` };
+    }
+    if (!response.ok) throw new Error(answer.error || `HTTP ${response.status}`);
+    return answer;
+  }
+
+  /** Acknowledge or close the selected alert; the answer is shown at once, the stream confirms it. */
+  async function act(verb) {
+    const id = state.selected;
+    if (!id) return;
+    const error = $("action-error");
+    error.hidden = true;
+    const body = { note: $("action-note").value.trim() };
+    if (verb === "close") body.resolution = $("action-resolution").value;
+    try {
+      const view = await post(`api/alerts/${encodeURIComponent(id)}/${verb}`, body);
+      if (!view) return;
+      $("action-note").value = "";
+      onNotice({ alert: view, replayed: false });
+    } catch (e) {
+      error.textContent = t("actions.failed", { error: e.message });
+      error.hidden = false;
+    }
+  }
+
+  async function logOut() {
+    // Close the stream first: the logout ends it server-side, and its "session_ended" must not
+    // race this to the login page (which would then say the session ran out).
+    if (state.source) state.source.close();
+    state.source = null;
+    try {
+      await post("logout", {});
+    } finally {
+      goToLogin(false);
+    }
   }
 
   // ---- facility statistics -----------------------------------------------------------------
@@ -618,10 +708,18 @@
 
   // ---- start --------------------------------------------------------------------------------
 
-  function start() {
+  async function start() {
     state.lang = initialLanguage();
     applyLanguage();
     $("lang-switch").addEventListener("click", switchLanguage);
+    try {
+      if (!(await loadSession())) return;
+    } catch (_) {
+      showWarning(t("warning.unreachable")); // the stream below retries, and says when it is back
+    }
+    $("logout").addEventListener("click", logOut);
+    $("acknowledge").addEventListener("click", () => act("acknowledge"));
+    $("close-alert").addEventListener("click", () => act("close"));
     loadReasons();
     loadFiltersFromUrl();
     const form = $("filters");
