@@ -300,6 +300,12 @@ def status(stack: Stack) -> bool:
     return all(ok for _, _, ok in rows)
 
 
+def dashboard_url(settings: Settings) -> str:
+    """The staff dashboard's URL: HTTPS, like the HIS gateway, unless the stack runs plaintext."""
+    scheme = "http" if settings.insecure_plaintext else "https"
+    return f"{scheme}://{settings.dashboard_listen}/" if settings.dashboard_listen else ""
+
+
 def his_url(settings: Settings) -> str:
     """The HIS gateway's base URL (BHYT_HIS_URL): HTTPS unless the stack runs plaintext."""
     scheme = "http" if settings.insecure_plaintext else "https"
@@ -312,7 +318,8 @@ def _summary(settings: Settings, stack: Stack) -> str:
             "",
             f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, "
             "Monitoring, health)",
-            f"  staff dashboard http://{settings.dashboard_listen}/   (live misuse alerts)",
+            f"  staff dashboard {dashboard_url(settings)}   (live misuse alerts)",
+            *_dashboard_ca_lines(settings),
             *_dashboard_login_lines(stack),
             f"  HIS gateway     {his_url(settings)}   (VSS card-check contract: /api/token/take, "
             "/api/egw/KQNhanLichSuKCB2024)",
@@ -335,6 +342,15 @@ def _dashboard_login_lines(stack: Stack) -> list[str]:
     if not path.exists():
         return []
     return [f"  dashboard login {LOCAL_MONITOR}, password in {path}"]
+
+
+def _dashboard_ca_lines(settings: Settings) -> list[str]:
+    """The dashboard's certificate is the local CA's, which no browser trusts by default: say which
+    file to trust (or expect the browser's warning), rather than leave a surprise."""
+    if settings.insecure_plaintext or not settings.dashboard_listen or not settings.tls_client_ca_file:
+        return []
+    ca = settings.tls_client_ca_file
+    return [f"                  (its certificate is from the local CA {ca}: trust it, or the browser warns)"]
 
 
 def _metrics_lines(settings: Settings, stack: Stack) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,6 +134,7 @@ class _Configuration:
     face_policy: FacePolicy
     rules: RulesConfig
     tls: ServerTls | None
+    https: ssl.SSLContext | None  # the dashboard's and the HIS gateway's, see `https_context`
 
 
 def _configuration(settings: Settings) -> _Configuration:
@@ -154,8 +156,24 @@ def _configuration(settings: Settings) -> _Configuration:
     except ValueError as e:
         raise StartupError(str(e)) from e
     if tls is None:
-        log.warning("BHYT_INSECURE_PLAINTEXT=1: gRPC without TLS, facility from requests; development only")
-    return _Configuration(facilities, tokens, face_policy, rules, tls)
+        log.warning(
+            "BHYT_INSECURE_PLAINTEXT=1: gRPC without TLS, facility from requests, dashboard and HIS "
+            "gateway in plain HTTP; development only"
+        )
+    return _Configuration(facilities, tokens, face_policy, rules, tls, https_context(settings))
+
+
+def https_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server side of HTTPS for the dashboard and the HIS gateway: the gRPC server's certificate
+    chain and key, so one certificate is issued and renewed for all three, and the dashboard's
+    session cookie is Secure wherever gRPC is TLS. None (plain HTTP) only with
+    BHYT_INSECURE_PLAINTEXT=1, as gRPC is plaintext only then."""
+    if settings.insecure_plaintext:
+        return None
+    try:
+        return server_ssl_context(settings.tls_cert_file, settings.tls_key_file)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        raise StartupError(f"cannot use {settings.tls_cert_file} for HTTPS: {e}") from e
 
 
 def account_service(
@@ -307,7 +325,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             stats = RedisFacilityStats(client, window_minutes=config.rules.rate_jump.window_minutes)
             try:
                 dashboard = await start_dashboard(
-                    settings.dashboard_listen, monitoring, stats, accounts=accounts
+                    settings.dashboard_listen, monitoring, stats, accounts=accounts, ssl_context=config.https
                 )
             except OSError as e:
                 raise StartupError(f"cannot serve the dashboard on {settings.dashboard_listen}: {e}") from e
@@ -315,7 +333,9 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
             log.info("staff dashboard at %s", dashboard.url)
 
         if settings.his_listen:
-            his = await start_his(settings, accounts, config.facilities, client, event_log, clock)
+            his = await start_his(
+                settings, accounts, config.facilities, client, event_log, clock, config.https
+            )
             resources.push_async_callback(his.close)
 
         for name in ("", *SERVICE_NAMES):
@@ -343,9 +363,11 @@ async def start_his(
     client: aioredis.Redis,
     event_log: KafkaEventLog,
     clock: Clock,
+    ssl_context: ssl.SSLContext | None,
 ) -> RunningHisGateway:
-    """The HIS gateway on BHYT_HIS_LISTEN: HTTPS with the gRPC server certificate (plaintext only
-    with BHYT_INSECURE_PLAINTEXT=1); every process of `serve --processes N` shares the port."""
+    """The HIS gateway on BHYT_HIS_LISTEN: HTTPS with `ssl_context` (`https_context`: the gRPC
+    server certificate; None only with BHYT_INSECURE_PLAINTEXT=1); every process of
+    `serve --processes N` shares the port."""
     gateway = HisGateway(
         accounts=accounts,
         read_model=RedisReadModel(client),
@@ -355,11 +377,6 @@ async def start_his(
         recent=settings.recent_usage_size,
     )
     try:
-        ssl_context = (
-            None
-            if settings.insecure_plaintext
-            else server_ssl_context(settings.tls_cert_file, settings.tls_key_file)
-        )
         running = await start_his_gateway(
             settings.his_listen, gateway, ssl_context=ssl_context, reuse_port=bool(settings.grpc_reuse_port)
         )

@@ -82,7 +82,8 @@ class Settings:
     login_failure_window_s: int = 900
     login_lockout_s: int = 900
     rules_file: Path = _DEFAULT_RULES
-    # The staff dashboard (HTTP, same process as the gRPC server); empty = not served.
+    # The staff dashboard, same process as the gRPC server: HTTPS with the gRPC server certificate
+    # (plain HTTP with insecure_plaintext); empty = not served.
     dashboard_listen: str = "127.0.0.1:8080"
     # The HIS gateway (VSS's card-check HTTP contract, verifier/entrypoints/his), same process:
     # HTTPS with the gRPC server certificate (plaintext with insecure_plaintext); empty = not served.

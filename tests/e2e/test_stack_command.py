@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import urllib.parse
@@ -83,9 +84,12 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         assert status.returncode == 0, status.stdout + status.stderr
         assert "verifier   up" in status.stdout
 
-        dashboard = re.search(r"staff dashboard (http://\S+)", started.stdout)
+        # The dashboard is HTTPS with the local CA's server certificate, as the README says to open it.
+        dashboard = re.search(r"staff dashboard (https://\S+)", started.stdout)
         assert dashboard, started.stdout
-        with urllib.request.urlopen(dashboard.group(1), timeout=10) as page:
+        local_ca = ssl.create_default_context(cafile=str(state / "pki" / "ca.pem"))
+        assert f"local CA {state / 'pki' / 'ca.pem'}" in started.stdout  # which CA to trust
+        with urllib.request.urlopen(dashboard.group(1), timeout=10, context=local_ca) as page:
             assert "Giám sát lạm dụng thẻ BHYT" in page.read().decode()  # Vietnamese by default
             assert page.url == dashboard.group(1) + "login"  # nothing without a session
         # `up` made a monitoring account for the dashboard and says where its password is.
@@ -94,7 +98,9 @@ def test_stack_up_serves_check_ins_and_down_stops_everything(tmp_path: Path) -> 
         assert (Path(login.group(2)).stat().st_mode & 0o777) == 0o600
         account = json.loads(Path(login.group(2)).read_text())
         assert account["username"] == login.group(1) == "monitor-local"
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(), urllib.request.HTTPSHandler(context=local_ca)
+        )
         form = urllib.parse.urlencode({"username": account["username"], "password": account["password"]})
         with browser.open(dashboard.group(1) + "login", data=form.encode(), timeout=10) as answer:
             assert json.load(answer)["username"] == "monitor-local"

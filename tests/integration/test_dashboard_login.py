@@ -1,6 +1,6 @@
-"""The staff dashboard's login, in headless Chromium and over plain HTTP: nothing without the
-session of a `monitoring` account, the session cookie's attributes, CSRF on every action, the
-logged-in account recorded as the staff member, logout.
+"""The staff dashboard's login, in headless Chromium and over plain HTTP (over HTTPS for the Secure
+cookie): nothing without the session of a `monitoring` account, the session cookie's attributes,
+CSRF on every action, the logged-in account recorded as the staff member, logout.
 
 The dashboard and its in-memory alert board are those of `test_dashboard_page.py`; logins go
 through the real AccountService (see there).
@@ -297,12 +297,19 @@ async def test_a_stream_ends_when_its_session_is_revoked_elsewhere(served: Serve
         assert warning["kind"] == "session_ended"
 
 
-async def test_the_session_cookie_is_secure_over_https(staff: StaffAccounts, tmp_path: Path) -> None:
-    ca = LocalCa(tmp_path)
+def local_https(directory: Path) -> tuple[ssl.SSLContext, LocalCa, Path]:
+    """A server context with a new local CA's certificate for 127.0.0.1, as the verifier serves the
+    dashboard in the local stack; the CA, and the server certificate (for Chromium's pin)."""
+    ca = LocalCa(directory)
     ca.init()
     cert, key = ca.server(["127.0.0.1"])
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
+    return context, ca, cert
+
+
+async def test_the_session_cookie_is_secure_over_https(staff: StaffAccounts, tmp_path: Path) -> None:
+    context, ca, _ = local_https(tmp_path)
     async with serve(staff, ssl_context=context) as served:
         assert served.dashboard.url.startswith("https://")
         client = ssl.create_default_context(cafile=str(ca.cert_path))
@@ -318,6 +325,25 @@ async def test_the_session_cookie_is_secure_over_https(staff: StaffAccounts, tmp
     assert morsel["path"] == ""  # scoped by the browser to where the dashboard is served
     expires = datetime.strptime(morsel["expires"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
     assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+
+
+async def test_staff_log_in_over_https_in_chromium_and_the_secure_cookie_carries_the_session(
+    staff: StaffAccounts, tmp_path: Path
+) -> None:
+    """A real browser keeps a Secure cookie only from an HTTPS page and sends it only back over
+    HTTPS: the login, the page's API calls and its event stream all work with it."""
+    context, _, certificate = local_https(tmp_path)
+    async with (
+        serve(staff, ssl_context=context) as served,
+        chromium_page("dashboard-https", trust_certificate=certificate) as page,
+    ):
+        await page.goto(served.dashboard.url)
+        await expect(page).to_have_url(served.dashboard.url + "login")  # nothing without a session
+        await served.log_in(page)  # waits until the stream, opened with the cookie, is live
+        await expect(page.get_by_test_id("alert-row")).to_have_count(3)  # the API answered too
+        (cookie,) = [c for c in await page.context.cookies() if c["name"] == SESSION_COOKIE]
+        assert (cookie["secure"], cookie["httpOnly"], cookie.get("sameSite")) == (True, True, "Strict")
+        assert page_errors(page) == []
 
 
 async def test_login_answers_stay_usable_when_logged_in_twice(served: Served) -> None:

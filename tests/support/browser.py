@@ -9,13 +9,19 @@ sees another's cookies, cache or service workers. `infra/stack test` installs it
         await expect(page.get_by_test_id("stream-status")).to_have_attribute("data-state", "live")
         await save_screenshot(page, "dashboard")
 
+A page over HTTPS from the local CA names the server's certificate (`trust_certificate=`): trusting
+a CA in headless Chromium means an NSS database per profile, so instead exactly that certificate's
+public key is accepted; any other certificate still fails, as it would for staff.
+
 A failing test leaves `test-artifacts/<name>-failure.png` behind, and `page_errors(page)` lists the
 page's uncaught JavaScript errors and console errors, so a test can insist there were none.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import re
 import shutil
 import tempfile
@@ -23,6 +29,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.async_api import ConsoleMessage, Error, Page, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,14 +74,23 @@ async def chromium_page(
     width: int = 1400,
     height: int = 1000,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    trust_certificate: Path | None = None,
 ) -> AsyncIterator[Page]:
     """A page in a fresh headless Chromium; the browser and its profile are gone on exit.
 
     `name` names the failure screenshot. Every Playwright wait on this page defaults to
     `timeout_ms`, so a test waits on conditions (expect, wait_for_selector), never on sleeps;
-    `expect` is Playwright's global, so its default is set here too.
+    `expect` is Playwright's global, so its default is set here too. `trust_certificate`: a PEM
+    server certificate this browser accepts though no CA it trusts issued it (the local CA's).
     """
     executable = chromium_path()
+    args = list(CHROMIUM_ARGS)
+    if trust_certificate is not None:
+        # Test launcher only: Chromium skips certificate errors for a chain holding this public key
+        # (SHA-256 of its SubjectPublicKeyInfo), and only this one; the flag needs --user-data-dir,
+        # which launch_persistent_context passes. A CA's key does not work here: the server sends
+        # only its own certificate, so the pin is the server's.
+        args.append(f"--ignore-certificate-errors-spki-list={spki_pin(trust_certificate)}")
     expect.set_options(timeout=timeout_ms)
     with tempfile.TemporaryDirectory(prefix="bhyt-chromium-") as profile:
         async with async_playwright() as playwright:
@@ -81,7 +98,7 @@ async def chromium_page(
                 profile,
                 executable_path=str(executable),
                 headless=True,
-                args=list(CHROMIUM_ARGS),
+                args=args,
                 viewport={"width": width, "height": height},
                 locale="en-GB",
                 timezone_id="Asia/Ho_Chi_Minh",
@@ -97,6 +114,13 @@ async def chromium_page(
                     raise
             finally:
                 await context.close()
+
+
+def spki_pin(certificate: Path) -> str:
+    """Base64 SHA-256 of the certificate's SubjectPublicKeyInfo: how Chromium names a pinned key."""
+    key = x509.load_pem_x509_certificate(certificate.read_bytes()).public_key()
+    digest = hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()
+    return base64.b64encode(digest).decode()
 
 
 def page_errors(page: Page) -> list[str]:
