@@ -316,8 +316,8 @@ def _summary(settings: Settings, stack: Stack) -> str:
     return "\n".join(
         [
             "",
-            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, TokenKeys, "
-            "Monitoring, health)",
+            f"  gRPC verifier   {settings.grpc_listen}   (CheckIn, Cards, Participation, Accounts, "
+            "TokenKeys, Monitoring, health)",
             f"  staff dashboard {dashboard_url(settings)}   (live misuse alerts)",
             *_dashboard_ca_lines(settings),
             *_dashboard_login_lines(stack),
