@@ -48,6 +48,7 @@ from typing import Any
 import grpc
 import redis
 from bhyt.v1 import api_pb2 as api
+from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 from kafka import KafkaAdminClient
 
@@ -392,6 +393,14 @@ def enroll(stack: ChaosStack, world: World) -> None:
             if i < len(world.chips):
                 fields["personal_id"] = str(world.chips[i].extra["personal_id"])
             client.enroll(person.card, **fields)
+        # A HIS account and a registered staff member, so the accounts projection has state a rebuild
+        # must reproduce too.
+        accounts = api_grpc.AccountsStub(client.channel)
+        accounts.AddAccount(api.AddAccountRequest(username="chaos_his", role="his", facility_id=FACILITY))
+        staff = api.RegisterStaffRequest(
+            facility_id=FACILITY, personal_id="040185000111", full_name="Trần Thị Lan"
+        )
+        accounts.RegisterStaff(staff)
     finally:
         client.close()
     wait_until(lambda: group_caught_up(stack.settings), timeout=120, what="enrollments projected")
