@@ -18,7 +18,7 @@ Afterwards, with the load stopped and the worker caught up and stopped:
 - every check-in answered with a verdict is on the check-ins topic exactly once (the whole topic
   is read), with the verdict and code the kiosk got; a logged check-in nobody got an answer for is
   allowed only for a request that failed; every provisional answer is finalised once;
-- every projection (participation, usage, face, monitor, alerts) equals a clean rebuild from the
+- every projection (participation, usage, face, monitor, alerts, accounts) equals a clean rebuild from the
   log into a fresh keyspace (Redis database 1), key by key and value by value; nothing is
   dead-lettered; usage and face counters equal the events on the log for each person.
 
@@ -910,8 +910,8 @@ def main(argv: list[str] | None = None) -> int:
         "*lost*: answered check-ins missing from the check-ins topic; "
         "*duplicated*: answered check-ins on it more than once, plus check-ins counted more often in a "
         "projection than the log holds them; *equals rebuild*: every projection (participation, usage, "
-        "face, monitor, alerts) equal to a rebuild from offset 0 into a fresh Redis database; *p99 / max "
-        "in fault*: latency of the answers given from the kill until the grace after the restore.",
+        "face, monitor, alerts, accounts) equal to a rebuild from offset 0 into a fresh Redis database; "
+        "*p99 / max in fault*: latency of the answers given from the kill until the grace after the restore.",
         "",
     ]
     failed = [r for r in results if r.problems()]
