@@ -50,6 +50,7 @@ from infra.local.procs import children_of, read_pidfile
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
 from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem
+from verifier.client_channel import ClientTls, aio_channel
 from verifier.imports.run import run_import
 from verifier.readmodel.participation import usage_key
 from verifier.settings import Settings
@@ -145,8 +146,18 @@ def legacy_qr(person: Person) -> str:
 class Load:
     """The kiosks: what they send, over several connections, and what came back."""
 
-    def __init__(self, settings: Settings, key: SigningKey, chips: list[Chip], people: list[Person]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        key: SigningKey,
+        chips: list[Chip],
+        people: list[Person],
+        tls: ClientTls | None = None,
+    ) -> None:
+        """`tls`: a kiosk certificate, to load a server that runs mTLS as production does; the
+        certificate then names the facility and kiosk, so requests leave them empty."""
         self.settings = settings
+        self.tls = tls
         self.key = key
         self.chips = chips
         self.people = [p for p in people if p.valid_to > "2030"]
@@ -154,7 +165,7 @@ class Load:
         # Each channel its own TCP connection (gRPC would otherwise share one between channels to
         # the same target), as separate kiosks have: server processes get them spread by the kernel.
         self.channels = [
-            grpc.aio.insecure_channel(settings.grpc_listen, options=[("grpc.use_local_subchannel_pool", 1)])
+            aio_channel(settings.grpc_listen, tls, [("grpc.use_local_subchannel_pool", 1)])
             for _ in range(CHANNELS)
         ]
         self.checkin = [api_grpc.CheckInStub(c) for c in self.channels]
@@ -168,6 +179,10 @@ class Load:
 
     def stub(self) -> api_grpc.CheckInStub:
         return self.checkin[next(self.turn) % CHANNELS]
+
+    def where(self, kiosk: str) -> tuple[str, str]:
+        """(facility_id, kiosk_id) for a request: with mTLS the certificate says both."""
+        return ("", "") if self.tls else (FACILITY, kiosk)
 
     def issue_ahead(self, count: int) -> None:
         """Tokens are issued by the mobile app, not by kiosks: sign them before the clock starts, so
@@ -196,13 +211,15 @@ class Load:
 
     async def typed(self, person: Person | None = None) -> str:
         person = person or next(self.next_person)
+        facility, kiosk = self.where("k-typed")
         request = api.VerifyCardRequest(
-            card_number=person.card, facility_id=FACILITY, kiosk_id="k-typed", staff_id="bench"
+            card_number=person.card, facility_id=facility, kiosk_id=kiosk, staff_id="bench"
         )
         return outcome(await self.stub().VerifyCard(request, timeout=30))
 
     async def scan(self, text: str, kiosk: str = "k-scan") -> str:
-        request = api.VerifyScanRequest(scanned=text, facility_id=FACILITY, kiosk_id=kiosk, staff_id="bench")
+        facility, kiosk = self.where(kiosk)
+        request = api.VerifyScanRequest(scanned=text, facility_id=facility, kiosk_id=kiosk, staff_id="bench")
         return outcome(await self.stub().VerifyScan(request, timeout=30))
 
     async def token(self, person: Person | None = None) -> str:
@@ -222,17 +239,18 @@ class Load:
         chip = self.rng.choice(self.chips)
         stub = self.stub()
         session, signature = "", b""
+        facility, kiosk = self.where("k-chip")
         if active:
             challenge = await stub.BeginChipCheck(
-                api.BeginChipCheckRequest(facility_id=FACILITY, kiosk_id="k-chip"), timeout=30
+                api.BeginChipCheckRequest(facility_id=facility, kiosk_id=kiosk), timeout=30
             )
             session = challenge.session_id
             assert chip.aa_key is not None
             signature = aa_sign_ec(chip.aa_key, challenge.challenge)  # type: ignore[arg-type]
         score = self.rng.choice((0.97, 0.95, 0.93, 0.91, 0.62))
         request = api.VerifyChipRequest(
-            facility_id=FACILITY,
-            kiosk_id="k-chip",
+            facility_id=facility,
+            kiosk_id=kiosk,
             staff_id="bench",
             session_id=session,
             sod=chip.sod,
