@@ -205,8 +205,7 @@ def redis_client(settings: Settings) -> aioredis.Redis:
     # provisional verdict) long after Redis was back (found by bench/chaos.py, scenario d).
     # A pool that waits for a free connection: redis-py's default pool raises "Too many
     # connections" at once when all are in use, which turned a slow second at 300 HIS lookups/s
-    # into 500s (bench/his_load.py). A command waits up to `redis_pool_timeout_s` instead (short:
-    # under sustained overload a long wait only grows the queue).
+    # into 500s (bench/his_load.py). A request waits up to `redis_pool_timeout_s` instead.
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.redis_max_connections,
