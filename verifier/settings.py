@@ -24,10 +24,6 @@ _ENV_ALIASES = {"kafka_bootstrap": "KAFKA_BOOTSTRAP", "redis_url": "REDIS_URL"}
 class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    # The verifier's Redis connections: at most this many per process; a request waits this long for
-    # a free one before the read model counts as unavailable (redis-py's default pool fails at once).
-    redis_max_connections: int = 200
-    redis_pool_timeout_s: float = 2.0
     grpc_listen: str = "127.0.0.1:50051"
     # mTLS for every gRPC client (see README "Security"): the server's certificate chain and key,
     # the CA that issues client certificates, and its CRL (re-read when the file changes).
