@@ -65,9 +65,9 @@ from infra.local.procs import children_of, free_port, read_pidfile, wait_until
 from infra.stack import local_tls
 from tests.support.chip_fixtures import CITIZEN
 from tests.support.kafka_state import all_records, group_caught_up
+from tests.support.processes import admin_command
 from verifier.service.his_lookup import his_kiosk_id
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTION = "HIS gateway: lookups at a fixed rate (vegeta)"
 VEGETA_INSTALL = "go install github.com/tsenart/vegeta/v12@latest"
 FACILITY = "40-001"
@@ -157,23 +157,7 @@ class LogCheck:
 
 def admin_cli(stack: BenchStack, pki: Path, *args: str, stdin: str = "") -> dict[str, Any]:
     """The operator's command as its own process with the admin certificate (tests/e2e does the same)."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "verifier",
-            *args,
-            "--target",
-            stack.settings.grpc_listen,
-            "--pki-dir",
-            str(pki),
-        ],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    done = admin_command(stack.settings.grpc_listen, pki, *args, stdin=stdin)
     if done.returncode != 0:
         raise BenchError(f"`verifier {' '.join(args)}` failed:\n{done.stderr}")
     answer: dict[str, Any] = json.loads(done.stdout)

@@ -42,7 +42,9 @@ def ensure_dashboard_account(settings: Settings, state: Path, *, timeout_s: floa
     if path.exists():
         return path
     try:
-        password = asyncio.run(_add_and_wait(settings, timeout_s))
+        password = asyncio.run(
+            add_monitoring_account(settings, LOCAL_MONITOR, by="infra/stack up", timeout_s=timeout_s)
+        )
     except AlreadyExists as e:
         # The state directory lost the file but kept the event log: the password is gone with it.
         raise DashboardAccountError(
@@ -57,8 +59,11 @@ def ensure_dashboard_account(settings: Settings, state: Path, *, timeout_s: floa
     return path
 
 
-async def _add_and_wait(settings: Settings, timeout_s: float) -> str:
-    """Add the account and wait until the accounts projection has it, so it can log in at once."""
+async def add_monitoring_account(
+    settings: Settings, username: str, *, by: str, timeout_s: float = 30.0
+) -> str:
+    """Add a monitoring account through AccountService (an AccountAdded event on the stack's Kafka)
+    and wait until the accounts projection has it, so it can log in at once; its generated password."""
     loop = asyncio.get_running_loop()
     event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
@@ -67,13 +72,13 @@ async def _add_and_wait(settings: Settings, timeout_s: float) -> str:
     )
     try:
         added = await account_service(settings, client, event_log, facilities).add_account(
-            LOCAL_MONITOR, role="monitoring", by="infra/stack up"
+            username, role="monitoring", by=by
         )
         directory = RedisAccountsReadModel(client)
         deadline = loop.time() + timeout_s
-        while await directory.account(LOCAL_MONITOR) is None:
+        while await directory.account(username) is None:
             if loop.time() > deadline:
-                raise DashboardAccountError(f"{LOCAL_MONITOR} was not projected within {timeout_s:.0f}s")
+                raise DashboardAccountError(f"{username} was not projected within {timeout_s:.0f}s")
             await asyncio.sleep(0.1)
         return added.generated_password
     finally:

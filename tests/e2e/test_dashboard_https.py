@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from infra.local.dashboard_account import add_monitoring_account
 from infra.local.pki import LocalCa, ensure_local_pki
 from infra.local.procs import free_port
 from infra.stack import local_tls
-from tests.e2e.test_dashboard_misuse import MONITOR, add_monitoring_account
+from tests.e2e.test_dashboard_misuse import MONITOR
 from tests.support.stack import Stack, StackFactory
 from verifier.client_channel import ClientTls
 
@@ -67,7 +68,7 @@ async def test_a_login_over_the_verifiers_https_dashboard_sets_a_secure_httponly
 ) -> None:
     base = f"https://{stack.settings.dashboard_listen}/"
     ca = str(pki.dir / "ca.pem")
-    password = await add_monitoring_account(stack.settings)
+    password = await add_monitoring_account(stack.settings, MONITOR, by="test")
 
     # Before logging in: the page is served over HTTPS, verified with the local CA, and says log in.
     page = curl("--cacert", ca, "-L", base)

@@ -18,13 +18,13 @@ import re
 import uuid
 from pathlib import Path
 
-import redis.asyncio as aioredis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 from grpc import aio
 from playwright.async_api import expect
 
+from infra.local.dashboard_account import add_monitoring_account
 from infra.local.procs import free_port
 from infra.local.redis_server import RedisServer
 from tests.support.browser import chromium_page, page_errors, save_screenshot
@@ -32,37 +32,8 @@ from tests.support.client import enrollment
 from tests.support.dashboard_login import log_in_page
 from tests.support.isolation import isolated_settings
 from tests.support.processes import start_worker, verifier_process
-from verifier.adapters.accounts import RedisAccountsReadModel
-from verifier.adapters.kafka_log import KafkaEventLog
-from verifier.bootstrap import account_service
-from verifier.domain.facilities import FacilityRegistry
-from verifier.settings import Settings
 
 MONITOR = "giam-sat-e2e"
-
-
-async def add_monitoring_account(settings: Settings) -> str:
-    """Add a monitoring account as the verifier's Accounts service does, wait until the worker has
-    projected it (so it can log in), and return its generated password."""
-    loop = asyncio.get_running_loop()
-    event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
-    facilities = FacilityRegistry.from_lines(
-        settings.facilities_file.read_text(encoding="utf-8").splitlines()
-    )
-    try:
-        added = await account_service(settings, client, event_log, facilities).add_account(
-            MONITOR, role="monitoring", by="test"
-        )
-        directory = RedisAccountsReadModel(client)
-        for _ in range(300):
-            if await directory.account(MONITOR) is not None:
-                return added.generated_password
-            await asyncio.sleep(0.1)
-        raise AssertionError("the monitoring account was never projected")
-    finally:
-        await client.aclose()
-        await loop.run_in_executor(None, event_log.close)
 
 
 async def enroll(channel: aio.Channel, card: str) -> None:
@@ -90,7 +61,7 @@ async def test_misuse_through_grpc_appears_live_on_the_dashboard(
     with verifier_process(settings, log_dir):
         worker = start_worker(settings, "w1", log_dir)
         try:
-            password = await add_monitoring_account(settings)
+            password = await add_monitoring_account(settings, MONITOR, by="test")
             async with aio.insecure_channel(settings.grpc_listen) as channel:
                 await enroll(channel, card)
                 async with chromium_page("dashboard-misuse", timeout_ms=30_000) as page:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +26,7 @@ from infra.stack import local_tls
 from tests.support.client import Client
 from tests.support.his_contract import schema_validator
 from tests.support.kafka_state import all_records, group_caught_up
+from tests.support.processes import admin_command
 from tests.support.stack import Stack, StackFactory
 from verifier.client_channel import ClientTls
 
@@ -39,7 +38,6 @@ PASSWORD = "bv-40001-kiem-tra"
 PASSWORD_MD5 = hashlib.md5(PASSWORD.encode()).hexdigest()  # what HIS systems send as the password
 STAFF_CCCD = "040185000111"
 STAFF_NAME = "Trần Thị Lan"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -112,23 +110,7 @@ class Gateway:
 
 def admin_cli(stack: Stack, pki: LocalCa, *args: str, stdin: str = "") -> dict[str, Any]:
     """The operator's command, as its own process, with the admin certificate."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "verifier",
-            *args,
-            "--target",
-            stack.settings.grpc_listen,
-            "--pki-dir",
-            str(pki.dir),
-        ],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    done = admin_command(stack.settings.grpc_listen, pki.dir, *args, stdin=stdin)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

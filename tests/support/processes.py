@@ -96,3 +96,18 @@ def _alive_or_fail(proc: ServiceProcess) -> bool:
     if not proc.alive():
         raise RuntimeError(f"{proc.name} exited with {proc.process.returncode}:\n{proc.log_tail()}")
     return True
+
+
+def admin_command(
+    target: str, pki_dir: Path, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`python -m verifier ARGS` as an operator runs it: its own process, the admin certificate from
+    `pki_dir`, against the verifier at `target`. The caller judges the exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "verifier", *args, "--target", target, "--pki-dir", str(pki_dir)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
