@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from verifier import metrics
 from verifier.domain.calendar import birth_date_text, iso_or_empty, vietnam_date
@@ -267,6 +267,17 @@ def typed_card(command: VerifyCard) -> Presented:
     return Presented(Credential.CARD_NUMBER, text, unknown_card_subject(text), lookup, command.claim)
 
 
+def printed_claim(name: str, born: date, gender: Gender, *, year_only: bool) -> IdentityClaim:
+    """What a printed QR says of its holder, checked against the record: a year-only birth date
+    compares by year."""
+    return IdentityClaim(
+        full_name=name,
+        birth_year=born.year if year_only else None,
+        date_of_birth=None if year_only else born,
+        gender=gender,
+    )
+
+
 def scanned_legacy_qr(scanned: str) -> Presented:
     """The paper card's QR: unsigned, so it proves nothing by itself (no provisional pass)."""
     try:
@@ -275,12 +286,7 @@ def scanned_legacy_qr(scanned: str) -> Presented:
         return Presented(
             Credential.LEGACY_QR, "", UNREADABLE_QR_SUBJECT, problems=(problem.code,), detail=str(problem)
         )
-    claim = IdentityClaim(
-        full_name=qr.name,
-        birth_year=qr.date_of_birth.year if qr.birth_year_only else None,
-        date_of_birth=None if qr.birth_year_only else qr.date_of_birth,
-        gender=qr.gender,
-    )
+    claim = printed_claim(qr.name, qr.date_of_birth, qr.gender, year_only=qr.birth_year_only)
     lookup = CardLookup(number=card_or_problem(qr.number))
     return Presented(Credential.LEGACY_QR, qr.number, unknown_card_subject(qr.number), lookup, claim)
 
@@ -295,12 +301,7 @@ def scanned_cccd_qr(scanned: str) -> Presented:
         return Presented(
             Credential.CCCD_QR, "", UNREADABLE_QR_SUBJECT, problems=(problem.code,), detail=str(problem)
         )
-    claim = IdentityClaim(
-        full_name=qr.name,
-        birth_year=qr.date_of_birth.year if qr.birth_year_only else None,
-        date_of_birth=None if qr.birth_year_only else qr.date_of_birth,
-        gender=qr.gender,
-    )
+    claim = printed_claim(qr.name, qr.date_of_birth, qr.gender, year_only=qr.birth_year_only)
     lookup = CardLookup(personal_id=qr.personal_id)
     return Presented(
         Credential.CCCD_QR,
