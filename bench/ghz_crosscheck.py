@@ -103,6 +103,8 @@ class Config:
     # Typed check-ins before any run is measured: the broker is a JVM, and its first few thousand
     # writes run slower than the rest (a cold start measured as the first call's figures).
     warmup_s: float = 5.0
+    calls: tuple[str, ...] = ("echo", "typed", "token")  # which full-speed runs (echo always runs)
+    profile: Path | None = None  # py-spy the verifier and the worker through each ghz run, into here
 
     def count(self, per_s: float) -> int:
         """Requests (and so cards or tokens) for `per_s` over a run."""
@@ -307,6 +309,7 @@ class Bench:
     cards: dict[tuple[str, str], list[str]]  # (phase name, tool) -> card numbers
     tokens: dict[str, list[str]] = field(default_factory=dict)  # tool -> token texts
     results: list[Result] = field(default_factory=list)
+    profiled: dict[str, int] = field(default_factory=dict)  # part -> pid py-spy samples (--profile)
 
     async def settle(self) -> None:
         """Let the worker finish the previous run's backlog: each run starts from an idle stack."""
@@ -337,8 +340,30 @@ class Bench:
         )  # fmt: skip
         # A fixed rate ends by its count; should the stack fall behind, it gets 3x the time.
         limit = self.config.seconds * (3 if phase.rate else 1) + (10 if phase.rate else 0)
-        report = await asyncio.to_thread(run_ghz, command, out, limit)
+        spies = self.start_profiles(slug, limit) if self.config.profile else []
+        try:
+            report = await asyncio.to_thread(run_ghz, command, out, limit)
+        finally:
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)  # py-spy writes what it has sampled and exits
+                await asyncio.to_thread(spy.wait, 60)
         return ghz_result(phase, report, size)
+
+    def start_profiles(self, slug: str, seconds: float) -> list[subprocess.Popen[bytes]]:
+        """py-spy on each profiled part through a ghz run, raw collapsed stacks in `--profile`
+        (`<run>-<part>.txt`). Sampling costs CPU of its own: these runs are for where the time goes,
+        not for the figures."""
+        assert self.config.profile is not None
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        self.config.profile.mkdir(parents=True, exist_ok=True)
+        return [
+            subprocess.Popen(
+                [spy, "record", "-p", str(pid), "-d", str(int(seconds) + 1), "-r", "100", "-f", "raw",
+                 "--nonblocking", "-o", str(self.config.profile / f"{slug}-{part}.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            for part, pid in self.profiled.items()
+        ]
 
     async def run_ours(self, phase: Phase) -> Result:
         load, size = self.load, 0
@@ -492,7 +517,7 @@ def explain(results: list[Result], by: dict[tuple[str, str], Result]) -> list[st
     the load client shares with the stack, a client that costs more CPU per request leaves less
     for the server; the CPU each tool and each part spent says how much of a gap that explains."""
     lines = []
-    for call in (ECHO, TYPED, TOKEN):
+    for call in (c for c in (ECHO, TYPED, TOKEN) if (c, "ghz") in by):
         g, o = by[(call, "ghz")], by[(call, "ours")]
         ratio = o.rps / g.rps
         verdict = "agree" if abs(ratio - 1) <= AGREE else f"differ: ours is {ratio:.0%} of ghz"
@@ -533,8 +558,13 @@ def explain(results: list[Result], by: dict[tuple[str, str], Result]) -> list[st
 
 
 # ------------------------------------------------------------------------------------ entry
+CALLS = {"echo": ECHO, "typed": TYPED, "token": TOKEN}
+
+
 def phases(config: Config) -> list[Phase]:
-    return [Phase(ECHO), Phase(TYPED), Phase(TOKEN), *(Phase(TYPED, rate) for rate in config.rates)]
+    """Echo first (every share is of echo), then the chosen calls at full speed, then the rates."""
+    chosen = [CALLS[c] for c in config.calls if c != "echo"]
+    return [Phase(ECHO), *(Phase(c) for c in chosen), *(Phase(TYPED, rate) for rate in config.rates)]
 
 
 def allot(config: Config) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
@@ -593,6 +623,7 @@ def run(config: Config, tmp: Path, ghz: Path) -> list[Result]:
             kiosk = ClientTls.from_pki(tmp / "pki", "kiosk-local")
             load = Load(settings, key, [], [Person(everyone[0])], tls=kiosk)
             bench = Bench(ghz, settings, tmp / "pki", work, Meter(server), config, load, cards)
+            bench.profiled = {"verifier": verifier.process.pid, "worker": worker.process.pid}
             try:
                 await bench.measure(phases(config))
             finally:
@@ -615,6 +646,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warmup-seconds", type=float, default=5.0, help="typed check-ins before measuring (default 5)"
     )
+    parser.add_argument(
+        "--calls", default="echo,typed,token", help="full-speed runs, of echo,typed,token (default all)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the verifier and the worker through each ghz run into DIR"
+    )
     parser.add_argument("--write", action="store_true", help="write the section into BENCHMARKS.md")
     args = parser.parse_args(argv)
     ghz = find_ghz()
@@ -622,7 +659,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ghz not found on PATH or in ~/go/bin; install it with:\n    {GHZ_INSTALL}", file=sys.stderr)
         return 2
     rates = tuple(int(r) for r in args.rates.split(",") if r)
-    config = Config(seconds=args.seconds, rates=rates, warmup_s=args.warmup_seconds)
+    calls = tuple(c for c in args.calls.split(",") if c)
+    unknown = set(calls) - set(CALLS)
+    if unknown:
+        parser.error(f"--calls: unknown {sorted(unknown)}; choose from {sorted(CALLS)}")
+    config = Config(
+        seconds=args.seconds, rates=rates, warmup_s=args.warmup_seconds, calls=calls, profile=args.profile
+    )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-ghz-") as tmp:
         results = run(config, Path(tmp), ghz)

@@ -1,11 +1,16 @@
-"""The event log on Kafka, written with kafka-python.
+"""The event log on Kafka: appends with confluent-kafka (librdkafka), topics and scans with
+kafka-python.
 
-`append` hands the record to the producer's background thread and awaits the broker's ack
-without blocking the event loop; the verifier answers a kiosk only after that ack (acks=all,
-idempotent producer), so no answered check-in can be missing from the log. When the broker
-cannot confirm within the delivery timeout the caller gets EventLogUnavailable; a record the broker
-never received expires inside the producer (it is not written later), but one that reached it just
-as the timeout struck may still be in the log: "unavailable" means "not confirmed".
+`append` queues the record in librdkafka and awaits the broker's ack without blocking the event
+loop; the verifier answers a kiosk only after that ack (acks=all, idempotent producer), so no
+answered check-in can be missing from the log. When the broker cannot confirm within the message
+timeout the caller gets EventLogUnavailable; a record the broker never received expires inside the
+producer (it is not written later), but one that reached it just as the timeout struck may still
+be in the log: "unavailable" means "not confirmed".
+
+Why librdkafka for appends: kafka-python's sender is a Python thread that held the GIL against the
+event loop for about a third of the verifier's time under load (BENCHMARKS.md, "Check-in load:
+CPU per check-in").
 """
 
 from __future__ import annotations
@@ -13,17 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from bhyt.v1.events_pb2 import EventEnvelope
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError, TopicAlreadyExistsError
-from kafka.producer.future import RecordMetadata
-from kafka.producer.transaction_manager import TransactionState
+from kafka.errors import TopicAlreadyExistsError
 
 from verifier import metrics
 from verifier.errors import EventLogUnavailable
@@ -104,42 +109,60 @@ def scan_topic(bootstrap: str, topic: str) -> Iterator[ConsumerRecord]:
 
 
 class KafkaEventLog(EventLog):
+    """Appends through librdkafka (confluent-kafka): batching, sending and acks happen in its C
+    threads, off the GIL and off the event loop; `produce` only queues the record. librdkafka
+    reports deliveries from `poll`, which a thread of ours calls, handing each poll's outcomes to
+    the loop in one wake-up (`_Deliveries`)."""
+
     def __init__(
-        self, producer: KafkaProducer, routes: Mapping[str, str], *, timeout_s: float, producer_name: str
+        self, config: Mapping[str, Any], routes: Mapping[str, str], *, timeout_s: float, producer_name: str
     ) -> None:
-        self._producer = producer
+        self._config = dict(config)
         self._routes = dict(routes)
         self._timeout_s = timeout_s
         self._producer_name = producer_name  # stamped on every envelope: which process wrote it
         self._append_timing: dict[str, Any] = {}
+        self._deliveries = _Deliveries(self._new_producer())
 
     @classmethod
     def connect(cls, settings: Settings) -> KafkaEventLog:
-        """Blocking: connect and fetch topic metadata now, so `append` never blocks on it later."""
-        delivery_ms = int(settings.publish_timeout_s * 1000)
-        producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap.split(","),
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=settings.producer_linger_ms,
-            delivery_timeout_ms=delivery_ms,
-            request_timeout_ms=max(1000, delivery_ms - settings.producer_linger_ms - 1),
-            max_block_ms=2000,
-            # A kiosk is waiting: after a broker restart, try to reconnect within a second, not 30.
-            reconnect_backoff_max_ms=1000,
-            client_id=settings.producer_name,
-        )
-        reinitialise_after_producer_id_reset(producer)
-        for topic in (*settings.topics, settings.topic_trust):
-            if not producer.partitions_for(topic):
-                producer.close()
-                raise EventLogUnavailable(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
-        return cls(
-            producer,
+        """Blocking: connect and fetch topic metadata now, so the first appends do not wait for it."""
+        log_ = cls(
+            producer_config(settings),
             topic_routes(settings),
             timeout_s=settings.publish_timeout_s,
             producer_name=settings.producer_name,
         )
+        try:
+            log_.check_topics((*settings.topics, settings.topic_trust), timeout_s=10.0)
+        except BaseException:
+            log_.close(timeout_s=0)
+            raise
+        return log_
+
+    def check_topics(self, topics: Iterable[str], *, timeout_s: float) -> None:
+        """EventLogUnavailable unless the broker answers and every topic exists with partitions."""
+        try:
+            found = self._deliveries.producer.list_topics(timeout=timeout_s).topics
+        except KafkaException as e:
+            raise EventLogUnavailable(f"no answer from Kafka: {e.args[0] if e.args else e}") from e
+        bootstrap = self._config["bootstrap.servers"]
+        for topic in topics:
+            meta = found.get(topic)
+            if meta is None or meta.error is not None or not meta.partitions:
+                raise EventLogUnavailable(f"topic {topic} does not exist on {bootstrap}")
+
+    def _new_producer(self) -> Producer:
+        return Producer({**self._config, "error_cb": self._on_client_error})
+
+    def _on_client_error(self, error: KafkaError) -> None:
+        """librdkafka's own errors (brokers down, a fatal idempotence error); called from poll.
+        A fatal error leaves the producer unusable: the next append starts a new one."""
+        if error.fatal():
+            log.error("event log: the producer failed for good (%s); starting a new one", error.str())
+            self._deliveries.failed = True
+        else:
+            log.warning("event log: %s", error.str())
 
     async def append(self, fact: Fact) -> Recorded:
         return await self.append_envelope(to_envelope(fact, producer=self._producer_name))
@@ -150,21 +173,20 @@ class KafkaEventLog(EventLog):
         if kind is None or kind not in self._routes:
             raise ValueError(f"no topic for event payload {kind!r}")
         topic = self._routes[kind]
-        loop = asyncio.get_running_loop()
-        acked: asyncio.Future[RecordMetadata] = loop.create_future()
+        if self._deliveries.failed:
+            self._replace_producer()
+        acked: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         try:
-            sent = self._producer.send(topic, key=event.key.encode(), value=event.SerializeToString())
-        except KafkaError as e:
+            self._deliveries.produce(topic, event.key.encode(), event.SerializeToString(), acked)
+        except (BufferError, KafkaException) as e:
             metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log refused the write: %s", e)
             raise EventLogUnavailable("event log refused the write") from e
-        sent.add_callback(lambda md: loop.call_soon_threadsafe(_resolve, acked, md))
-        sent.add_errback(lambda exc: loop.call_soon_threadsafe(_fail, acked, exc))
         try:
-            # The producer's delivery timeout decides; this outer bound only guards against a hang.
-            md = await asyncio.wait_for(acked, self._timeout_s + 5)
-        except (KafkaError, TimeoutError) as e:
+            # librdkafka's message timeout decides; this outer bound only guards against a hang.
+            recorded = await asyncio.wait_for(acked, self._timeout_s + 5)
+        except (KafkaException, TimeoutError) as e:
             metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log did not confirm the write: %r", e)
             raise EventLogUnavailable("event log did not confirm the write") from e
@@ -172,46 +194,99 @@ class KafkaEventLog(EventLog):
         if timing is None:  # one label lookup per topic, not per append
             timing = self._append_timing[topic] = metrics.EVENT_LOG_APPEND.labels(topic)
         timing.observe(time.perf_counter() - started)
-        return Recorded(md.topic, md.partition, md.offset)
+        return recorded
+
+    def _replace_producer(self) -> None:
+        """After a fatal error: what the old producer still holds fails (its callers were or will be
+        answered UNAVAILABLE); new appends go to a new producer with a new producer id."""
+        old = self._deliveries
+        self._deliveries = _Deliveries(self._new_producer())
+        threading.Thread(target=old.close, args=(self._timeout_s,), daemon=True).start()
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Flush what is buffered, then disconnect."""
-        self._producer.close(timeout=timeout_s)
+        self._deliveries.close(timeout_s)
 
 
-def reinitialise_after_producer_id_reset(producer: KafkaProducer) -> None:
-    """Work around a kafka-python (3.0.12, and its master in 2026-08) bug that wedges an idempotent
-    producer for good after a broker dies.
-
-    When a batch that was already sent expires (a leader killed mid-request), the producer drops its
-    producer id, as it must: it cannot know which sequence numbers the broker took. Its sender then
-    asks for a new id only from the state UNINITIALIZED, but the reset leaves the state at READY: no
-    id is ever asked for, nothing is sent again, and not even the delivery timeout fires (the sender
-    returns before it expires batches), so every later check-in waits out `append`'s outer bound and
-    is answered UNAVAILABLE, even once the cluster is whole again. Java's producer moves to
-    UNINITIALIZED in the same reset (KAFKA-7737); this does the same, so the next sender loop fetches
-    a new producer id. A batch being retried keeps its old id and sequence, so the broker still
-    deduplicates it; new batches get the new id. Found by the chaos test (`bench/chaos.py`, scenario a).
-    """
-    manager = getattr(producer, "_transaction_manager", None)
-    if manager is None or manager.is_transactional():
-        return
-    reset = manager.reset_producer_id
-
-    def reset_and_reinitialise() -> None:
-        reset()
-        with manager._lock:  # _transition_to refuses UNINITIALIZED as a target, hence the field
-            manager._current_state = TransactionState.UNINITIALIZED
-        log.warning("event log: producer id dropped after an expired batch; asking the broker for a new one")
-
-    manager.reset_producer_id = reset_and_reinitialise
+def producer_config(settings: Settings) -> dict[str, Any]:
+    """librdkafka's settings for the event log: acks from every in-sync replica, idempotent (a
+    retried batch is not written twice), and a message timeout that is the kiosk's: a record not
+    confirmed by then fails (the check-in is answered UNAVAILABLE) and is never sent afterwards."""
+    delivery_ms = int(settings.publish_timeout_s * 1000)
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "client.id": settings.producer_name,
+        "acks": "all",
+        "enable.idempotence": True,
+        "linger.ms": settings.producer_linger_ms,
+        "message.timeout.ms": delivery_ms,
+        "request.timeout.ms": max(1000, delivery_ms - settings.producer_linger_ms - 1),
+        # A kiosk is waiting: after a broker restart, try to reconnect within a second.
+        "reconnect.backoff.max.ms": 1000,
+        # librdkafka's own lines through our logging (JSON when BHYT_LOG_FORMAT=json), not stderr.
+        "logger": logging.getLogger("librdkafka"),
+    }
 
 
-def _resolve(fut: asyncio.Future[RecordMetadata], md: RecordMetadata) -> None:
-    if not fut.done():
-        fut.set_result(md)
+class _Deliveries:
+    """One producer and the thread that polls it for delivery reports.
+
+    librdkafka calls delivery callbacks only inside `poll`. This thread polls (blocking in C,
+    without the GIL, until a report arrives); the callbacks of one poll collect their outcomes, and
+    one `call_soon_threadsafe` per loop settles them all, not one wake-up per record."""
+
+    def __init__(self, producer: Producer) -> None:
+        self.producer = producer
+        self.failed = False  # set on a fatal error: the owner replaces this producer
+        self._settled: list[tuple[asyncio.Future[Recorded], Recorded | BaseException]] = []
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="event-log-deliveries", daemon=True)
+        self._thread.start()
+
+    def produce(self, topic: str, key: bytes, value: bytes, acked: asyncio.Future[Recorded]) -> None:
+        def delivered(error: KafkaError | None, message: Message) -> None:
+            if error is None:
+                outcome: Recorded | BaseException = Recorded(
+                    topic, message.partition() or 0, message.offset() or 0
+                )
+            else:
+                outcome = KafkaException(error)
+            self._settled.append((acked, outcome))
+
+        self.producer.produce(topic, value, key, on_delivery=delivered)
+
+    def _poll(self) -> None:
+        while not self._closing.is_set():
+            self.producer.poll(0.1)
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if not self._settled:
+            return
+        settled, self._settled = self._settled, []
+        by_loop: dict[
+            asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]
+        ] = {}
+        for fut, outcome in settled:
+            by_loop.setdefault(fut.get_loop(), []).append((fut, outcome))
+        for loop, outcomes in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, outcomes)
+
+    def close(self, timeout_s: float) -> None:
+        self._closing.set()
+        self._thread.join()
+        remaining = self.producer.flush(timeout_s)
+        if remaining:
+            log.warning("event log: %d record(s) not confirmed at close", remaining)
+        self._hand_over()
 
 
-def _fail(fut: asyncio.Future[RecordMetadata], exc: BaseException) -> None:
-    if not fut.done():
-        fut.set_exception(exc)
+def _settle(outcomes: list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]) -> None:
+    for fut, outcome in outcomes:
+        if fut.done():
+            continue
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)

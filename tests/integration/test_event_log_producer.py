@@ -1,0 +1,64 @@
+"""The event log's producer: it recovers from a fatal error, and a record never confirmed is not
+written later.
+
+librdkafka declares an idempotent producer unusable after a fatal error (for example a sequence
+the broker refuses); the adapter then starts a new producer on the next append. A real fatal error
+cannot be provoked on demand, so librdkafka's own error object is handed to the adapter's error
+callback as librdkafka would hand it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from bhyt.v1 import events_pb2 as ev
+from confluent_kafka import KafkaError
+
+from tests.support.kafka_state import all_records
+from verifier.adapters.kafka_log import KafkaEventLog
+from verifier.errors import EventLogUnavailable
+from verifier.settings import Settings
+
+
+def check_in(check_in_id: str) -> ev.EventEnvelope:
+    return ev.EventEnvelope(
+        event_id=str(uuid.uuid4()),
+        key="4016354956",
+        check_in_verified=ev.CheckInVerified(check_in_id=check_in_id),
+    )
+
+
+def logged_ids(s: Settings) -> list[str]:
+    return [ev.EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)]
+
+
+def test_a_fatal_producer_error_is_followed_by_a_new_producer(settings: Settings) -> None:
+    s = settings.with_(publish_timeout_s=3.0)
+    log = KafkaEventLog.connect(s)
+    try:
+        first = asyncio.run(log.append_envelope(check_in("before")))
+        log._on_client_error(KafkaError(KafkaError._FATAL, "injected by the test", fatal=True))
+        started = time.monotonic()
+        second = asyncio.run(log.append_envelope(check_in("after")))
+        assert time.monotonic() - started < s.publish_timeout_s
+    finally:
+        log.close()
+    assert (first.topic, second.topic) == (s.topic_checkins, s.topic_checkins)
+    assert logged_ids(s) == ["before", "after"]
+
+
+def test_a_topic_that_does_not_exist_is_refused_at_connect(settings: Settings) -> None:
+    s = settings.with_(topic_alerts=f"missing-{uuid.uuid4().hex[:8]}.alerts.v1")
+    with pytest.raises(EventLogUnavailable, match="does not exist"):
+        KafkaEventLog.connect(s)
+
+
+def test_no_broker_means_unavailable_at_connect(settings: Settings) -> None:
+    s = settings.with_(kafka_bootstrap="127.0.0.1:1")
+    started = time.monotonic()
+    with pytest.raises(EventLogUnavailable, match="no answer from Kafka"):
+        KafkaEventLog.connect(s)
+    assert time.monotonic() - started < 30
