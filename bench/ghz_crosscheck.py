@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import base64
 import collections
+import dataclasses
 import itertools
 import json
 import os
@@ -105,6 +106,7 @@ class Config:
     warmup_s: float = 5.0
     calls: tuple[str, ...] = ("echo", "typed", "token")  # which full-speed runs (echo always runs)
     profile: Path | None = None  # py-spy the verifier and the worker through each ghz run, into here
+    settings: tuple[tuple[str, str], ...] = ()  # --setting FIELD=VALUE: the stack's settings, for A/B runs
 
     def count(self, per_s: float) -> int:
         """Requests (and so cards or tokens) for `per_s` over a run."""
@@ -358,10 +360,24 @@ class Bench:
         self.config.profile.mkdir(parents=True, exist_ok=True)
         return [
             subprocess.Popen(
-                [spy, "record", "-p", str(pid), "-d", str(int(seconds) + 1), "-r", "100", "-f", "raw",
-                 "--nonblocking", "-o", str(self.config.profile / f"{slug}-{part}.txt")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    spy,
+                    "record",
+                    "-p",
+                    str(pid),
+                    "-d",
+                    str(int(seconds) + 1),
+                    "-r",
+                    "100",
+                    "-f",
+                    "raw",
+                    "--nonblocking",
+                    "-o",
+                    str(self.config.profile / f"{slug}-{part}.txt"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for part, pid in self.profiled.items()
         ]
 
@@ -480,8 +496,10 @@ def report(results: list[Result], config: Config) -> list[str]:
     for name in phases:
         g, o = by[(name, "ghz")], by[(name, "ours")]
         share = _pair([g.rps / echo["ghz"], o.rps / echo["ours"]], ".0%")
-        logged = "-" if g.phase.call == ECHO else _pair(
-            [sum(r.logged.values()) / max(1, r.ok) for r in (g, o)], ".3f"
+        logged = (
+            "-"
+            if g.phase.call == ECHO
+            else _pair([sum(r.logged.values()) / max(1, r.ok) for r in (g, o)], ".3f")
         )
         errors = _pair([r.errors / max(1, r.count) for r in (g, o)], ".1%")
         rows.append(
@@ -600,6 +618,7 @@ def run(config: Config, tmp: Path, ghz: Path) -> list[Result]:
         **local_tls(tmp / "pki"),
         "token_keys_dir": str(tmp / "keys"),
         "token_lifetime_s": 3600,  # issued before the runs; a long run must not outlive them
+        **{name: setting_value(name, value) for name, value in config.settings},
     }
     work = tmp / "ghz"
     work.mkdir()
@@ -635,6 +654,14 @@ def run(config: Config, tmp: Path, ghz: Path) -> list[Result]:
     return results
 
 
+def setting_value(name: str, text: str) -> Any:
+    """`--setting FIELD=VALUE` as the field's type, as `BHYT_FIELD=VALUE` would be read."""
+    field_ = next((f for f in dataclasses.fields(Settings) if f.name == name), None)
+    if field_ is None:
+        raise SystemExit(f"--setting: no setting {name!r} (see verifier/settings.py)")
+    return getattr(Settings.from_env({f"BHYT_{name.upper()}": text}), name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -652,6 +679,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, help="py-spy the verifier and the worker through each ghz run into DIR"
     )
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="FIELD=VALUE",
+        help="a setting of the stack (verifier/settings.py field), for A/B runs; repeatable",
+    )  # fmt: skip
     parser.add_argument("--write", action="store_true", help="write the section into BENCHMARKS.md")
     args = parser.parse_args(argv)
     ghz = find_ghz()
@@ -664,7 +695,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--calls: unknown {sorted(unknown)}; choose from {sorted(CALLS)}")
     config = Config(
-        seconds=args.seconds, rates=rates, warmup_s=args.warmup_seconds, calls=calls, profile=args.profile
+        seconds=args.seconds,
+        rates=rates,
+        warmup_s=args.warmup_seconds,
+        calls=calls,
+        profile=args.profile,
+        settings=tuple((name, value) for name, _, value in (s.partition("=") for s in args.setting)),
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-ghz-") as tmp:

@@ -47,6 +47,10 @@ class Settings:
     projection_group: str = "bhyt-projections"
     projection_batch_size: int = 500
     projection_batch_window_s: float = 0.02
+    # A worker's fetches wait for this much data, or this long: fewer, larger fetches cost the
+    # worker and the broker less per event (BENCHMARKS.md), at up to the wait in projection lag.
+    projection_fetch_min_bytes: int = 65536
+    projection_fetch_max_wait_s: float = 0.03
     # How soon the group notices a crashed worker and hands its partitions to the others.
     projection_session_timeout_s: float = 10.0
     recent_usage_size: int = 20

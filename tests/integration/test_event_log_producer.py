@@ -32,7 +32,9 @@ def check_in(check_in_id: str) -> ev.EventEnvelope:
 
 
 def logged_ids(s: Settings) -> list[str]:
-    return [ev.EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)]
+    return [
+        ev.EventEnvelope.FromString(v).check_in_verified.check_in_id for v in all_records(s, s.topic_checkins)
+    ]
 
 
 def test_a_fatal_producer_error_is_followed_by_a_new_producer(settings: Settings) -> None:
