@@ -73,16 +73,17 @@ def configure(level: int | str, fmt: str) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def logging_config(fmt: str) -> dict[str, Any] | None:
-    """For Faust's `logging_config` (merged into mode's own): the default handler writes JSON lines.
-    None for text, so Faust keeps its usual (coloured) lines."""
+def logging_config(fmt: str) -> dict[str, Any]:
+    """For Faust's `logging_config` (merged into mode's own): the default handler writes our lines,
+    JSON or the verifier's plain text. Not Faust's coloured text: colorlog rebuilt its escape-code
+    table for every record and cost a worker 5-7% of its CPU under load (BENCHMARKS.md), and
+    colour codes do not belong in a log file."""
     formatter(fmt)  # refuses an unknown format at start-up
-    if fmt != "json":
-        return None
+    chosen = {"()": JsonFormatter} if fmt == "json" else {"format": TEXT_FORMAT}
     return {
         "merge": True,
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "formatters": {fmt: chosen},
+        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": fmt}},
     }

@@ -65,5 +65,6 @@ def test_an_exception_is_kept_inside_the_line() -> None:
 def test_an_unknown_format_is_refused_naming_the_setting() -> None:
     with pytest.raises(ValueError, match="BHYT_LOG_FORMAT"):
         logs.formatter("yaml")
-    assert logs.logging_config("text") is None
-    assert logs.logging_config("json") is not None
+    text, json_ = logs.logging_config("text"), logs.logging_config("json")
+    assert text["formatters"] == {"text": {"format": logs.TEXT_FORMAT}}  # plain, not Faust's colours
+    assert json_["formatters"] == {"json": {"()": logs.JsonFormatter}}
