@@ -7,6 +7,7 @@ it and the offset guard makes the replay harmless.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -27,7 +28,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from prometheus_client import start_http_server
 
 from projections import metrics
-from projections.registry import REGISTRY, ApplyBatch, Wiring
+from projections.registry import REGISTRY, ApplyBatch, Events, Projection, Wiring
 from projections.retry import REDIS_TRANSIENT, until_done
 from projections.store import DeadLetter, Position, ProjectionStore
 from verifier.events import UndecodableEvent, decode_event
@@ -108,10 +109,31 @@ def create_app(settings: Settings) -> faust.App:
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
     traced = bool(settings.access_log)
 
-    def project(name: str, names: tuple[str, ...], apply_batch: ApplyBatch) -> None:
+    def project(members: Sequence[tuple[str, tuple[str, ...], ApplyBatch]]) -> None:
+        """One Faust agent feeding `members` (name, topics, apply): each batch is decoded once and
+        each member applies, concurrently, the events of its own topics."""
+        names = tuple(dict.fromkeys(t for _, topics, _ in members for t in topics))
         topic = app.topic(
             *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
+
+        async def apply(
+            name: str,
+            topics: tuple[str, ...],
+            apply_batch: ApplyBatch,
+            events: Events,
+            dead: list[DeadLetter],
+        ) -> None:
+            if len(topics) < len(names):
+                events = [e for e in events if e[0].topic in topics]
+                dead = [d for d in dead if d.position.topic in topics]
+            if not events and not dead:
+                return
+            await project_batch(name, store, apply_batch, events, dead)
+            if traced and name == TRACED_PROJECTION and applied_log.isEnabledFor(logging.INFO):
+                for _, event in events:
+                    if event.HasField("check_in_verified"):
+                        applied_log.info("%s: applied check-in", name, extra=_traced(event))
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             batches = stream.take_events(  # type: ignore[attr-defined]  # missing from StreamT
@@ -121,20 +143,22 @@ def create_app(settings: Settings) -> faust.App:
                 events, dead = decode_batch(
                     (Position(e.message.topic, e.message.partition, e.message.offset), e.value) for e in batch
                 )
-                await project_batch(name, store, apply_batch, events, dead)
-                if traced and name == TRACED_PROJECTION and applied_log.isEnabledFor(logging.INFO):
-                    for _, event in events:
-                        if event.HasField("check_in_verified"):
-                            applied_log.info("%s: applied check-in", name, extra=_traced(event))
+                # Every member finishes its apply before a failure of one ends the agent.
+                outcomes = await asyncio.gather(
+                    *(apply(*member, events, dead) for member in members), return_exceptions=True
+                )
+                failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+                if failed is not None:
+                    raise failed
 
-        app.agent(topic, name=name)(agent)
+        app.agent(topic, name="+".join(name for name, _, _ in members))(agent)
 
     async def publish(topic: str, events: Sequence[EventEnvelope]) -> None:
         await publish_until_done(app, topic, events)
 
     wiring = Wiring(settings, client, publish, worker_id)
-    for p in REGISTRY:
-        project(p.name, p.topics(settings), p.build(wiring))
+    for members in agent_groups(settings):
+        project([(p.name, p.topics(settings), p.build(wiring)) for p in members])
 
     own_topics = set(settings.topics)
 
@@ -151,6 +175,19 @@ def create_app(settings: Settings) -> faust.App:
     if settings.worker_metrics_listen:
         serve_worker_metrics(app, settings.worker_metrics_listen)
     return app
+
+
+def agent_groups(settings: Settings) -> list[list[Projection]]:
+    """Which projections share a Faust agent: all those reading the check-ins topic share one (the
+    busiest topic, read by usage, the monitor and the re-check), the others have one each.
+
+    Faust hands every record to every agent that reads its topic and each agent decodes it: three
+    agents on check-ins cost a worker three times the per-record work (about a sixth of its CPU
+    under load, BENCHMARKS.md). Sharing one agent costs nothing in order or safety: each
+    projection still gets its events in partition order and applies them behind its own offset
+    guard, and the batch is acknowledged once all of them have applied it."""
+    shared = [p for p in REGISTRY if settings.topic_checkins in p.topics(settings)]
+    return [shared, *([p] for p in REGISTRY if p not in shared)]
 
 
 def _traced(event: EventEnvelope) -> dict[str, str]:
