@@ -1,6 +1,6 @@
-"""The accounts ports' contract (AccountsReadModel, TokenStore, LoginAttempts), held by the fakes
-and the Redis adapters alike; the real read side is written by the accounts projection's own code,
-redelivered batches included."""
+"""The accounts ports' contract (AccountsReadModel, TokenStore with the service's LoginTokens,
+LoginAttempts), held by the fakes and the Redis adapters alike; the real read side is written by the
+accounts projection's own code, redelivered batches included."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from verifier.errors import ReadModelUnavailable
 from verifier.events import facts
 from verifier.events.envelopes import to_envelope
 from verifier.ports import AccountsReadModel, LiveToken, LoginAttempts, TokenStore
+from verifier.service.accounts import LoginTokens
 
 HASH = "scrypt$16384$8$1$c2FsdA==$aGFzaA=="
 
@@ -71,12 +72,13 @@ async def accounts_side(redis_side: aioredis.Redis | None) -> AsyncIterator[Acco
 
 @pytest.fixture
 async def sessions(
-    redis_side: aioredis.Redis | None,
-) -> AsyncIterator[tuple[RedisSessions | FakeSessions, TokenStore, LoginAttempts]]:
-    """(the sessions, unreachable tokens, unreachable attempts)"""
+    redis_side: aioredis.Redis | None, accounts_side: AccountsSide
+) -> AsyncIterator[tuple[RedisSessions | FakeSessions, RedisSessions | FakeSessions, LoginAttempts]]:
+    """(the sessions, unreachable tokens, unreachable attempts); the sessions see the accounts
+    `accounts_side` records, as RedisSessions sees the projection's keys in its Redis."""
     if redis_side is None:
         down = FakeSessions(down=True)
-        yield FakeSessions(), down, down
+        yield FakeSessions(directory=accounts_side.fake), down, down
         return
     unreachable = _unreachable_redis()
     try:
@@ -191,6 +193,27 @@ async def test_tokens_are_kept_found_and_revoked_per_account(
     assert await store.revoke("c" * 64) is False
 
 
+async def test_a_token_is_found_with_the_account_the_projection_holds_now(
+    sessions: tuple[LoginTokens, LoginTokens, LoginAttempts], accounts_side: AccountsSide
+) -> None:
+    """What `authenticate` reads in its one round trip: the token, and its account as it is now."""
+    store, _, _ = sessions
+    await accounts_side.record(added("bv-a"), redeliver=True)
+    mine = LiveToken("bv-a", "d" * 64, NOW + timedelta(hours=1))
+    orphan = LiveToken("bv-never-added", "e" * 64, NOW + timedelta(hours=1))
+    await store.keep("a" * 64, mine, ttl_s=3600)
+    await store.keep("b" * 64, orphan, ttl_s=3600)
+    assert await store.find_with_account("a" * 64) == (mine, AccountRecord("bv-a", Role.HIS, "40-001", HASH))
+    assert await store.find_with_account("b" * 64) == (orphan, None)
+    assert await store.find_with_account("0" * 64) is None
+    await accounts_side.record(facts.AccountDisabled(username="bv-a", reason="r", disabled_by="t", at=NOW))
+    assert await store.find_with_account("a" * 64) == (
+        mine, AccountRecord("bv-a", Role.HIS, "40-001", HASH, disabled=True)
+    )  # fmt: skip
+    assert await store.revoke("a" * 64) is True
+    assert await store.find_with_account("a" * 64) is None
+
+
 async def test_failures_count_up_lock_and_clear(
     sessions: tuple[LoginAttempts, TokenStore, LoginAttempts],
 ) -> None:
@@ -206,10 +229,12 @@ async def test_failures_count_up_lock_and_clear(
     assert await attempts.count_failure("user:a", now=NOW, window_s=900) == 1  # the lock reset the count
 
 
-async def test_unreachable_sessions_say_so(sessions: tuple[object, TokenStore, LoginAttempts]) -> None:
+async def test_unreachable_sessions_say_so(
+    sessions: tuple[object, RedisSessions | FakeSessions, LoginAttempts],
+) -> None:
     _, tokens, attempts = sessions
     for call in (
-        tokens.keep("a", LiveToken("u", "d", NOW), ttl_s=1), tokens.find("a"),
+        tokens.keep("a", LiveToken("u", "d", NOW), ttl_s=1), tokens.find("a"), tokens.find_with_account("a"),
         tokens.revoke_all("u"), tokens.revoke("a"),
         attempts.locked_until("s"), attempts.count_failure("s", now=NOW, window_s=1),
         attempts.lock("s", until=NOW, ttl_s=1), attempts.clear("s"),

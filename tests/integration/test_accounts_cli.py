@@ -44,7 +44,8 @@ class Server:
 def server() -> Iterator[Server]:
     """The Accounts service on a free port, run by its own event loop in a thread, as the CLI (a
     synchronous gRPC client) meets it in production."""
-    log, directory, sessions = FakeEventLog(), FakeAccountsReadModel(), FakeSessions()
+    log, directory = FakeEventLog(), FakeAccountsReadModel()
+    sessions = FakeSessions(directory=directory)
     accounts = AccountService(
         directory=directory, tokens=sessions, attempts=sessions, event_log=log, facilities=FACILITIES,
         clock=lambda: NOW, hashing=ScryptParameters(n=1 << 10),

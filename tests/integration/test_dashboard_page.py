@@ -262,10 +262,11 @@ class StaffAccounts:
 
     log: FakeEventLog = field(default_factory=FakeEventLog)
     directory: FakeAccountsReadModel = field(default_factory=FakeAccountsReadModel)
-    sessions: FakeSessions = field(default_factory=FakeSessions)
+    sessions: FakeSessions = field(init=False)
     passwords: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.sessions = FakeSessions(directory=self.directory)  # one Redis holds both in production
         self.service = AccountService(
             directory=self.directory, tokens=self.sessions, attempts=self.sessions, event_log=self.log,
             facilities=FACILITIES, clock=lambda: datetime.now(UTC),

@@ -173,7 +173,7 @@ class FakeCommandReceipts(CommandReceipts):
 @dataclass
 class FakeAccounts:
     """The three methods of `verifier.service.accounts.AccountService` the HIS gateway uses
-    (`AccountDirectory`), in memory: accounts with their MD5 password string, live tokens,
+    (`HisAccounts`), in memory: accounts with their MD5 password string, live tokens,
     registered staff. `locked` names accounts whose logins are refused as rate-limited."""
 
     logins: dict[str, tuple[Account, str]] = field(default_factory=dict)  # username -> (account, md5)
@@ -281,12 +281,15 @@ class FakeAccountsReadModel(AccountsReadModel):
 @dataclass
 class FakeSessions(TokenStore, LoginAttempts):
     """Tokens, failure counters and locks in dicts. Expiry is the service's business (it compares
-    `expires_at` and `until` with its clock); the failure window is kept here from `now`."""
+    `expires_at` and `until` with its clock); the failure window is kept here from `now`.
+    `directory` is the accounts read model `find_with_account` reads, as RedisSessions reads the
+    projection's keys in the Redis it shares with RedisAccountsReadModel: give it the service's."""
 
     tokens: dict[str, LiveToken] = field(default_factory=dict)
     failures: dict[str, tuple[datetime, int]] = field(default_factory=dict)  # scope -> (window start, n)
     locks: dict[str, datetime] = field(default_factory=dict)
     down: bool = False
+    directory: FakeAccountsReadModel | None = None
 
     def _up(self) -> None:
         if self.down:
@@ -299,6 +302,15 @@ class FakeSessions(TokenStore, LoginAttempts):
     async def find(self, token_digest: str) -> LiveToken | None:
         self._up()
         return self.tokens.get(token_digest)
+
+    async def find_with_account(self, token_digest: str) -> tuple[LiveToken, AccountRecord | None] | None:
+        self._up()
+        token = self.tokens.get(token_digest)
+        if token is None:
+            return None
+        if self.directory is None:
+            raise AssertionError("FakeSessions(directory=...): the accounts read model the service reads")
+        return token, await self.directory.account(token.username)
 
     async def revoke_all(self, username: str) -> int:
         self._up()

@@ -43,7 +43,10 @@ class World:
     now: datetime = T0
     log: FakeEventLog = field(default_factory=FakeEventLog)
     directory: FakeAccountsReadModel = field(default_factory=FakeAccountsReadModel)
-    sessions: FakeSessions = field(default_factory=FakeSessions)
+    sessions: FakeSessions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = FakeSessions(directory=self.directory)  # one Redis holds both in production
 
     def service(self, policy: LoginPolicy | None = None) -> AccountService:
         return AccountService(

@@ -7,6 +7,13 @@ Login keys (not under the projection's "ac:", so a rebuild neither drops nor rew
   auth:f:<scope>         string  failed logins in the current window (expires at the window's end)
   auth:l:<scope>         string  locked until (epoch ms), expiring then
 Only digests of tokens are stored: a copy of Redis does not hand out live tokens.
+
+Every HIS lookup authenticates and (2024) finds its staff member, so each of those is one round
+trip: a script follows the token to its account, another the facility's CCCD index to the staff
+record (BENCHMARKS.md, "HIS gateway: where a lookup's time goes"). Nothing is cached in the
+process, so a revoked token or a disabled account is refused on the next request. The second key of
+each script is read from the first, so it cannot be declared: right for one Redis, not for a Redis
+Cluster (as the projections' scripts: README, "Guarantees and their limits").
 """
 
 from __future__ import annotations
@@ -29,11 +36,33 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
+# KEYS[1]: auth:t:<digest>. ARGV: the account key prefix, the token value's separator. false for no
+# token, else {the token's value, its account's hash as field, value, ...} ({} for no account).
+_TOKEN_AND_ACCOUNT = """
+local token = redis.call('GET', KEYS[1])
+if not token then return false end
+local cut = string.find(token, ARGV[2], 1, true)
+if not cut then return {token, {}} end
+return {token, redis.call('HGETALL', ARGV[1] .. string.sub(token, 1, cut - 1))}
+"""
+# KEYS[1]: ac:f:<facility>. ARGV: the CCCD field, the staff record prefix. false for nobody
+# registered under that CCCD there, else {registry id, the staff record as field, value, ...}.
+_STAFF_BY_PERSONAL_ID = """
+local registry_id = redis.call('HGET', KEYS[1], ARGV[1])
+if not registry_id then return false end
+return {registry_id, redis.call('HGETALL', ARGV[2] .. registry_id)}
+"""
+
+
+def _fields(flat: list[str]) -> dict[str, str]:
+    """A hash as a script returns it (field, value, field, value, ...) as HGETALL's dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 class RedisAccountsReadModel(AccountsReadModel):
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
+        self._staff_by_personal_id = redis.register_script(_STAFF_BY_PERSONAL_ID)
 
     async def account(self, username: str) -> AccountRecord | None:
         try:
@@ -55,15 +84,18 @@ class RedisAccountsReadModel(AccountsReadModel):
         return [a for a in found if a is not None]
 
     async def staff_by_personal_id(self, facility_id: str, personal_id: str) -> StaffRecord | None:
+        """The index entry and the record it names in one round trip (a 2024 HIS lookup's 054/055)."""
         try:
-            registry_id = await self._redis.hget(
-                schema.staff_facility_key(facility_id), schema.personal_id_field(personal_id)
+            found = await self._staff_by_personal_id(
+                keys=[schema.staff_facility_key(facility_id)],
+                args=[schema.personal_id_field(personal_id), schema.STAFF_RECORD_PREFIX],
             )
-            if registry_id is None:
-                return None
-            return await self.staff_member(str(registry_id))
         except RedisError as e:
             raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
+        if found is None:
+            return None
+        registry_id, record = found
+        return schema.staff_from(str(registry_id), _fields(record))
 
     async def staff_member(self, registry_id: str) -> StaffRecord | None:
         try:
@@ -118,12 +150,18 @@ def _from_ms(text: str) -> datetime:
     return datetime.fromtimestamp(int(text) / 1000, UTC)
 
 
+def _live_token(value: str) -> LiveToken:
+    username, id_digest, expires_ms = value.split(_SEP)
+    return LiveToken(username, id_digest, _from_ms(expires_ms))
+
+
 class RedisSessions(TokenStore, LoginAttempts):
     """Both login ports on one client: they share the "auth:" keys and their failure mode."""
 
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
         self._count = redis.register_script(_COUNT)
+        self._token_and_account = redis.register_script(_TOKEN_AND_ACCOUNT)
 
     async def keep(self, token_digest: str, token: LiveToken, *, ttl_s: int) -> None:
         value = _SEP.join((token.username, token.id_token_digest, _ms(token.expires_at)))
@@ -143,10 +181,22 @@ class RedisSessions(TokenStore, LoginAttempts):
             value = await self._redis.get(_token_key(token_digest))
         except RedisError as e:
             raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
-        if value is None:
+        return _live_token(str(value)) if value is not None else None
+
+    async def find_with_account(self, token_digest: str) -> tuple[LiveToken, AccountRecord | None] | None:
+        """The token and, read in the same round trip, the account it names as the accounts
+        projection holds it now (None when it holds none): what authenticating a request needs."""
+        try:
+            found = await self._token_and_account(
+                keys=[_token_key(token_digest)], args=[schema.ACCOUNT_PREFIX, _SEP]
+            )
+        except RedisError as e:
+            raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
+        if found is None:
             return None
-        username, id_digest, expires_ms = str(value).split(_SEP)
-        return LiveToken(username, id_digest, _from_ms(expires_ms))
+        value, account = found
+        live = _live_token(str(value))
+        return live, schema.account_from(live.username, _fields(account))
 
     async def revoke_all(self, username: str) -> int:
         try:

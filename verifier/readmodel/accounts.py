@@ -24,12 +24,13 @@ from verifier.domain.accounts import AccountRecord, Role, StaffRecord
 PATTERNS = ("ac:*",)
 ACCOUNTS_KEY = "ac:all"
 FACILITIES_KEY = "ac:facs"
+ACCOUNT_PREFIX = "ac:u:"
 STAFF_RECORD_PREFIX = "ac:s:"
 PERSONAL_ID_FIELD_PREFIX = "c:"
 
 
 def account_key(username: str) -> str:
-    return f"ac:u:{username}"
+    return f"{ACCOUNT_PREFIX}{username}"
 
 
 def staff_facility_key(facility_id: str) -> str:

@@ -8,9 +8,10 @@ The gateway (`log_in`, `authenticate`, `staff_member`) and the administrators (`
 Security, as issue 16 asks:
 - passwords exist only as scrypt hashes of the MD5 string clients send (`verifier.domain.accounts`);
   hashing runs in a thread, so a login never stalls the event loop;
-- tokens are random (`secrets`), stored only as their SHA-256 with an expiry (`TokenStore`), checked
+- tokens are random (`secrets`), stored only as their SHA-256 with an expiry (`LoginTokens`), checked
   against the service's clock; a disabled account's tokens are revoked when it is disabled, and
-  `authenticate` also refuses any token of an account the projection shows disabled;
+  `authenticate` also refuses any token of an account the projection shows disabled (read with the
+  token, in one round trip: every gateway request authenticates, and nothing is cached);
 - failed logins are counted per account and per client address (`LoginAttempts`); past the limit
   the scope is locked for a while, and a locked account says so (LoginRefused(locked=True)). An
   unknown username costs the same scrypt as a known one, so timing does not tell them apart.
@@ -26,6 +27,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from verifier.domain.accounts import (
     AccountRecord,
@@ -44,7 +46,7 @@ from verifier.domain.accounts import (
 from verifier.domain.facilities import FacilityRegistry, normalise_facility
 from verifier.errors import BadRequest, NotFound, Unauthenticated, VerifierError
 from verifier.events.facts import AccountAdded, AccountDisabled, StaffRegistered, StaffRemoved
-from verifier.ports import AccountsReadModel, EventLog, LiveToken, LoginAttempts, Recorded, TokenStore
+from verifier.ports import AccountsReadModel, EventLog, LiveToken, LoginAttempts, Recorded
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -56,6 +58,7 @@ __all__ = [
     "IssuedToken",
     "LoginPolicy",
     "LoginRefused",
+    "LoginTokens",
     "NewAccount",
     "Role",
     "StaffMember",
@@ -130,6 +133,24 @@ class NewAccount:
     written: Written
 
 
+class LoginTokens(Protocol):
+    """The login tokens as this service uses them: `verifier.ports.TokenStore`, but a token is
+    looked up together with the account it names (`find_with_account`), since authenticating, which
+    every HIS lookup and dashboard request does, should cost one round trip, not one for the token
+    and one for the account. A Protocol, so the adapters fit it without importing the service."""
+
+    async def keep(self, token_digest: str, token: LiveToken, *, ttl_s: int) -> None: ...
+
+    async def find_with_account(self, token_digest: str) -> tuple[LiveToken, AccountRecord | None] | None:
+        """None for an unknown (revoked, lapsed) token; else the token and its account as the
+        accounts projection holds it now (None when it holds none)."""
+        ...
+
+    async def revoke_all(self, username: str) -> int: ...
+
+    async def revoke(self, token_digest: str) -> bool: ...
+
+
 _DEFAULT_POLICY = LoginPolicy()
 _DEFAULT_HASHING = ScryptParameters()
 
@@ -143,7 +164,7 @@ class AccountService:
         self,
         *,
         directory: AccountsReadModel,
-        tokens: TokenStore,
+        tokens: LoginTokens,
         attempts: LoginAttempts,
         event_log: EventLog,
         facilities: FacilityRegistry,
@@ -198,15 +219,16 @@ class AccountService:
 
     async def authenticate(self, access_token: str, *, id_token: str = "") -> Account:
         """The account a live token belongs to; raises verifier.errors.Unauthenticated for an
-        unknown, expired or revoked token, or a disabled account."""
+        unknown, expired or revoked token, or a disabled account. One read of the token store, which
+        brings the token's account with it: no cache, so a revocation or disabling counts at once."""
         if not access_token:
             raise Unauthenticated("thiếu token (no token)")
-        live = await self._tokens.find(_digest(access_token))
-        if live is None or live.expires_at <= self._clock():
+        found = await self._tokens.find_with_account(_digest(access_token))
+        if found is None or found[0].expires_at <= self._clock():
             raise Unauthenticated("token không hợp lệ hoặc đã hết hạn (unknown or expired token)")
+        live, record = found
         if id_token and not hmac.compare_digest(_digest(id_token), live.id_token_digest):
             raise Unauthenticated("id_token không khớp (id_token does not match the token)")
-        record = await self._directory.account(live.username)
         if record is None or record.disabled:
             raise Unauthenticated("tài khoản không còn hiệu lực (the account is disabled)")
         return Account(record.username, record.role, record.facility_id)
