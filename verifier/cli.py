@@ -144,6 +144,23 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
     imp.set_defaults(run=_import)
 
+    rep = sub.add_parser(
+        "repartition",
+        help="copy a topic into a new one with another partition count, each person's events in order",
+        description="Copy every event of SOURCE into a new topic TARGET with --partitions partitions and "
+        "SOURCE's retention and compaction settings, each key's events kept in order. Then point the "
+        "BHYT_TOPIC_* setting at TARGET and rebuild the projections: README, 'Changing the partition "
+        "count'. Stop the verifiers first: events written to SOURCE during the copy are not copied.",
+    )
+    rep.add_argument("source", help="the topic to copy, e.g. bhyt.checkins.v1")
+    rep.add_argument("target", help="the new topic; it must not exist yet")
+    rep.add_argument("--partitions", type=int, required=True, help="the new topic's partition count")
+    rep.add_argument(
+        "--replication", type=int, help="the new topic's replication (default BHYT_TOPIC_REPLICATION)"
+    )
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.set_defaults(run=_repartition)
+
     status = client("status", "a participant's status and recent usage, as the mobile app shows it", "app")
     status.add_argument("number", help="card number, social insurance number (10) or personal id (12)")
     status.set_defaults(run=_status)
@@ -389,6 +406,26 @@ def _import(args: argparse.Namespace) -> int:
         )
     print(json.dumps(dataclasses.asdict(report) | {"events_per_second": round(report.events_per_second)}))
     return 130 if report.interrupted else 0
+
+
+def _repartition(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from verifier.adapters.repartition import RepartitionRefused, repartition
+
+    settings = Settings.from_env()
+    replication = args.replication or settings.topic_replication
+    with tqdm(unit=" events", disable=args.no_progress, desc=f"{args.source} -> {args.target}") as bar:
+        try:
+            copied = repartition(
+                settings.kafka_bootstrap, args.source, args.target, args.partitions,
+                replication=replication, progress=bar.update,
+            )  # fmt: skip
+        except RepartitionRefused as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    print(json.dumps(dataclasses.asdict(copied)))
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
