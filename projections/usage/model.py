@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 from bhyt.v1.events_pb2 import VERDICT_ACCEPTED, EventEnvelope
 
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
-from verifier.domain.calendar import vietnam_date
+from verifier.domain.calendar import VIETNAM, vietnam_date
 from verifier.domain.usage import UsageEntry
 from verifier.readmodel.participation import encode_usage_entry, usage_day_key, usage_key, usage_recent_key
 
@@ -33,6 +33,19 @@ ONCE = 0  # the guard position of a finalised check-in's own key: see the module
 def finalised_key(subject: str, check_in_id: str) -> str:
     """The final result code of one provisional check-in; also the guard of its CheckInFinalised."""
     return f"u:{{{subject}}}:f:{check_in_id}"
+
+
+DAY_COUNTER_DAYS = 2  # a day's counter outlives its Vietnam day by a day: only today's is read
+
+
+def day_counter_expiry(day: date) -> int:
+    """When a day's check-in counter goes (epoch seconds): the start of the second Vietnam day after
+    it. Only today's counter is read, and kept for ever they would be one key per person per day
+    with check-ins, ~1.6 billion in ten years (README "Sizing a national deployment"). An absolute
+    time, not a TTL, so a rebuild replaying old check-ins recreates no old counters: each expires
+    as it is written, and the rebuilt state equals the live one."""
+    end = datetime.combine(day + timedelta(days=DAY_COUNTER_DAYS), time.min, tzinfo=VIETNAM)
+    return int(end.timestamp())
 
 
 def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
@@ -47,10 +60,12 @@ def mutation_for(event: EventEnvelope, *, recent_size: int) -> Mutation | None:
     entry = UsageEntry(c.check_in_id, c.facility_id, c.kiosk_id, c.result_code, at)
     totals = usage_key(subject)
     recent = usage_recent_key(subject)
+    day = vietnam_date(at)
     commands: list[tuple[str, ...]] = [
         ("HINCRBY", totals, "n", "1"),
         ("HSET", totals, "lf", c.facility_id, "lt", str(int(at.timestamp() * 1000))),
-        ("INCR", usage_day_key(subject, vietnam_date(at))),
+        ("INCR", usage_day_key(subject, day)),
+        ("EXPIREAT", usage_day_key(subject, day), str(day_counter_expiry(day))),
         ("LPUSH", recent, encode_usage_entry(entry)),
         ("LTRIM", recent, "0", str(recent_size - 1)),
     ]

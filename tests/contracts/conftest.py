@@ -119,7 +119,7 @@ async def redis_side(request: pytest.FixtureRequest) -> AsyncIterator[aioredis.R
 async def read_model_side(redis_side: aioredis.Redis | None) -> AsyncIterator[ReadModelSide]:
     client = redis_side
     if client is None:
-        fake = FakeReadModel()
+        fake = FakeReadModel(wall_clock=lambda: datetime.now(UTC))
         yield ReadModelSide(fake, FakeReadModel(down=True), fake=fake)
         return
     unreachable = _unreachable_redis()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from tests.contracts.conftest import NOW, EventLogSide, ReadModelSide
 from tests.support.people import AN
-from verifier.domain.calendar import vietnam_date
+from verifier.domain.calendar import VIETNAM, vietnam_date
 from verifier.domain.lifecycle import Revocation
 from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
@@ -53,19 +53,33 @@ async def test_the_cccd_index_names_the_holder(read_model_side: ReadModelSide) -
 
 async def test_usage_counts_totals_the_day_and_the_most_recent_first(read_model_side: ReadModelSide) -> None:
     subject = AN.social_insurance_number
-    yesterday = NOW - timedelta(days=1)
+    # Today at 10:00 in Vietnam: a day's counter lives until two Vietnam days after it (see below).
+    now = datetime.combine(vietnam_date(datetime.now(UTC)), time(10), tzinfo=VIETNAM).astimezone(UTC)
     entries = [
-        (UsageEntry("c1", "40-001", "k1", "000", yesterday), True),
-        (UsageEntry("c2", "40-001", "k1", "010", NOW), False),
-        (UsageEntry("c3", "79-001", "k2", "000", NOW + timedelta(minutes=1)), True),
+        (UsageEntry("c1", "40-001", "k1", "000", now - timedelta(days=1)), True),
+        (UsageEntry("c2", "40-001", "k1", "010", now), False),
+        (UsageEntry("c3", "79-001", "k2", "000", now + timedelta(minutes=1)), True),
     ]
     for entry, accepted in entries:
         await read_model_side.check_in(subject, entry, accepted=accepted)
-    usage = await read_model_side.read_model.usage(subject, day=vietnam_date(NOW), recent=2)
+    usage = await read_model_side.read_model.usage(subject, day=vietnam_date(now), recent=2)
     assert (usage.check_ins_total, usage.accepted_total, usage.check_ins_today) == (3, 2, 2)
-    assert (usage.last_facility_id, usage.last_check_in_at) == ("79-001", NOW + timedelta(minutes=1))
+    assert (usage.last_facility_id, usage.last_check_in_at) == ("79-001", now + timedelta(minutes=1))
     assert [e.check_in_id for e in usage.recent] == ["c3", "c2"]
     assert usage.recent[1] == entries[1][0]
+
+
+async def test_a_day_counter_is_gone_two_vietnam_days_after_its_day(read_model_side: ReadModelSide) -> None:
+    """Only today's counter is read; older ones would grow by a key per person per day for ever.
+    NOW is months ago, so its day's counter is gone while the totals and the recent list stay."""
+    subject = AN.social_insurance_number
+    await read_model_side.check_in(subject, UsageEntry("c1", "40-001", "k1", "000", NOW), accepted=True)
+    usage = await read_model_side.read_model.usage(subject, day=vietnam_date(NOW), recent=1)
+    assert (usage.check_ins_total, usage.check_ins_today, [e.check_in_id for e in usage.recent]) == (
+        1,
+        0,
+        ["c1"],
+    )
 
 
 async def test_usage_of_a_subject_never_seen_is_zero(read_model_side: ReadModelSide) -> None:

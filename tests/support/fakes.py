@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bhyt.v1 import events_pb2 as ev
 
+from projections.usage.model import day_counter_expiry
 from verifier.domain.accounts import AccountRecord, Role, StaffRecord
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.participation import Participation
@@ -85,6 +86,9 @@ class FakeReadModel(ReadModel):
     usages: dict[str, Usage] = field(default_factory=dict)
     days: dict[tuple[str, date], int] = field(default_factory=dict)  # check-ins per subject and day
     down: bool = False
+    # The wall clock, to drop a day's counter when Redis would (projections/usage/model.py,
+    # `day_counter_expiry`); None: counters never go, for tests whose clock is fixed in the past.
+    wall_clock: Callable[[], datetime] | None = None
 
     def put(self, person: Participation) -> None:
         """What the participation projection does with an enrolment: the record and its index entry."""
@@ -120,7 +124,10 @@ class FakeReadModel(ReadModel):
     async def usage(self, subject: str, *, day: date, recent: int) -> Usage:
         self._up()
         usage = self.usages.get(subject, Usage())
-        return replace(usage, check_ins_today=self.days.get((subject, day), 0), recent=usage.recent[:recent])
+        today = self.days.get((subject, day), 0)
+        if self.wall_clock is not None and self.wall_clock().timestamp() >= day_counter_expiry(day):
+            today = 0
+        return replace(usage, check_ins_today=today, recent=usage.recent[:recent])
 
 
 @dataclass
