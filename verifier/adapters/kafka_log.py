@@ -175,7 +175,8 @@ class KafkaEventLog(EventLog):
         topic = self._routes[kind]
         if self._deliveries.failed:
             self._replace_producer()
-        acked: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        acked: asyncio.Future[Recorded] = loop.create_future()
         started = time.perf_counter()
         try:
             self._deliveries.produce(topic, event.key.encode(), event.SerializeToString(), acked)
@@ -183,13 +184,17 @@ class KafkaEventLog(EventLog):
             metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log refused the write: %s", e)
             raise EventLogUnavailable("event log refused the write") from e
+        # librdkafka's message timeout decides; this outer bound only guards against a hang (one
+        # timer, where `asyncio.wait_for` would add a future and callbacks to every append).
+        bound = loop.call_later(self._timeout_s + 5, _time_out, acked)
         try:
-            # librdkafka's message timeout decides; this outer bound only guards against a hang.
-            recorded = await asyncio.wait_for(acked, self._timeout_s + 5)
+            recorded = await acked
         except (KafkaException, TimeoutError) as e:
             metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log did not confirm the write: %r", e)
             raise EventLogUnavailable("event log did not confirm the write") from e
+        finally:
+            bound.cancel()
         timing = self._append_timing.get(topic)
         if timing is None:  # one label lookup per topic, not per append
             timing = self._append_timing[topic] = metrics.EVENT_LOG_APPEND.labels(topic)
@@ -280,6 +285,11 @@ class _Deliveries:
         if remaining:
             log.warning("event log: %d record(s) not confirmed at close", remaining)
         self._hand_over()
+
+
+def _time_out(fut: asyncio.Future[Recorded]) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError("no delivery report from librdkafka"))
 
 
 def _settle(outcomes: list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]) -> None:

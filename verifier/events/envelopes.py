@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeAlias
 
 from bhyt.v1 import events_pb2 as ev
@@ -57,7 +57,7 @@ def envelope(*, key: str, at: datetime, producer: str, event_id: str = "") -> ev
     env = ev.EventEnvelope(
         event_id=event_id or str(uuid.uuid4()), key=key, schema_version=SCHEMA_VERSION, producer=producer
     )
-    env.occurred_at.FromDatetime(at)
+    set_time(env.occurred_at, at)
     return env
 
 
@@ -165,7 +165,7 @@ def check_in_finalised(
         raise ValueError("a final verdict cannot be provisional")
     env = envelope(key=key, at=at, producer=producer, event_id=event_id)
     finalised = ev.CheckInFinalised(check_in_id=check_in_id, **_decided(decision, station, named=named))
-    finalised.checked_in_at.FromDatetime(checked_in_at)
+    set_time(finalised.checked_in_at, checked_in_at)
     env.check_in_finalised.CopyFrom(finalised)
     return env
 
@@ -258,8 +258,21 @@ def timestamp(at: datetime | None) -> Timestamp | None:
     if at is None:
         return None
     ts = Timestamp()
-    ts.FromDatetime(at)
+    set_time(ts, at)
     return ts
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def set_time(ts: Timestamp, at: datetime) -> None:
+    """`ts.FromDatetime(at)` in integer arithmetic: protobuf's pure-Python version goes through a
+    time tuple and `calendar.timegm`: 1-1.5% of the verifier's samples per check-in under py-spy.
+    A naive time is taken as UTC, as FromDatetime does; the result is the same to the microsecond
+    (tests/unit/test_event_times.py)."""
+    delta = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)) - _EPOCH
+    ts.seconds = delta.days * 86400 + delta.seconds
+    ts.nanos = delta.microseconds * 1000
 
 
 def signing_key_trusted(
