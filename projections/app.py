@@ -1,4 +1,5 @@
-"""The Faust app: one agent per projection, each turning a topic into Redis changes.
+"""The Faust app: agents turning topics into Redis changes, one per projection, except that the
+projections reading check-ins share one (`agent_groups`).
 
 Agents take events in small batches (`take_events`) so one Redis round trip applies many; Faust
 acks (and later commits) a batch only after `ProjectionStore` has applied it, so a crash replays
@@ -101,7 +102,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_max_poll_records=settings.projection_batch_size * 2,
         stream_buffer_maxsize=settings.projection_batch_size * 8,
         broker_heartbeat_interval=settings.projection_session_timeout_s / 4,
-        logging_config=log_config,  # None: Faust's own (text) lines
+        logging_config=log_config,  # our text or JSON lines (verifier/logs.py)
     )
     _fetch_in_batches(app, settings)
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
