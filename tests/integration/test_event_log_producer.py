@@ -16,6 +16,7 @@ import uuid
 import pytest
 from bhyt.v1 import events_pb2 as ev
 from confluent_kafka import KafkaError
+from kafka.partitioner.default import murmur2
 
 from tests.support.kafka_state import all_records
 from verifier.adapters.kafka_log import KafkaEventLog
@@ -23,10 +24,10 @@ from verifier.errors import EventLogUnavailable
 from verifier.settings import Settings
 
 
-def check_in(check_in_id: str) -> ev.EventEnvelope:
+def check_in(check_in_id: str, *, key: str = "4016354956") -> ev.EventEnvelope:
     return ev.EventEnvelope(
         event_id=str(uuid.uuid4()),
-        key="4016354956",
+        key=key,
         check_in_verified=ev.CheckInVerified(check_in_id=check_in_id),
     )
 
@@ -50,6 +51,18 @@ def test_a_fatal_producer_error_is_followed_by_a_new_producer(settings: Settings
         log.close()
     assert (first.topic, second.topic) == (s.topic_checkins, s.topic_checkins)
     assert logged_ids(s) == ["before", "after"]
+
+
+def test_each_key_lands_in_the_partition_javas_partitioner_gives_it(settings: Settings) -> None:
+    """As the importer (aiokafka), kafka-python and Java place it: a person's enrolment and later
+    events must share a partition whoever wrote them. librdkafka's own default (CRC32) would not."""
+    log = KafkaEventLog.connect(settings)
+    try:
+        keys = [f"40{n:08d}" for n in range(40)]
+        placed = {key: asyncio.run(log.append_envelope(check_in(key, key=key))).partition for key in keys}
+    finally:
+        log.close()
+    assert placed == {k: (murmur2(k.encode()) & 0x7FFFFFFF) % settings.topic_partitions for k in keys}
 
 
 def test_a_topic_that_does_not_exist_is_refused_at_connect(settings: Settings) -> None:

@@ -213,6 +213,13 @@ class KafkaEventLog(EventLog):
         self._deliveries.close(timeout_s)
 
 
+# librdkafka's default partitioner hashes keys with CRC32; Java's, kafka-python's and aiokafka's (the
+# importer, the workers) with murmur2. A person's events must all land in one partition whoever
+# writes them (the offset guard and the order of a person's events depend on it), so every
+# librdkafka producer here hashes as Java does.
+SAME_PARTITIONS_AS_JAVA = {"partitioner": "murmur2_random"}
+
+
 def producer_config(settings: Settings) -> dict[str, Any]:
     """librdkafka's settings for the event log: acks from every in-sync replica, idempotent (a
     retried batch is not written twice), and a message timeout that is the kiosk's: a record not
@@ -223,6 +230,7 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "client.id": settings.producer_name,
         "acks": "all",
         "enable.idempotence": True,
+        **SAME_PARTITIONS_AS_JAVA,
         "linger.ms": settings.producer_linger_ms,
         "message.timeout.ms": delivery_ms,
         "request.timeout.ms": max(1000, delivery_ms - settings.producer_linger_ms - 1),

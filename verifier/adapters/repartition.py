@@ -20,7 +20,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from kafka import KafkaConsumer, TopicPartition
 
-from verifier.adapters.kafka_log import scan_topic
+from verifier.adapters.kafka_log import SAME_PARTITIONS_AS_JAVA, scan_topic
 
 Progress = Callable[[int], object]  # called with the number of records copied since the last call
 
@@ -96,6 +96,7 @@ def _copy(bootstrap: str, source: str, target: str, progress: Progress | None, t
             "bootstrap.servers": bootstrap,
             "acks": "all",
             "enable.idempotence": True,  # a retried batch is not written twice, order per key kept
+            **SAME_PARTITIONS_AS_JAVA,  # where every later producer will put each key
             "linger.ms": 20,
             "message.timeout.ms": int(timeout_s * 1000),
         }
