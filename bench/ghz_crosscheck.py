@@ -54,10 +54,20 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
-from bench.load import CHANNELS, CpuMeter, Load, Person, Stats, closed_loop, enroll, percentiles, timed
+from bench.load import (
+    CHANNELS,
+    CpuMeter,
+    Load,
+    Person,
+    Stats,
+    closed_loop,
+    enroll,
+    percentiles,
+    stack_cpu_meter,
+    timed,
+)
 from bench.report import write_section
 from bench.stack import bench_stack
-from infra.local.procs import read_pidfile
 from infra.stack import local_tls
 from projections.lag import caught_up
 from verifier.adapters.kafka_log import scan_topic
@@ -607,7 +617,6 @@ def allot(config: Config) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
 
 def run(config: Config, tmp: Path, ghz: Path) -> list[Result]:
     """The whole cross-check on a stack of its own; returns every run's result."""
-    from infra.local.procs import children_of
     from infra.local.signing_keys import write_signing_key
     from verifier.tokens.keys import load_signing_key
 
@@ -624,16 +633,7 @@ def run(config: Config, tmp: Path, ghz: Path) -> list[Result]:
     work.mkdir()
     with bench_stack(tmp, **overrides) as stack:
         verifier, worker, settings = stack.verifier, stack.worker, stack.settings
-        kafka_pid, redis_pid = read_pidfile(stack.kafka.nodes[0].pidfile), stack.redis.pid
-        server = CpuMeter(
-            {
-                "verifier": lambda: [verifier.process.pid, *children_of(verifier.process.pid)],
-                "worker": lambda: [worker.process.pid],
-                "Kafka": lambda: [kafka_pid] if kafka_pid else [],
-                "Redis": lambda: [redis_pid] if redis_pid else [],
-                "load client": lambda: [os.getpid()],
-            }
-        )
+        server = stack_cpu_meter(stack)
         began = time.perf_counter()
         enroll(settings, [Person(c) for c in everyone], {}, tmp)
         print(f"enrolled {len(everyone):,} people in {time.perf_counter() - began:.1f}s", flush=True)

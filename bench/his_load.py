@@ -57,11 +57,11 @@ from urllib.parse import urlencode
 from bhyt.v1 import events_pb2 as ev
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.load import CpuMeter, Person, enroll
+from bench.load import Person, enroll, stack_cpu_meter
 from bench.report import write_section
 from bench.stack import BenchStack, bench_stack
 from infra.local.pki import ensure_local_pki
-from infra.local.procs import children_of, free_port, read_pidfile, wait_until
+from infra.local.procs import free_port, wait_until
 from infra.stack import local_tls
 from tests.support.chip_fixtures import CITIZEN
 from tests.support.kafka_state import all_records, group_caught_up
@@ -388,7 +388,7 @@ def measure(
             print(f"warm-up: {warm.requests} lookups, answers {dict(warm.codes)}", flush=True)
             wait_until(lambda: group_caught_up(stack.settings), timeout=60, what="warm-up projected")
 
-            meter = cpu_meter(stack)
+            meter = stack_cpu_meter(stack, load_client=False)
             load_before = os.getloadavg()
             metrics_url = f"http://{metrics_listen}/metrics"
             timings_before = scrape_timings(metrics_url)
@@ -436,19 +436,6 @@ def register_his_client(stack: BenchStack, pki: Path, base: str) -> str:
         "password": password_md5,
     }
     return f"{base}{LOOKUP}?{urlencode(query)}"
-
-
-def cpu_meter(stack: BenchStack) -> CpuMeter:
-    verifier, worker = stack.verifier.process.pid, stack.worker.process.pid
-    kafka_pid, redis_pid = read_pidfile(stack.kafka.nodes[0].pidfile), stack.redis.pid
-    return CpuMeter(
-        {
-            "verifier": lambda: [verifier, *children_of(verifier)],
-            "worker": lambda: [worker],
-            "Kafka": lambda: [kafka_pid] if kafka_pid else [],
-            "Redis": lambda: [redis_pid] if redis_pid else [],
-        }
-    )
 
 
 def start_profile(stack: BenchStack, out: Path, duration: str) -> subprocess.Popen[bytes]:

@@ -45,7 +45,7 @@ from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
 
 from bench.report import write_section
-from bench.stack import bench_stack
+from bench.stack import BenchStack, bench_stack
 from infra.local.procs import children_of, read_pidfile
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
@@ -117,6 +117,22 @@ class CpuMeter:
         except OSError:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+
+
+def stack_cpu_meter(stack: BenchStack, *, load_client: bool = True) -> CpuMeter:
+    """A meter of each part of a bench stack: the verifier (with its server processes), the worker,
+    Kafka and Redis, and this process as the load client unless another tool is (`load_client`)."""
+    verifier, worker = stack.verifier.process.pid, stack.worker.process.pid
+    kafka_pid, redis_pid = read_pidfile(stack.kafka.nodes[0].pidfile), stack.redis.pid
+    groups: dict[str, Callable[[], list[int]]] = {
+        "verifier": lambda: [verifier, *children_of(verifier)],
+        "worker": lambda: [worker],
+        "Kafka": lambda: [kafka_pid] if kafka_pid else [],
+        "Redis": lambda: [redis_pid] if redis_pid else [],
+    }
+    if load_client:
+        groups["load client"] = lambda: [os.getpid()]
+    return CpuMeter(groups)
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float, float]:
@@ -544,17 +560,8 @@ def main() -> None:
         chip_people = {population[1 + i].card: str(c.extra["personal_id"]) for i, c in enumerate(chips)}
         overrides = {"token_keys_dir": str(keys_dir), "chip_trust_dir": str(trust_dir)}
         with bench_stack(tmp, server_processes=args.processes, **overrides) as stack:
-            verifier, worker, settings = stack.verifier, stack.worker, stack.settings
-            kafka_pid, redis_pid = read_pidfile(stack.kafka.nodes[0].pidfile), stack.redis.pid
-            meter = CpuMeter(
-                {
-                    "verifier": lambda: [verifier.process.pid, *children_of(verifier.process.pid)],
-                    "worker": lambda: [worker.process.pid],
-                    "Kafka": lambda: [kafka_pid] if kafka_pid else [],
-                    "Redis": lambda: [redis_pid] if redis_pid else [],
-                    "load client": lambda: [os.getpid()],
-                }
-            )
+            settings = stack.settings
+            meter = stack_cpu_meter(stack)
             enrolling = time.perf_counter()
             enroll(settings, population, chip_people, tmp)
             print(f"enrolled {len(population):,} people in {time.perf_counter() - enrolling:.1f}s")

@@ -173,6 +173,14 @@ class RedisServer:
         self.log(f"redis: ready at {self.url} in {time.monotonic() - started:.2f}s")
         return self.url
 
+    def __enter__(self) -> RedisServer:
+        """`with RedisServer(dir) as server:` started now, stopped at the end of the block."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def _reap(self) -> None:
         if self.process is not None:
             self.process.wait(timeout=10)

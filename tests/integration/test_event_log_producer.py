@@ -43,7 +43,7 @@ def test_a_fatal_producer_error_is_followed_by_a_new_producer(settings: Settings
     log = KafkaEventLog.connect(s)
     try:
         first = asyncio.run(log.append_envelope(check_in("before")))
-        log._on_client_error(KafkaError(KafkaError._FATAL, "injected by the test", fatal=True))
+        log._deliveries.on_client_error(KafkaError(KafkaError._FATAL, "injected by the test", fatal=True))
         started = time.monotonic()
         second = asyncio.run(log.append_envelope(check_in("after")))
         assert time.monotonic() - started < s.publish_timeout_s

@@ -55,12 +55,8 @@ BODY_2024 = {
 
 @pytest.fixture(scope="module")
 def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis-round-trips"))
-    server.start()
-    try:
+    with RedisServer(tmp_path_factory.mktemp("redis-round-trips")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 class RoundTrips:

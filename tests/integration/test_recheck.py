@@ -205,12 +205,8 @@ def usage_of(settings: Settings, subject: str) -> list[str | None]:
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, to stop and start again without disturbing the session's."""
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    try:
+    with RedisServer(tmp_path / "redis") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_check_in_made_while_redis_is_down_is_finalised_once_redis_is_back(

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from infra.local.kafka import kafka_version
@@ -82,28 +81,12 @@ def strimzi_topics() -> dict[str, tuple[int, int, dict[str, str]]]:
     return topics
 
 
-def topics_ensure_topics_creates(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, tuple[int, int, dict[str, str]]]:
-    """What `ensure_topics` asks an empty cluster for, through a stand-in admin client."""
-    created: list[Any] = []
-
-    class EmptyCluster:
-        def __init__(self, **_: Any) -> None:
-            pass
-
-        def list_topics(self) -> list[str]:
-            return []
-
-        def create_topics(self, topics: list[Any], timeout_ms: int) -> None:
-            created.extend(topics)
-
-        def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(kafka_log, "KafkaAdminClient", EmptyCluster)
-    kafka_log.ensure_topics(settings)
-    return {t.name: (t.num_partitions, t.replication_factor, dict(t.topic_configs)) for t in created}
+def topics_ensure_topics_creates(settings: Settings) -> dict[str, tuple[int, int, dict[str, str]]]:
+    """What `ensure_topics` creates on an empty cluster (`kafka_log.topic_specs`)."""
+    return {
+        t.name: (t.num_partitions, t.replication_factor, dict(t.topic_configs))
+        for t in kafka_log.topic_specs(settings)
+    }
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -179,19 +162,19 @@ def test_the_kafka_config_sets_no_option_strimzi_drops() -> None:
     assert not dropped, f"Strimzi ignores these options: {dropped}"
 
 
-def test_every_kafka_topic_is_the_one_ensure_topics_creates(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_kafka_topic_is_the_one_ensure_topics_creates() -> None:
     """With the production settings, `ensure_topics` would create exactly the KafkaTopics: the same
     names, partitions, replication and configs (so the verifier finds them and creates nothing)."""
     kafka_name = only(STRIMZI, "Kafka")["metadata"]["name"]
     for topic in resources(STRIMZI, "KafkaTopic"):
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka_name, topic["metadata"]["name"]
     settings = Settings.from_env(production_settings())
-    assert strimzi_topics() == topics_ensure_topics_creates(settings, monkeypatch)
+    assert strimzi_topics() == topics_ensure_topics_creates(settings)
 
 
-def test_the_kafka_topics_carry_the_default_topic_names(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_kafka_topics_carry_the_default_topic_names() -> None:
     """The ConfigMap renames no topic: the KafkaTopics are the names of `Settings()` defaults."""
-    assert set(strimzi_topics()) == set(topics_ensure_topics_creates(Settings(), monkeypatch))
+    assert set(strimzi_topics()) == set(topics_ensure_topics_creates(Settings()))
 
 
 # --- the application -----------------------------------------------------------------------------

@@ -58,30 +58,33 @@ def topic_routes(settings: Settings) -> dict[str, str]:
     }
 
 
+def topic_specs(settings: Settings) -> list[NewTopic]:
+    """Every topic the service needs, as `ensure_topics` creates it (the production manifests'
+    KafkaTopics are checked against this): events are retained forever, because the log is the
+    source of truth; the imports topic is compacted, because only each file's latest checkpoint
+    matters; the trust topic has one partition, because key administration is rare and must stay
+    in order."""
+    durable = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
+    forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
+    specs = [(name, settings.topic_partitions, forever) for name in settings.topics]
+    specs.append((settings.topic_imports, 1, {**durable, "cleanup.policy": "compact"}))
+    specs.append((settings.topic_trust, 1, forever))
+    return [
+        NewTopic(
+            name, num_partitions=partitions, replication_factor=settings.topic_replication, topic_configs=cfg
+        )
+        for name, partitions, cfg in specs
+    ]
+
+
 def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> None:
-    """Create the topics if missing: events are retained forever, because the log is the source of
-    truth; the imports topic is compacted, because only each file's latest checkpoint matters; the
-    trust topic has one partition, because key administration is rare and must stay in order."""
+    """Create the topics of `topic_specs` that are missing."""
     admin = KafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout_s * 1000)
     )
     try:
         existing = set(admin.list_topics())
-        durable = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
-        forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
-        specs = [(name, settings.topic_partitions, forever) for name in settings.topics]
-        specs.append((settings.topic_imports, 1, {**durable, "cleanup.policy": "compact"}))
-        specs.append((settings.topic_trust, 1, forever))
-        wanted = [
-            NewTopic(
-                name,
-                num_partitions=partitions,
-                replication_factor=settings.topic_replication,
-                topic_configs=cfg,
-            )
-            for name, partitions, cfg in specs
-            if name not in existing
-        ]
+        wanted = [t for t in topic_specs(settings) if t.name not in existing]
         if wanted:
             # Another process may create them between our list and create: same outcome.
             with contextlib.suppress(TopicAlreadyExistsError):
@@ -122,7 +125,7 @@ class KafkaEventLog(EventLog):
         self._timeout_s = timeout_s
         self._producer_name = producer_name  # stamped on every envelope: which process wrote it
         self._append_timing: dict[str, Any] = {}
-        self._deliveries = _Deliveries(self._new_producer())
+        self._deliveries = _Deliveries(self._config)
 
     @classmethod
     def connect(cls, settings: Settings) -> KafkaEventLog:
@@ -151,18 +154,6 @@ class KafkaEventLog(EventLog):
             meta = found.get(topic)
             if meta is None or meta.error is not None or not meta.partitions:
                 raise EventLogUnavailable(f"topic {topic} does not exist on {bootstrap}")
-
-    def _new_producer(self) -> Producer:
-        return Producer({**self._config, "error_cb": self._on_client_error})
-
-    def _on_client_error(self, error: KafkaError) -> None:
-        """librdkafka's own errors (brokers down, a fatal idempotence error); called from poll.
-        A fatal error leaves the producer unusable: the next append starts a new one."""
-        if error.fatal():
-            log.error("event log: the producer failed for good (%s); starting a new one", error.str())
-            self._deliveries.failed = True
-        else:
-            log.warning("event log: %s", error.str())
 
     async def append(self, fact: Fact) -> Recorded:
         return await self.append_envelope(to_envelope(fact, producer=self._producer_name))
@@ -205,7 +196,7 @@ class KafkaEventLog(EventLog):
         """After a fatal error: what the old producer still holds fails (its callers were or will be
         answered UNAVAILABLE); new appends go to a new producer with a new producer id."""
         old = self._deliveries
-        self._deliveries = _Deliveries(self._new_producer())
+        self._deliveries = _Deliveries(self._config)
         threading.Thread(target=old.close, args=(self._timeout_s,), daemon=True).start()
 
     def close(self, timeout_s: float = 10.0) -> None:
@@ -248,13 +239,22 @@ class _Deliveries:
     without the GIL, until a report arrives); the callbacks of one poll collect their outcomes, and
     one `call_soon_threadsafe` per loop settles them all, not one wake-up per record."""
 
-    def __init__(self, producer: Producer) -> None:
-        self.producer = producer
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.producer = Producer({**config, "error_cb": self.on_client_error})
         self.failed = False  # set on a fatal error: the owner replaces this producer
         self._settled: list[tuple[asyncio.Future[Recorded], Recorded | BaseException]] = []
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="event-log-deliveries", daemon=True)
         self._thread.start()
+
+    def on_client_error(self, error: KafkaError) -> None:
+        """librdkafka's own errors (brokers down, a fatal idempotence error), called from poll. A
+        fatal error leaves this producer unusable: the event log's next append starts a new one."""
+        if error.fatal():
+            log.error("event log: the producer failed for good (%s); starting a new one", error.str())
+            self.failed = True
+        else:
+            log.warning("event log: %s", error.str())
 
     def produce(self, topic: str, key: bytes, value: bytes, acked: asyncio.Future[Recorded]) -> None:
         def delivered(error: KafkaError | None, message: Message) -> None:
