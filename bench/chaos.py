@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import redis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -67,6 +66,7 @@ from tests.support.client import Client
 from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records, group_caught_up
 from tests.support.processes import ServiceProcess, start_worker, verifier_process
+from verifier.adapters.redis_client import connect_sync
 from verifier.readmodel.participation import face_facility_key
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
@@ -609,7 +609,7 @@ def logged_face_matches(settings: Settings) -> Counter[str]:
 
 def read_keyspace(redis_url: str, patterns: tuple[str, ...]) -> dict[str, Any]:
     """Every key matching `patterns` with its value decoded by type (hash, list, set, zset, string)."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client = connect_sync(redis_url, decode_responses=True)
     try:
         keys = sorted({k for p in patterns for k in client.scan_iter(match=p, count=5000)})
         values: dict[str, Any] = {}
@@ -719,7 +719,7 @@ def verify_projections(stack: ChaosStack, result: ScenarioResult, log: Log) -> N
         if key.endswith(":r"):  # the recent list: one entry per check-in id
             recent = Counter(entry.split("|", 1)[0] for entry in entries)
             result.projection_duplicates += sum(n - 1 for n in recent.values())
-    client = redis.Redis.from_url(settings.redis_url)
+    client = connect_sync(settings.redis_url)
     try:
         result.dead_letters = int(client.hlen(DEAD_LETTERS_KEY))
     finally:

@@ -39,7 +39,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
-import redis.asyncio as aioredis
 from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import api_pb2_grpc as api_grpc
 from bhyt.v1 import events_pb2 as ev
@@ -50,6 +49,7 @@ from infra.local.procs import children_of, read_pidfile
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
 from tests.support.chip_fixtures import CITIZEN, Chip, aa_sign_ec, make_chip, pem
+from verifier.adapters.redis_client import RedisClient, connect
 from verifier.client_channel import ClientTls, aio_channel
 from verifier.imports.run import run_import
 from verifier.readmodel.participation import usage_key
@@ -341,7 +341,7 @@ async def open_loop(
         await timed(stats, "typed", lambda: load.typed(person))
         pending[person.sin] = time.perf_counter()
 
-    async def watch_lag(client: aioredis.Redis, stop: asyncio.Event) -> None:
+    async def watch_lag(client: RedisClient, stop: asyncio.Event) -> None:
         while not stop.is_set() or pending:
             if pending:
                 sins = list(pending)
@@ -354,7 +354,7 @@ async def open_loop(
                         stats.lags.append(time.perf_counter() - pending.pop(sin))
             await asyncio.sleep(0.005)
 
-    client = aioredis.from_url(load.settings.redis_url)
+    client = connect(load.settings.redis_url)
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(client, stop))
     started = last = time.perf_counter()

@@ -26,8 +26,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import redis
-
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
 from infra.local.procs import wait_until
@@ -36,6 +34,7 @@ from infra.population import write as write_population
 from projections.lag import group_progress
 from projections.rebuild import digest, rebuild
 from verifier.adapters.kafka_log import ensure_topics
+from verifier.adapters.redis_client import connect_sync
 from verifier.imports.run import run_import
 from verifier.settings import Settings
 
@@ -107,7 +106,7 @@ def faust_ceiling(settings: Settings, events: int) -> float:
 
 def participation_bytes(url: str) -> int:
     """Memory of the participation projection's keys (MEMORY USAGE, summed over a full scan)."""
-    client = redis.Redis.from_url(url)
+    client = connect_sync(url)
     total = 0
     try:
         for pattern in ("p:*", "i:*"):
@@ -204,7 +203,7 @@ def run(settings: Settings, n: int, seed: int, tmp: Path, logs: Path) -> dict[st
         stop(worker)
     figures["projection: events/s per Faust worker (backlog, steady)"] = f"{rate:,.0f}"
     figures["projection: whole backlog incl. worker start"] = f"{replayed:.1f} s"
-    redis.Redis.from_url(replay.redis_url).flushdb()
+    connect_sync(replay.redis_url).flushdb()
     ceiling = faust_ceiling(settings, events)
     figures["Faust ceiling: an agent that only takes batches (same machine, same run)"] = f"{ceiling:,.0f}"
     figures["projection rate / Faust ceiling"] = f"{rate / ceiling:.2f}"
@@ -218,7 +217,7 @@ def run(settings: Settings, n: int, seed: int, tmp: Path, logs: Path) -> dict[st
     figures["rebuilt state equals live state (digest)"] = "yes" if same else "NO"
     per_person = participation_bytes(settings.redis_url) / max(report.rows_accepted, 1)
     figures["Redis bytes per participant (MEMORY USAGE of p:* and i:*)"] = f"{per_person:.0f}"
-    info = redis.Redis.from_url(settings.redis_url).info("memory")
+    info = connect_sync(settings.redis_url).info("memory")
     figures["Redis used_memory / participant (whole instance)"] = (
         f"{int(info['used_memory']) / max(report.rows_accepted, 1):.0f}"
     )

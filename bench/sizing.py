@@ -18,8 +18,6 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import redis
-
 from bench.load import Load, Person, enroll
 from bench.report import write_section
 from bench.stack import bench_stack
@@ -27,6 +25,7 @@ from infra.local.procs import wait_until
 from infra.local.signing_keys import write_signing_key
 from projections.lag import caught_up
 from verifier.adapters.kafka_log import scan_topic
+from verifier.adapters.redis_client import connect_sync
 from verifier.tokens.keys import load_signing_key
 
 SECTION = "Sizing: bytes per event and per usage record"
@@ -100,7 +99,7 @@ def record_bytes(bootstrap: str, topic: str) -> list[int]:
 def redis_bytes(url: str) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
     """MEMORY USAGE of every key, once: per key prefix (the part before the first colon), and per
     (prefix, person) for a person's usage (`u`) and monitor (`m`) keys, by the SIN in their hash tag."""
-    client = redis.Redis.from_url(url, decode_responses=True)
+    client = connect_sync(url, decode_responses=True)
     per_person: dict[tuple[str, str], int] = {}
     by_prefix: dict[str, int] = {}
     try:

@@ -38,6 +38,7 @@ from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections.registry import NAMES as PROJECTIONS
 from verifier.adapters.kafka_log import ensure_topics
+from verifier.adapters.redis_client import connect_sync
 from verifier.client_channel import ClientTls, channel
 from verifier.settings import Settings
 
@@ -418,7 +419,7 @@ def _held(settings: Settings) -> dict[str, list[str]]:
     from projections.app import WORKERS_KEY
 
     try:
-        client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=2)
+        client = connect_sync(settings.redis_url, decode_responses=True, socket_timeout=2)
         held = cast(dict[str, str], client.hgetall(WORKERS_KEY))
         return {k: json.loads(v) for k, v in held.items()}
     except redis.RedisError:
@@ -428,7 +429,7 @@ def _held(settings: Settings) -> dict[str, list[str]]:
 def _forget_worker(settings: Settings, name: str) -> None:
     from projections.app import WORKERS_KEY
 
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    client = connect_sync(settings.redis_url, socket_timeout=2)
     try:
         client.hdel(WORKERS_KEY, name)
     finally:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import faust
-import redis.asyncio as aioredis
 from aiokafka.errors import KafkaConnectionError
 from bhyt.v1.events_pb2 import EventEnvelope
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -32,6 +31,7 @@ from projections import metrics
 from projections.registry import REGISTRY, ApplyBatch, Events, Projection, Wiring
 from projections.retry import REDIS_TRANSIENT, until_done
 from projections.store import DeadLetter, Position, ProjectionStore
+from verifier.adapters.redis_client import connect
 from verifier.events import UndecodableEvent, decode_event
 from verifier.logs import logging_config
 from verifier.settings import Settings
@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> faust.App:
         logging_config=log_config,  # our text or JSON lines (verifier/logs.py)
     )
     _fetch_in_batches(app, settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url, decode_responses=True)
     store = ProjectionStore(client)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
     traced = bool(settings.access_log)

@@ -26,7 +26,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 from bhyt.v1.events_pb2 import EventEnvelope
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -38,6 +37,7 @@ from projections import registry
 from projections.app import decode_batch, project_batch
 from projections.registry import ApplyBatch
 from projections.store import Position, ProjectionStore
+from verifier.adapters.redis_client import RedisClient, connect
 from verifier.settings import Settings
 
 
@@ -65,7 +65,7 @@ def rebuild(settings: Settings, name: str, *, progress: bool = True) -> RebuildR
 async def _rebuild(settings: Settings, projection: registry.Projection, progress: bool) -> RebuildReport:
     started = time.monotonic()
     report = RebuildReport(projection.name)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url, decode_responses=True)
     store = ProjectionStore(client)
     loop = asyncio.get_running_loop()
     consumer = KafkaConsumer(
@@ -125,7 +125,7 @@ async def _rebuild(settings: Settings, projection: registry.Projection, progress
 
 @contextlib.asynccontextmanager
 async def _applying(
-    settings: Settings, projection: registry.Projection, client: aioredis.Redis
+    settings: Settings, projection: registry.Projection, client: RedisClient
 ) -> AsyncIterator[ApplyBatch]:
     """The projection's batch function, built as the workers build it; what it publishes (the
     monitor's alerts) goes to the broker with acks=all before the batch counts as applied."""
@@ -154,7 +154,7 @@ def _group_offsets(settings: Settings, partitions: Sequence[TopicPartition]) -> 
     return {tp: offsets[tp].offset for tp in partitions if tp in offsets and offsets[tp].offset >= 0}
 
 
-async def _drop(client: aioredis.Redis, pattern: str) -> None:
+async def _drop(client: RedisClient, pattern: str) -> None:
     batch: list[str] = []
     async for key in client.scan_iter(match=pattern, count=5000):
         batch.append(key)
@@ -198,7 +198,7 @@ def digest(settings: Settings, names: Sequence[str]) -> tuple[str, int]:
 
 
 async def _digest(redis_url: str, patterns: Sequence[str]) -> tuple[str, int]:
-    client = aioredis.from_url(redis_url, decode_responses=True)
+    client = connect(redis_url, decode_responses=True)
     try:
         found: set[str] = set()
         for pattern in patterns:

@@ -42,12 +42,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-import redis.asyncio as aioredis
 from bhyt.v1 import events_pb2 as ev
 
 from projections import metrics
 from projections.retry import until_done
 from projections.store import Position, ProjectionStore
+from verifier.adapters.redis_client import RedisClient
 from verifier.domain.calendar import vietnam_date
 from verifier.domain.card_number import CardNumber
 from verifier.domain.checkin import CardLookup, Presented, card_or_problem, judge_check_in
@@ -185,7 +185,7 @@ class Recheck:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         publish: Publish,
         *,
         producer: str,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.accounts import model as accounts
@@ -24,6 +23,7 @@ from projections.participation import model as participation
 from projections.recheck import Recheck
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
+from verifier.adapters.redis_client import RedisClient
 from verifier.domain.geography import Geography
 from verifier.monitor_rules import load_rules
 from verifier.settings import Settings
@@ -38,7 +38,7 @@ class Wiring:
     """What an agent may need besides its events: settings, Redis, a way to publish, its name."""
 
     settings: Settings
-    client: aioredis.Redis
+    client: RedisClient
     publish: Publish
     worker_id: str
 

@@ -11,8 +11,8 @@ Two shapes of change:
   tag (one Redis Cluster slot): applied if the event's offset is new.
 - `Snapshot`: a record folded from several events in Python: written with its CCCD index entry
   only if the guard still holds the offset it was read at (compare-and-set), or, folded from a
-  full snapshot event, if the guard is below it. One script call writes a whole batch (many
-  slots: one Redis instance; see `write_snapshots`).
+  full snapshot event, if the guard is below it. One script call writes a whole batch on one
+  Redis; on a Redis Cluster, one call per hash slot (see `write_snapshots`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-
+from verifier.adapters.redis_client import Batch, LuaScript, Pipeline, RedisClient, is_cluster, slot_groups
 from verifier.readmodel.participation import guard_field
 
 log = logging.getLogger(__name__)
 
 Command = tuple[str, ...]
 
-_APPLY_ONCE = """
+_APPLY_ONCE = LuaScript("""
 local last = redis.call('HGET', KEYS[1], ARGV[1])
 if last and tonumber(last) >= tonumber(ARGV[2]) then return 0 end
 local i = 3
@@ -40,13 +39,13 @@ while i <= #ARGV do
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-"""
+""")
 
 # One call writes a whole batch of folded records (one round trip, one reply). Per record, ARGV
 # holds 8 values: mode ('c' compare-and-set on the guard read earlier, 'n' write if newer),
 # guard field, expected guard, new guard, record field, record value, index key position in KEYS
 # (0: none), index value. Every key is declared in KEYS.
-_WRITE_SNAPSHOTS = """
+_WRITE_SNAPSHOTS = LuaScript("""
 local refused = {}
 local a = 1
 for i = 1, tonumber(ARGV[#ARGV]) do
@@ -64,7 +63,7 @@ for i = 1, tonumber(ARGV[#ARGV]) do
   a = a + 8
 end
 return refused
-"""
+""")
 
 
 @dataclass(frozen=True)
@@ -119,34 +118,33 @@ DEAD_LETTERS_KEY = "projection:dead-letters"
 
 
 class ProjectionStore:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: RedisClient) -> None:
         self._redis = client
-        self._apply_once = client.register_script(_APPLY_ONCE)
-        self._write_snapshots = client.register_script(_WRITE_SNAPSHOTS)
 
     @property
-    def client(self) -> aioredis.Redis:
+    def client(self) -> RedisClient:
         """For a projection whose guard is not a log offset (alerts: revision and status) and so
         needs its own script on the same connection pool."""
         return self._redis
 
     async def apply(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
-        """Apply per-event mutations in log order in one round trip; return how many were new."""
+        """Apply per-event mutations in log order in one round trip; return how many were new.
+
+        Each mutation's commands touch keys of its guard key's hash slot only."""
         if not changes:
             return 0
-        async with self._redis.pipeline(transaction=False) as pipe:
-            guarded: list[int] = []  # pipeline indexes of the guarded script calls
+        async with Batch(self._redis) as batch:
+            guarded: list[int] = []  # reply indexes of the guarded script calls
             for position, change in changes:
                 if isinstance(change, DeadLetter):
-                    self._dead_letter(pipe, change)
+                    self._dead_letter(batch.pipe, change)
                     continue
                 args: list[str | int] = [guard_field(position.partition), position.offset]
                 for command in change.commands:
                     args.append(len(command))
                     args.extend(command)
-                guarded.append(len(pipe.command_stack))
-                await self._apply_once(keys=[change.guard_key], args=args, client=pipe)
-            results = await pipe.execute()
+                guarded.append(batch.call(_APPLY_ONCE, [change.guard_key], args))
+            results = await batch.execute()
         return sum(1 for i in guarded if results[i] == 1)
 
     async def read_guarded(
@@ -162,44 +160,61 @@ class ProjectionStore:
     async def write_snapshots(
         self, snapshots: Sequence[Snapshot], dead: Sequence[DeadLetter] = ()
     ) -> list[int]:
-        """Write the snapshots whose guard allows it, in one script call; return the indexes (0-based)
-        of those refused: already applied, or folded from a record another worker has changed since.
+        """Write the snapshots whose guard allows it; return the indexes (0-based) of those refused:
+        already applied, or folded from a record another worker has changed since.
 
-        One Redis instance only: the script declares keys of many slots, so on a Redis Cluster a
-        batch would first have to be split by hash slot (not implemented; see README).
+        On one Redis the whole batch is one script call, each index entry written with its record.
+        On a Redis Cluster a script can only declare keys of one hash slot, so there is one call
+        per slot, and the index entries (each in a slot of its own) are written first, on their
+        own: a crash between leaves an index entry whose record comes with the redelivery, never
+        a record without its entry. An entry only ever names its record's own SIN.
         """
         if not snapshots and not dead:
             return []
-        record_keys = [s.key for s in snapshots]
-        index_keys: list[str] = []
-        args: list[str | int] = []
-        for s in snapshots:
-            expected = "" if s.read_offset is None else str(s.read_offset)
-            position = 0
-            if s.index is not None:
-                index_keys.append(s.index[0])
-                position = len(record_keys) + len(index_keys)
-            index_value = s.index[1] if s.index else ""
-            mode = "n" if s.from_scratch else "c"
-            args += [
-                mode,
-                guard_field(s.partition),
-                expected,
-                s.new_offset,
-                s.field,
-                s.value,
-                position,
-                index_value,
-            ]
-        args.append(len(snapshots))
-        async with self._redis.pipeline(transaction=False) as pipe:
+        clustered = is_cluster(self._redis)
+        if clustered and any(s.index for s in snapshots):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for s in snapshots:
+                    if s.index is not None:
+                        pipe.set(s.index[0], s.index[1])
+                await pipe.execute()
+        async with Batch(self._redis) as batch:
             for letter in dead:
-                self._dead_letter(pipe, letter)
-            if snapshots:
-                await self._write_snapshots(keys=record_keys + index_keys, args=args, client=pipe)
-            results = await pipe.execute()
-        return [int(i) - 1 for i in results[-1]] if snapshots else []
+                self._dead_letter(batch.pipe, letter)
+            calls: list[tuple[list[int], int]] = []  # (snapshot indexes, reply index) per call
+            for group in slot_groups(self._redis, [s.key for s in snapshots]):
+                keys, args = _snapshot_call([snapshots[i] for i in group], with_index=not clustered)
+                calls.append((group, batch.call(_WRITE_SNAPSHOTS, keys, args)))
+            results = await batch.execute()
+        return sorted(group[int(i) - 1] for group, reply in calls for i in results[reply])
 
     @staticmethod
-    def _dead_letter(pipe: aioredis.client.Pipeline, letter: DeadLetter) -> None:
+    def _dead_letter(pipe: Pipeline, letter: DeadLetter) -> None:
         pipe.hset(DEAD_LETTERS_KEY, f"{letter.position.stream}/{letter.position.offset}", letter.reason)
+
+
+def _snapshot_call(snapshots: Sequence[Snapshot], *, with_index: bool) -> tuple[list[str], list[str | int]]:
+    """KEYS and ARGV of one `_WRITE_SNAPSHOTS` call."""
+    record_keys = [s.key for s in snapshots]
+    index_keys: list[str] = []
+    args: list[str | int] = []
+    for s in snapshots:
+        expected = "" if s.read_offset is None else str(s.read_offset)
+        position = 0
+        if with_index and s.index is not None:
+            index_keys.append(s.index[0])
+            position = len(record_keys) + len(index_keys)
+        index_value = s.index[1] if with_index and s.index else ""
+        mode = "n" if s.from_scratch else "c"
+        args += [
+            mode,
+            guard_field(s.partition),
+            expected,
+            s.new_offset,
+            s.field,
+            s.value,
+            position,
+            index_value,
+        ]
+    args.append(len(snapshots))
+    return record_keys + index_keys, args

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real Kafka broker and one real Redis per test session, on free ports.
+"""Shared fixtures: one real Kafka broker and one real Redis per test session, on free ports (and
+a Redis Cluster of six nodes for the tests that ask for one).
 
 Set KAFKA_BOOTSTRAP to run the suite against an existing Kafka instead (topics are unique per
 test, so a shared cluster is not disturbed). Redis is always our own instance, because tests
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.kafka import KafkaCluster
+from infra.local.redis_cluster import RedisClusterNodes
 from infra.local.redis_server import RedisServer
 from tests.support.isolation import isolated_settings
 from tests.support.stack import StackFactory
@@ -38,6 +40,31 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNodes]:
+    """A Redis Cluster of 3 masters and 3 replicas, for the contract tests' third side."""
+    cluster = RedisClusterNodes(tmp_path_factory.mktemp("redis-cluster"))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["one", "cluster"])
+def any_redis_url(request: pytest.FixtureRequest) -> str:
+    """The URL of this session's one Redis, then of its Redis Cluster (flushed): for the tests of
+    what the projections write, which must hold on both."""
+    from verifier.adapters.redis_client import connect_sync
+
+    fixture = "redis_server" if request.param == "one" else "redis_cluster"
+    url: str = request.getfixturevalue(fixture).url
+    client = connect_sync(url)
+    client.flushdb()
+    client.close()
+    return url
 
 
 @pytest.fixture(scope="session")

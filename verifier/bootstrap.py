@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
-import redis.asyncio as aioredis
 from cryptography import x509
 from grpc_health.v1 import health, health_pb2
 from redis.asyncio.retry import Retry
@@ -28,6 +27,7 @@ from verifier.adapters.command_receipts import RedisCommandReceipts
 from verifier.adapters.facility_stats import RedisFacilityStats
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
+from verifier.adapters.redis_client import RedisClient, connect
 from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.adapters.trust_feed import TrustFeed
 from verifier.chip import CscaTrustStore, TrustSources
@@ -89,7 +89,7 @@ class RunningVerifier:
     server: grpc.aio.Server
     port: int
     event_log: KafkaEventLog
-    redis: aioredis.Redis
+    redis: RedisClient
     health: health.aio.HealthServicer
     trust_feed: TrustFeed
     tokens: TokenAuthority
@@ -178,7 +178,7 @@ def https_context(settings: Settings) -> ssl.SSLContext | None:
 
 def account_service(
     settings: Settings,
-    client: aioredis.Redis,
+    client: RedisClient,
     event_log: EventLog,
     facilities: FacilityRegistry,
     clock: Clock = utc_now,
@@ -198,12 +198,12 @@ def account_service(
     )  # fmt: skip
 
 
-def _redis_client(settings: Settings) -> aioredis.Redis:
+def _redis_client(settings: Settings) -> RedisClient:
     """The read model's client; it connects at its first command."""
     # One immediate retry on a broken connection: a pooled connection that sat idle through a Redis
     # restart fails on its next use, and without the retry a kiosk got UNAVAILABLE (or a
     # provisional verdict) long after Redis was back (found by bench/chaos.py, scenario d).
-    return aioredis.from_url(
+    return connect(
         settings.redis_url,
         decode_responses=True,
         socket_timeout=2,
@@ -360,7 +360,7 @@ async def start_his(
     settings: Settings,
     accounts: AccountService,
     facilities: FacilityRegistry,
-    client: aioredis.Redis,
+    client: RedisClient,
     event_log: KafkaEventLog,
     clock: Clock,
     ssl_context: ssl.SSLContext | None,

@@ -14,10 +14,9 @@ import json
 import os
 from pathlib import Path
 
-import redis.asyncio as aioredis
-
 from verifier.adapters.accounts import RedisAccountsReadModel
 from verifier.adapters.kafka_log import KafkaEventLog
+from verifier.adapters.redis_client import connect
 from verifier.bootstrap import account_service
 from verifier.domain.facilities import FacilityRegistry
 from verifier.service.accounts import AlreadyExists
@@ -66,7 +65,7 @@ async def add_monitoring_account(
     and wait until the accounts projection has it, so it can log in at once; its generated password."""
     loop = asyncio.get_running_loop()
     event_log = await loop.run_in_executor(None, KafkaEventLog.connect, settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url, decode_responses=True)
     facilities = FacilityRegistry.from_lines(
         settings.facilities_file.read_text(encoding="utf-8").splitlines()
     )

@@ -48,9 +48,11 @@ class RedisServer:
         port: int | None = None,
         detach: bool = False,
         executable: str = "redis-server",
+        extra_args: tuple[str, ...] = (),
         log: Log = _stderr,
     ) -> None:
         self.state_dir = Path(state_dir)
+        self.extra_args = extra_args  # e.g. cluster mode (infra/local/redis_cluster.py)
         self.detach = detach
         self.executable = executable
         self.log = log
@@ -149,6 +151,7 @@ class RedisServer:
                 # Participation records (~100-140 bytes packed) must stay in the compact listpack
                 # encoding: at the default 64-byte limit each hash becomes a hashtable, ~2x the memory.
                 *READ_MODEL_TUNING,
+                *self.extra_args,
             ]
             self.process = spawn(
                 cmd, cwd=self.state_dir, console=self.state_dir / "console.log", detach=self.detach

@@ -19,16 +19,17 @@ from collections.abc import Sequence
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
+from verifier.adapters.redis_client import Batch, LuaScript
 from verifier.domain.accounts import Role
 from verifier.readmodel import accounts as schema
 from verifier.readmodel.participation import guard_field
 
 PATTERNS = schema.PATTERNS
 
-# KEYS: ac:f:<facility> (the guard), ac:s:<registry id>, ac:facs.
+# KEYS: ac:{a}:f:<facility> (the guard), ac:{a}:s:<registry id>, ac:{a}:facs: one hash slot.
 # ARGV: guard field, offset, op ('r' register, 'x' remove), CCCD field, CCCD, name, facility,
 # registry id, staff record prefix. Returns 1 applied, 0 already applied.
-_STAFF = """
+_STAFF = LuaScript("""
 local last = redis.call('HGET', KEYS[1], ARGV[1])
 if last and tonumber(last) >= tonumber(ARGV[2]) then return 0 end
 if ARGV[3] == 'r' then
@@ -46,7 +47,7 @@ elseif redis.call('HGET', KEYS[2], 'fac') == ARGV[7] then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-"""
+""")
 
 
 def account_mutation(event: EventEnvelope) -> Mutation | None:
@@ -111,11 +112,9 @@ async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, E
             staff.append(arguments)
     applied = await store.apply(accounts)
     if staff:
-        client = store.client
-        script = client.register_script(_STAFF)
-        async with client.pipeline(transaction=False) as pipe:
+        async with Batch(store.client) as batch:
             for keys, args in staff:
-                await script(keys=keys, args=args, client=pipe)
-            results = await pipe.execute()
+                batch.call(_STAFF, keys, args)
+            results = await batch.execute()
         applied += sum(1 for r in results if r == 1)
     return applied

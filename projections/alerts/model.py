@@ -1,8 +1,8 @@
 """The alerts projection: the alerts topic -> each alert's latest view in Redis, and a recent list.
 
 Keys (schema and encoding in `verifier/adapters/alert_store.py`, which the verifier reads with):
-  al:<alert id>  hash  v AlertView (base64 protobuf), r revision, s status, t updated_at ms
-  al:recent      zset  alert id scored by updated_at ms, trimmed to `alerts_recent_size`
+  al:{al}:<alert id>  hash  v AlertView (base64 protobuf), r revision, s status, t updated_at ms
+  al:{al}:recent      zset  alert id scored by updated_at ms, trimmed to `alerts_recent_size`
 
 Idempotence does not come from log offsets here but from the alert itself: the monitor may
 republish a revision after a crash (a new event, a new offset, the same fact), so the guard is the
@@ -21,8 +21,7 @@ An acknowledgement seen before its AlertRaised (which keying by alert id rules o
 of a hand-made topic could still produce) is kept as a status-only record (revision 0) that the
 reader does not show; the AlertRaised then fills it in and keeps the status.
 
-As in the participation projection, one script declares two keys of different hash slots: one
-Redis instance, not a Redis Cluster, without first changing the key layout.
+Both keys share the hash tag {al}, so the script runs on a Redis Cluster too.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from bhyt.v1 import events_pb2 as ev
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.store import DeadLetter, Position, ProjectionStore
+from verifier.adapters.redis_client import Batch, LuaScript
 from verifier.readmodel.alerts import (
     RECENT_KEY,
     REVISION_FIELD,
@@ -56,10 +56,10 @@ log = logging.getLogger(__name__)
 PATTERNS = ("al:*",)  # the keys this projection owns (rebuild drops them)
 MAX_ATTEMPTS = 5
 
-# KEYS: al:<id>, al:recent. ARGV: expected revision and status ('' when absent), new revision,
+# KEYS: al:{al}:<id>, al:{al}:recent. ARGV: expected revision and status ('' when absent), new revision,
 # new status, encoded view, updated_at ms, alert id, recent size.
 # Returns 1 written, 0 not newer than what is stored (nothing to do), -1 changed since it was read.
-_WRITE_ALERT = """
+_WRITE_ALERT = LuaScript("""
 local held = redis.call('HMGET', KEYS[1], 'r', 's')
 if (held[1] or '') ~= ARGV[1] or (held[2] or '') ~= ARGV[2] then return -1 end
 local r, s = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -73,7 +73,7 @@ if r > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[8]) + 1))
 end
 return 1
-"""
+""")
 
 _RAISED = frozenset({"alert_raised", "alert_updated"})
 _STATUS_CHANGES = {
@@ -146,7 +146,6 @@ async def apply_batch(
     if dead:
         await store.write_snapshots((), dead)
     client = store.client
-    write = client.register_script(_WRITE_ALERT)
     written = 0
     for _ in range(MAX_ATTEMPTS):
         if not pending:
@@ -157,7 +156,7 @@ async def apply_batch(
                 pipe.hmget(alert_key(alert_id), [VIEW_FIELD, REVISION_FIELD, STATUS_FIELD])
             rows = await pipe.execute()
         writes: list[str] = []
-        async with client.pipeline(transaction=False) as pipe:
+        async with Batch(client) as batch:
             for alert_id, (text, revision, status) in zip(ids, rows, strict=True):
                 stored = decode_view(text) if text else None
                 view = stored
@@ -167,9 +166,9 @@ async def apply_batch(
                     continue  # redelivered or republished: already held
                 args = [revision or "", status or "", view.alert.revision, view.status, encode_view(view),
                         epoch_ms(view), alert_id, recent_size]  # fmt: skip
-                await write(keys=[alert_key(alert_id), RECENT_KEY], args=args, client=pipe)
+                batch.call(_WRITE_ALERT, [alert_key(alert_id), RECENT_KEY], args)
                 writes.append(alert_id)
-            results = await pipe.execute() if writes else []
+            results = await batch.execute() if writes else []
         written += sum(1 for r in results if r == 1)
         pending = {
             alert_id: pending[alert_id] for alert_id, r in zip(writes, results, strict=True) if r == -1

@@ -2,12 +2,14 @@
 
 What monitoring and staff need to spot a borrowed card: how often a face was compared, how often
 it matched, how many mismatches in a row (a streak resets on a match), and how the scores are
-spread (ten buckets of 0.1). Both keys change under the person's offset guard, so a redelivered
-event changes neither.
+spread (ten buckets of 0.1). Each key changes under its own offset guard (a person and a facility
+live in different Redis Cluster slots, and a script touches one), so a redelivered event changes
+neither: a facility is fed from every partition, each with its own guard field, in log order.
 
-Keys: f:{SIN}          hash  n attempts, m matches, s current mismatch streak, ls last score,
-                             b0..b9 score buckets, @<partition> guard
-      f:fac:<facility> hash  the same counters over every face compared at that facility
+Keys: f:{SIN}            hash  n attempts, m matches, s current mismatch streak, ls last score,
+                               b0..b9 score buckets, @<partition> guard
+      f:fac:{<facility>} hash  the same counters over every face compared at that facility, and
+                               its own @<partition> guards
 """
 
 from __future__ import annotations
@@ -22,30 +24,33 @@ from verifier.readmodel.participation import face_facility_key, face_key
 PATTERNS = ("f:*",)
 
 
-def mutation_for(event: EventEnvelope) -> Mutation | None:
+def mutations_for(event: EventEnvelope) -> tuple[Mutation, ...]:
+    """The person's change and the facility's, each under its own key's guard."""
     if event.WhichOneof("payload") != "face_match_recorded":
-        return None
+        return ()
     f = event.face_match_recorded
-    person = face_key(event.key)
     bucket = f"b{min(9, max(0, int(f.score * 10)))}"
-    commands: list[tuple[str, ...]] = []
-    for key in (person, face_facility_key(f.facility_id)):
-        commands += [
-            ("HINCRBY", key, "n", "1"),
-            ("HINCRBY", key, bucket, "1"),
-            ("HSET", key, "ls", f"{f.score:.4f}"),
-        ]
-        if f.matched:
-            commands += [("HINCRBY", key, "m", "1"), ("HSET", key, "s", "0")]
-        else:
-            commands.append(("HINCRBY", key, "s", "1"))
-    return Mutation(guard_key=person, commands=tuple(commands))
+    return tuple(
+        _counted(key, bucket, f.score, matched=f.matched)
+        for key in (face_key(event.key), face_facility_key(f.facility_id))
+    )
+
+
+def _counted(key: str, bucket: str, score: float, *, matched: bool) -> Mutation:
+    commands: list[tuple[str, ...]] = [
+        ("HINCRBY", key, "n", "1"),
+        ("HINCRBY", key, bucket, "1"),
+        ("HSET", key, "ls", f"{score:.4f}"),
+    ]
+    if matched:
+        commands += [("HINCRBY", key, "m", "1"), ("HSET", key, "s", "0")]
+    else:
+        commands.append(("HINCRBY", key, "s", "1"))
+    return Mutation(guard_key=key, commands=tuple(commands))
 
 
 async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, EventEnvelope]]) -> int:
     changes: list[tuple[Position, Mutation | DeadLetter]] = []
     for position, event in events:
-        change = mutation_for(event)
-        if change is not None:
-            changes.append((position, change))
+        changes += [(position, change) for change in mutations_for(event)]
     return await store.apply(changes)

@@ -9,7 +9,7 @@ changed that subject meanwhile (a place is fed from every partition, a card from
 its deliveries are re-run from the fresh state.
 
 Redis keys: m:c:{SIN}               hash  s = card state (JSON), v = version
-            m:p:<facility>[/<kiosk>] hash s = place state (JSON), v = version
+            m:p:{<facility>[/<kiosk>]} hash s = place state (JSON), v = version
             m:places                set   facilities with a place state (for the dashboard)
             m:stats                 hash  taken, duplicates, late, future, alerts: running totals
 """
@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
 from bhyt.v1.events_pb2 import EventEnvelope
 
 from projections.monitor.alerts import alert_event, alert_of, subject_kind
@@ -37,6 +36,7 @@ from projections.monitor.engine import (
 )
 from projections.monitor.observations import seen_from_event
 from projections.store import Position
+from verifier.adapters.redis_client import Batch, LuaScript, RedisClient, slot_groups
 from verifier.domain.geography import Geography
 from verifier.monitor_rules import RulesConfig
 from verifier.readmodel.places import PLACES_KEY, place_key
@@ -49,7 +49,7 @@ FREE_ATTEMPTS = 3  # re-runs of a refused save before backing off
 
 Publish = Callable[[Sequence[EventEnvelope]], Awaitable[None]]
 
-_SAVE = """
+_SAVE = LuaScript("""
 local refused = {}
 for i = 1, #KEYS do
   local a = (i - 1) * 3
@@ -62,7 +62,7 @@ for i = 1, #KEYS do
   end
 end
 return refused
-"""
+""")
 
 
 def has_one_holder(subject: str) -> bool:
@@ -90,7 +90,7 @@ class _Subject:
 class MonitorWorker:
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         rules: RulesConfig,
         geography: Geography,
         publish: Publish,
@@ -102,7 +102,6 @@ class MonitorWorker:
         self._geography = geography
         self._publish = publish
         self._producer = producer
-        self._save = client.register_script(_SAVE)
 
     async def process(self, events: Sequence[tuple[Position, EventEnvelope]]) -> Outcome:
         """Run the rules over a batch; return what was taken and which incidents changed."""
@@ -165,8 +164,7 @@ class MonitorWorker:
             args += [version or "0", state.to_json(), ttl]
         if alerts:
             await self._publish(alerts)
-        refused_at = await self._save(keys=[s.key for s in subjects], args=args)
-        refused = {int(i) - 1 for i in refused_at}
+        refused = await self._save_states([s.key for s in subjects], args)
         for i, outcome in enumerate(outcomes):
             if i in refused:
                 continue
@@ -179,6 +177,22 @@ class MonitorWorker:
         if refused:
             log.info("monitor: %d subject(s) changed by another worker; running them again", len(refused))
         return [subjects[i] for i in sorted(refused)]
+
+    async def _save_states(self, keys: list[str], args: list[str | int]) -> set[int]:
+        """Compare-and-set each state on its version; return the indexes refused. One call on one
+        Redis; on a Redis Cluster one per hash slot (a card and its places live apart)."""
+        async with Batch(self._redis) as batch:
+            calls = [
+                (
+                    group,
+                    batch.call(
+                        _SAVE, [keys[i] for i in group], [a for i in group for a in args[3 * i : 3 * i + 3]]
+                    ),
+                )
+                for group in slot_groups(self._redis, keys)
+            ]
+            replies = await batch.execute()
+        return {group[int(i) - 1] for group, reply in calls for i in replies[reply]}
 
     async def _count(self, total: Outcome) -> None:
         if not (total.taken or total.duplicates or total.late or total.future):

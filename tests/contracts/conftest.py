@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import redis.asyncio as aioredis
 from bhyt.v1 import events_pb2 as ev
 
 from infra.local.procs import free_port
@@ -34,6 +33,7 @@ from verifier.adapters.challenges import RedisChallengeStore
 from verifier.adapters.command_receipts import RedisCommandReceipts
 from verifier.adapters.kafka_log import KafkaEventLog, scan_topic
 from verifier.adapters.read_model import RedisReadModel
+from verifier.adapters.redis_client import RedisClient, connect
 from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.domain.participation import Participation
 from verifier.domain.station import Station
@@ -44,6 +44,8 @@ from verifier.events.envelopes import check_in_verified, participant_enrolled
 from verifier.ports import ChallengeStore, CommandReceipts, EventLog, ReadModel, ReplayGuard
 
 SIDES = ["fake", "real"]
+# The Redis adapters hold the contract on one Redis and on a Redis Cluster alike.
+REDIS_SIDES = ["fake", "real", "cluster"]
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
 
@@ -94,20 +96,22 @@ class EventLogSide:
     read_back: Callable[[str], list[ev.EventEnvelope]]  # every envelope on a topic, in log order
 
 
-def _unreachable_redis() -> aioredis.Redis:
-    return aioredis.from_url(
-        f"redis://127.0.0.1:{free_port()}", decode_responses=True, socket_connect_timeout=0.5
-    )
+def _unreachable_redis() -> RedisClient:
+    return connect(f"redis://127.0.0.1:{free_port()}", decode_responses=True, socket_connect_timeout=0.5)
 
 
-@pytest.fixture(params=SIDES)
-async def redis_side(request: pytest.FixtureRequest) -> AsyncIterator[aioredis.Redis | None]:
-    """None for the fake side, else a client on this test session's own Redis, flushed."""
+@pytest.fixture(params=REDIS_SIDES)
+async def redis_side(request: pytest.FixtureRequest) -> AsyncIterator[RedisClient | None]:
+    """None for the fake side, else a client on this test session's own Redis or Redis Cluster,
+    flushed."""
     if request.param == "fake":
         yield None
         return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    client = aioredis.from_url(server.url, decode_responses=True)
+    if request.param == "cluster":
+        url = request.getfixturevalue("redis_cluster").url
+    else:
+        url = request.getfixturevalue("redis_server").url
+    client = connect(url, decode_responses=True)
     await client.flushdb()
     try:
         yield client
@@ -116,7 +120,7 @@ async def redis_side(request: pytest.FixtureRequest) -> AsyncIterator[aioredis.R
 
 
 @pytest.fixture
-async def read_model_side(redis_side: aioredis.Redis | None) -> AsyncIterator[ReadModelSide]:
+async def read_model_side(redis_side: RedisClient | None) -> AsyncIterator[ReadModelSide]:
     client = redis_side
     if client is None:
         fake = FakeReadModel(wall_clock=lambda: datetime.now(UTC))
@@ -133,7 +137,7 @@ async def read_model_side(redis_side: aioredis.Redis | None) -> AsyncIterator[Re
 
 @pytest.fixture
 async def replay_guards(
-    redis_side: aioredis.Redis | None,
+    redis_side: RedisClient | None,
 ) -> AsyncIterator[tuple[ReplayGuard, ReplayGuard]]:
     """(the guard, one whose server is unreachable)"""
     client = redis_side
@@ -149,7 +153,7 @@ async def replay_guards(
 
 @pytest.fixture
 async def challenge_stores(
-    redis_side: aioredis.Redis | None,
+    redis_side: RedisClient | None,
 ) -> AsyncIterator[tuple[ChallengeStore, ChallengeStore]]:
     client = redis_side
     if client is None:
@@ -164,7 +168,7 @@ async def challenge_stores(
 
 @pytest.fixture
 async def command_receipts(
-    redis_side: aioredis.Redis | None,
+    redis_side: RedisClient | None,
 ) -> AsyncIterator[tuple[CommandReceipts, CommandReceipts]]:
     """(the receipts, receipts whose server is unreachable)"""
     client = redis_side

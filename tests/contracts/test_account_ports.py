@@ -18,6 +18,7 @@ from projections.store import DEAD_LETTERS_KEY, Position, ProjectionStore
 from tests.contracts.conftest import NOW, EventLogSide, _unreachable_redis
 from tests.support.fakes import FakeAccountsReadModel, FakeSessions
 from verifier.adapters.accounts import RedisAccountsReadModel, RedisSessions
+from verifier.adapters.redis_client import RedisClient
 from verifier.domain.accounts import AccountRecord, Role, StaffRecord
 from verifier.errors import ReadModelUnavailable
 from verifier.events import facts
@@ -54,7 +55,7 @@ class AccountsSide:
 
 
 @pytest.fixture
-async def accounts_side(redis_side: aioredis.Redis | None) -> AsyncIterator[AccountsSide]:
+async def accounts_side(redis_side: RedisClient | None) -> AsyncIterator[AccountsSide]:
     if redis_side is None:
         fake = FakeAccountsReadModel()
         yield AccountsSide(fake, FakeAccountsReadModel(down=True), fake=fake)
@@ -72,7 +73,7 @@ async def accounts_side(redis_side: aioredis.Redis | None) -> AsyncIterator[Acco
 
 @pytest.fixture
 async def sessions(
-    redis_side: aioredis.Redis | None, accounts_side: AccountsSide
+    redis_side: RedisClient | None, accounts_side: AccountsSide
 ) -> AsyncIterator[tuple[RedisSessions | FakeSessions, RedisSessions | FakeSessions, LoginAttempts]]:
     """(the sessions, unreachable tokens, unreachable attempts); the sessions see the accounts
     `accounts_side` records, as RedisSessions sees the projection's keys in its Redis."""

@@ -10,6 +10,7 @@ from infra.local.procs import wait_until
 from tests.support.client import Client
 from tests.support.kafka_state import group_caught_up
 from tests.support.processes import held_partitions, start_worker, verifier_process
+from verifier.adapters.redis_client import connect_sync
 from verifier.settings import Settings
 
 PEOPLE = [f"DN479{i:010d}" for i in range(25)]  # well-formed, not enrolled: verdict 050, still counted
@@ -28,9 +29,7 @@ def verify_round(client: Client, cards: list[str], answered: Counter[str]) -> No
 
 def projected_totals(client: Client, settings: Settings) -> Counter[str]:
     """Usage totals per person straight from Redis (unknown people have no card status to ask)."""
-    import redis
-
-    r = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    r = connect_sync(settings.redis_url, decode_responses=True)
     try:
         return Counter({card[-10:]: int(r.hget(f"u:{{{card[-10:]}}}", "n") or 0) for card in PEOPLE})
     finally:

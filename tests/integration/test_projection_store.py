@@ -1,19 +1,18 @@
-"""The idempotent apply against a real Redis: a redelivered batch changes nothing."""
+"""The idempotent apply against a real Redis and a real Redis Cluster: a redelivered batch changes
+nothing, and a batch of many people (many hash slots) is written whole."""
 
 from __future__ import annotations
 
 from typing import cast
 
-import redis.asyncio as aioredis
-
-from infra.local.redis_server import RedisServer
 from projections.store import DEAD_LETTERS_KEY, DeadLetter, Mutation, Position, ProjectionStore
+from verifier.adapters.redis_client import RedisClient, connect
 
 
-async def dump(client: aioredis.Redis) -> dict[str, object]:
+async def dump(client: RedisClient) -> dict[str, object]:
     """Every key with its value, type-aware: a digest of the whole read model."""
     state: dict[str, object] = {}
-    keys = cast(list[str], await client.keys("*"))
+    keys = [cast(str, k) async for k in client.scan_iter(match="*")]  # every master of a cluster
     for key in sorted(keys):
         kind = await client.type(key)
         if kind == "hash":
@@ -33,9 +32,8 @@ def counting(subject: str) -> Mutation:
     )
 
 
-async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisServer) -> None:
-    client = aioredis.from_url(redis_server.url, decode_responses=True)
-    await client.flushdb()
+async def test_redelivered_positions_are_skipped_atomically(any_redis_url: str) -> None:
+    client = connect(any_redis_url, decode_responses=True)
     store = ProjectionStore(client)
     batch: list[tuple[Position, Mutation | DeadLetter]] = [
         (Position("t", 0, 10), counting("a")),
@@ -59,7 +57,7 @@ async def test_redelivered_positions_are_skipped_atomically(redis_server: RedisS
 
 
 async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
-    redis_server: RedisServer,
+    any_redis_url: str,
 ) -> None:
     from datetime import UTC, date, datetime
 
@@ -83,8 +81,7 @@ async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
     revoked_payload = ev.CardRevoked(social_insurance_number="4016354956", card_number="GD4404016354956")
     revoked = (Position("t", 2, 7), events.lifecycle("4016354956", revoked_payload, at=at, producer="t"))
 
-    client = aioredis.from_url(redis_server.url, decode_responses=True)
-    await client.flushdb()
+    client = connect(any_redis_url, decode_responses=True)
     store = ProjectionStore(client)
     await model.apply_batch(store, [enrolled])
     # This worker reads at guard 5 and folds 6-7 ...
@@ -97,4 +94,49 @@ async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
     record = decode_participation("4016354956", packed)
     assert (record.registered_facility, record.status) == ("40-001", Status.REVOKED)
     assert await client.hget("p:{4016354956}", "@2") == "7"
+    await client.aclose()
+
+
+async def test_a_batch_of_many_people_is_written_whole_and_once(any_redis_url: str) -> None:
+    """Participation records, CCCD index entries, face statistics per person and per facility:
+    on a cluster they span many slots and nodes, and redelivering the batch changes nothing."""
+    from datetime import UTC, date, datetime
+
+    from projections.face import model as face
+    from projections.participation import model
+    from verifier.domain.participation import Gender, Participation
+    from verifier.events import envelopes as events
+    from verifier.readmodel.participation import face_facility_key, participant_key, personal_id_key
+
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    people = [
+        Participation(f"40{i:08d}", f"GD440{i:010d}", "Nguyễn Văn An", date(1990, 5, 1), Gender.MALE,
+                      "40-C54", date(2026, 1, 1), date(2026, 12, 31), personal_id=f"0010900{i:05d}")
+        for i in range(60)
+    ]  # fmt: skip
+    enrolled = [
+        (Position("t", 0, offset), events.participant_enrolled(p, at=at, producer="t"))
+        for offset, p in enumerate(people)
+    ]
+    matches = []
+    for offset, p in enumerate(people):
+        match = events.envelope(key=p.social_insurance_number, at=at, producer="t")
+        match.face_match_recorded.facility_id = f"40-{offset % 3:03d}"
+        match.face_match_recorded.score = 0.9
+        match.face_match_recorded.matched = True
+        matches.append((Position("f", 0, offset), match))
+    client = connect(any_redis_url, decode_responses=True)
+    store = ProjectionStore(client)
+    await model.apply_batch(store, enrolled)
+    await face.apply_batch(store, matches)
+    first = await dump(client)
+    for p in people:
+        assert first[personal_id_key(p.personal_id)] == p.social_insurance_number
+        assert first[participant_key(p.social_insurance_number)]
+    facilities = [cast(dict[str, str], first[face_facility_key(f"40-{f:03d}")]) for f in range(3)]
+    assert [f["n"] for f in facilities] == ["20", "20", "20"]
+
+    await model.apply_batch(store, enrolled)  # redelivered, as after a crash
+    await face.apply_batch(store, matches)
+    assert await dump(client) == first
     await client.aclose()

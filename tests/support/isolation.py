@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import redis
-
 from infra.local.procs import free_port
 from verifier.adapters.kafka_log import ensure_topics
+from verifier.adapters.redis_client import connect_sync
 from verifier.settings import Settings
 
 
@@ -17,7 +16,7 @@ def isolated_settings(
 ) -> Settings:
     """Every topic named uniquely (so no two tests ever share one), Redis flushed, topics created."""
     run = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(redis_url)
+    client = connect_sync(redis_url)
     client.flushdb()
     client.close()
     values: dict[str, Any] = {

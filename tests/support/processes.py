@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
-import redis
-
 from infra.local.procs import wait_until
 from infra.stack import grpc_serving, probe_tls
 from projections.app import WORKERS_KEY
+from verifier.adapters.redis_client import connect_sync
 from verifier.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +83,7 @@ def start_worker(settings: Settings, worker_id: str, log_dir: Path) -> ServicePr
 
 def held_partitions(settings: Settings) -> dict[str, list[str]]:
     """worker id -> partitions it reported on its last rebalance."""
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    client = connect_sync(settings.redis_url, decode_responses=True)
     try:
         held = cast(dict[str, str], client.hgetall(WORKERS_KEY))
         return {k: json.loads(v) for k, v in held.items()}

@@ -121,6 +121,9 @@ RULES = (
             "verifier.settings",
             "verifier.monitor_rules",
             "verifier.logs",  # the log line format, stdlib only: one format for both processes
+            # The one Redis client factory and script caller: one Redis or a Redis Cluster is the
+            # same setting for the verifier and the workers.
+            "verifier.adapters.redis_client",
         ),
     ),
 )

@@ -1,19 +1,20 @@
 """Accounts on Redis: the accounts projection read back (`RedisAccountsReadModel`), and the login
 state that belongs to no projection (`RedisSessions`: tokens, failed-login counters, locks).
 
-Login keys (not under the projection's "ac:", so a rebuild neither drops nor rewrites them):
-  auth:t:<token sha256>  string  username|id token sha256|expiry epoch ms, expiring with the token
-  auth:u:<username>      set     the token digests of that account (to revoke them all at once)
-  auth:f:<scope>         string  failed logins in the current window (expires at the window's end)
-  auth:l:<scope>         string  locked until (epoch ms), expiring then
+Login keys (not under the projection's "ac:", so a rebuild neither drops nor rewrites them; with
+the accounts' hash tag {a}, so a token and its account share a Redis Cluster slot):
+  auth:{a}:t:<token sha256>  string  username|id token sha256|expiry epoch ms, expiring with it
+  auth:{a}:u:<username>      set     the token digests of that account (to revoke them all at once)
+  auth:{a}:f:<scope>         string  failed logins in the current window (expires at its end)
+  auth:{a}:l:<scope>         string  locked until (epoch ms), expiring then
 Only digests of tokens are stored: a copy of Redis does not hand out live tokens.
 
 Every HIS lookup authenticates and (2024) finds its staff member, so each of those is one round
 trip: a script follows the token to its account, another the facility's CCCD index to the staff
 record (BENCHMARKS.md, "HIS gateway: where a lookup's time goes"). Nothing is cached in the
 process, so a revoked token or a disabled account is refused on the next request. The second key of
-each script is read from the first, so it cannot be declared: right for one Redis, not for a Redis
-Cluster (as the projections' scripts: README, "Guarantees and their limits").
+each script is read from the first, so it cannot be declared; it shares the first key's hash tag,
+so on a Redis Cluster it is on the same node, in the same slot.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from verifier.adapters.redis_client import LuaScript, RedisClient
 from verifier.domain.accounts import AccountRecord, StaffRecord
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import AccountsReadModel, LiveToken, LoginAttempts, TokenStore
@@ -31,27 +32,27 @@ from verifier.readmodel import accounts as schema
 
 _SEP = "|"
 # INCR, and start the window's expiry with its first failure (atomic: no counter without expiry).
-_COUNT = """
+_COUNT = LuaScript("""
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
-"""
-# KEYS[1]: auth:t:<digest>. ARGV: the account key prefix, the token value's separator. false for no
+""")
+# KEYS[1]: auth:{a}:t:<digest>. ARGV: the account key prefix, the token value's separator. false for no
 # token, else {the token's value, its account's hash as field, value, ...} ({} for no account).
-_TOKEN_AND_ACCOUNT = """
+_TOKEN_AND_ACCOUNT = LuaScript("""
 local token = redis.call('GET', KEYS[1])
 if not token then return false end
 local cut = string.find(token, ARGV[2], 1, true)
 if not cut then return {token, {}} end
 return {token, redis.call('HGETALL', ARGV[1] .. string.sub(token, 1, cut - 1))}
-"""
-# KEYS[1]: ac:f:<facility>. ARGV: the CCCD field, the staff record prefix. false for nobody
+""")
+# KEYS[1]: ac:{a}:f:<facility>. ARGV: the CCCD field, the staff record prefix. false for nobody
 # registered under that CCCD there, else {registry id, the staff record as field, value, ...}.
-_STAFF_BY_PERSONAL_ID = """
+_STAFF_BY_PERSONAL_ID = LuaScript("""
 local registry_id = redis.call('HGET', KEYS[1], ARGV[1])
 if not registry_id then return false end
 return {registry_id, redis.call('HGETALL', ARGV[2] .. registry_id)}
-"""
+""")
 
 
 def _fields(flat: list[str]) -> dict[str, str]:
@@ -60,9 +61,8 @@ def _fields(flat: list[str]) -> dict[str, str]:
 
 
 class RedisAccountsReadModel(AccountsReadModel):
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
-        self._staff_by_personal_id = redis.register_script(_STAFF_BY_PERSONAL_ID)
 
     async def account(self, username: str) -> AccountRecord | None:
         try:
@@ -86,9 +86,10 @@ class RedisAccountsReadModel(AccountsReadModel):
     async def staff_by_personal_id(self, facility_id: str, personal_id: str) -> StaffRecord | None:
         """The index entry and the record it names in one round trip (a 2024 HIS lookup's 054/055)."""
         try:
-            found = await self._staff_by_personal_id(
-                keys=[schema.staff_facility_key(facility_id)],
-                args=[schema.personal_id_field(personal_id), schema.STAFF_RECORD_PREFIX],
+            found = await _STAFF_BY_PERSONAL_ID.run(
+                self._redis,
+                [schema.staff_facility_key(facility_id)],
+                [schema.personal_id_field(personal_id), schema.STAFF_RECORD_PREFIX],
             )
         except RedisError as e:
             raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
@@ -127,19 +128,19 @@ class RedisAccountsReadModel(AccountsReadModel):
 
 
 def _token_key(digest: str) -> str:
-    return f"auth:t:{digest}"
+    return f"auth:{schema.TAG}:t:{digest}"
 
 
 def _user_tokens_key(username: str) -> str:
-    return f"auth:u:{username}"
+    return f"auth:{schema.TAG}:u:{username}"
 
 
 def _failures_key(scope: str) -> str:
-    return f"auth:f:{scope}"
+    return f"auth:{schema.TAG}:f:{scope}"
 
 
 def _lock_key(scope: str) -> str:
-    return f"auth:l:{scope}"
+    return f"auth:{schema.TAG}:l:{scope}"
 
 
 def _ms(at: datetime) -> str:
@@ -158,10 +159,8 @@ def _live_token(value: str) -> LiveToken:
 class RedisSessions(TokenStore, LoginAttempts):
     """Both login ports on one client: they share the "auth:" keys and their failure mode."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
-        self._count = redis.register_script(_COUNT)
-        self._token_and_account = redis.register_script(_TOKEN_AND_ACCOUNT)
 
     async def keep(self, token_digest: str, token: LiveToken, *, ttl_s: int) -> None:
         value = _SEP.join((token.username, token.id_token_digest, _ms(token.expires_at)))
@@ -187,8 +186,8 @@ class RedisSessions(TokenStore, LoginAttempts):
         """The token and, read in the same round trip, the account it names as the accounts
         projection holds it now (None when it holds none): what authenticating a request needs."""
         try:
-            found = await self._token_and_account(
-                keys=[_token_key(token_digest)], args=[schema.ACCOUNT_PREFIX, _SEP]
+            found = await _TOKEN_AND_ACCOUNT.run(
+                self._redis, [_token_key(token_digest)], [schema.ACCOUNT_PREFIX, _SEP]
             )
         except RedisError as e:
             raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
@@ -225,7 +224,7 @@ class RedisSessions(TokenStore, LoginAttempts):
 
     async def count_failure(self, scope: str, *, now: datetime, window_s: int) -> int:
         try:
-            return int(await self._count(keys=[_failures_key(scope)], args=[max(1, window_s)]))
+            return int(await _COUNT.run(self._redis, [_failures_key(scope)], [max(1, window_s)]))
         except RedisError as e:
             raise ReadModelUnavailable(f"cannot count failed logins: {e}") from e
 

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Sequence
 from typing import cast
 
-import redis.asyncio as aioredis
 from bhyt.v1 import api_pb2 as api
 from redis.exceptions import RedisError
 
+from verifier.adapters.redis_client import RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.readmodel.alerts import RECENT_KEY, VIEW_FIELD, alert_key, decode_view, is_raised, matches
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class AlertStore:
     """Reads alerts for the monitoring service; Redis errors become ReadModelUnavailable."""
 
-    def __init__(self, client: aioredis.Redis, *, page_size: int = 200) -> None:
+    def __init__(self, client: RedisClient, *, page_size: int = 200) -> None:
         self._redis = client
         self._page = page_size
 

@@ -5,9 +5,9 @@ Key: cc:<session id>   string  <challenge hex>|<facility>|<kiosk>
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from verifier.adapters.redis_client import RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import ChallengeStore, ChipSession
 
@@ -17,7 +17,7 @@ def challenge_key(session_id: str) -> str:
 
 
 class RedisChallengeStore(ChallengeStore):
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def put(self, session_id: str, session: ChipSession, ttl_s: int) -> None:

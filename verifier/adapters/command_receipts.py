@@ -9,9 +9,9 @@ Key: cmd:<event id>   string  topic|partition|offset|fingerprint
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from verifier.adapters.redis_client import RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import CommandReceipts, Receipt, Recorded
 
@@ -23,7 +23,7 @@ def receipt_key(event_id: str) -> str:
 
 
 class RedisCommandReceipts(CommandReceipts):
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def recall(self, event_id: str) -> Receipt | None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
-
+from verifier.adapters.redis_client import RedisClient
 from verifier.domain.geography import province_of
 from verifier.ports import FacilityStats, FacilityStatsReader
 from verifier.readmodel.participation import face_facility_key
@@ -29,7 +28,7 @@ _BUCKETS = [f"b{i}" for i in range(10)]
 
 
 class RedisFacilityStats(FacilityStatsReader):
-    def __init__(self, client: aioredis.Redis, *, window_minutes: int) -> None:
+    def __init__(self, client: RedisClient, *, window_minutes: int) -> None:
         self._redis = client
         self._window = window_minutes
 

@@ -7,10 +7,10 @@ import time
 from datetime import date
 from typing import cast
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from verifier import metrics
+from verifier.adapters.redis_client import RedisClient
 from verifier.domain.participation import Participation
 from verifier.domain.usage import Usage
 from verifier.errors import ReadModelUnavailable
@@ -36,7 +36,7 @@ _USAGE = metrics.READ_MODEL_DURATION.labels("usage")
 class RedisReadModel(ReadModel):
     """Millisecond reads for check-in and the card display; Redis errors become ReadModelUnavailable."""
 
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: RedisClient) -> None:
         self._redis = client
 
     async def participant(self, social_insurance_number: str) -> Participation | None:

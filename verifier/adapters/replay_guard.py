@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from verifier.adapters.redis_client import RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import Presentation, ReplayGuard
 
@@ -25,7 +25,7 @@ def token_key(token_id: str) -> str:
 
 
 class RedisReplayGuard(ReplayGuard):
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def first_presentation(self, token_id: str, presentation: Presentation, ttl_s: int) -> Presentation:

@@ -1,14 +1,16 @@
 """The accounts projection's Redis schema: written by `projections/accounts`, read by
 `verifier/adapters/accounts.py`, so both import this one module.
 
-Keys (all under "ac:", the projection's pattern; a rebuild drops and replays them):
-  ac:u:<username>    hash  role, fac (facility), ph (password hash), dis ("1" disabled), dr (reason),
+Keys (all under "ac:", the projection's pattern; a rebuild drops and replays them; all with the
+hash tag {a}, so in one Redis Cluster slot: the gateway follows a token to its account and a
+facility's CCCD index to a staff record in one script, and accounts are few):
+  ac:{a}:u:<username>    hash  role, fac (facility), ph (password hash), dis ("1" disabled), dr (reason),
                            @<partition>: last applied offset (the projection's idempotence guard)
-  ac:all             hash  <username> -> "1" for every username ever added (for `account list`)
-  ac:f:<facility>    hash  c:<CCCD> -> registry id of the staff member registered under it there,
+  ac:{a}:all             hash  <username> -> "1" for every username ever added (for `account list`)
+  ac:{a}:f:<facility>    hash  c:<CCCD> -> registry id of the staff member registered under it there,
                            @<partition>: last applied offset
-  ac:s:<registry id> hash  fac, pid (CCCD), name
-  ac:facs            hash  <facility> -> "1" for facilities that ever registered staff (`staff list`)
+  ac:{a}:s:<registry id> hash  fac, pid (CCCD), name
+  ac:{a}:facs            hash  <facility> -> "1" for facilities that ever registered staff (`staff list`)
 (hashes, not sets: `projections.rebuild.digest` compares hashes, lists, sorted sets and strings)
 
 Login tokens and failure counters are not here: they are no projection (nothing on the log makes
@@ -22,10 +24,11 @@ from collections.abc import Mapping
 from verifier.domain.accounts import AccountRecord, Role, StaffRecord
 
 PATTERNS = ("ac:*",)
-ACCOUNTS_KEY = "ac:all"
-FACILITIES_KEY = "ac:facs"
-ACCOUNT_PREFIX = "ac:u:"
-STAFF_RECORD_PREFIX = "ac:s:"
+TAG = "{a}"  # the hash tag of every accounts and login key (verifier/adapters/accounts.py)
+ACCOUNTS_KEY = f"ac:{TAG}:all"
+FACILITIES_KEY = f"ac:{TAG}:facs"
+ACCOUNT_PREFIX = f"ac:{TAG}:u:"
+STAFF_RECORD_PREFIX = f"ac:{TAG}:s:"
 PERSONAL_ID_FIELD_PREFIX = "c:"
 
 
@@ -34,7 +37,7 @@ def account_key(username: str) -> str:
 
 
 def staff_facility_key(facility_id: str) -> str:
-    return f"ac:f:{facility_id}"
+    return f"ac:{TAG}:f:{facility_id}"
 
 
 def staff_key(registry_id: str) -> str:

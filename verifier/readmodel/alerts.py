@@ -4,13 +4,14 @@ verifier's reader (`verifier/adapters/alert_store.py`).
 The alerts projection (`projections/alerts/model.py`) writes these keys and the verifier reads
 them, so both import this one module (as `participation.py` is shared for participation).
 
-Keys:
-  al:<alert id>  hash  v: the alert's latest `AlertView` (serialized protobuf, base64, because
+Keys (all with the hash tag {al}, so one Redis Cluster slot: a script writes an alert and the
+recent list together, and alerts are few):
+  al:{al}:<alert id>  hash  v: the alert's latest `AlertView` (serialized protobuf, base64, because
                           the clients use decode_responses=True and protobuf bytes are not UTF-8),
                        r: its revision (0: acknowledged or closed before its AlertRaised was seen),
                        s: its status (AlertStatus number: 1 open, 2 acknowledged, 3 closed),
                        t: updated_at in epoch milliseconds (the envelope time of the last change)
-  al:recent      zset  alert id scored by updated_at ms; the newest `alerts_recent_size` alerts.
+  al:{al}:recent      zset  alert id scored by updated_at ms; the newest `alerts_recent_size` alerts.
                        Trimming drops an alert from this list only: its hash stays, so an old alert
                        can still be read, acknowledged, closed or updated (alerts are few).
 
@@ -30,7 +31,8 @@ from bhyt.v1 import api_pb2 as api
 from bhyt.v1 import events_pb2 as ev
 from google.protobuf.message import DecodeError
 
-RECENT_KEY = "al:recent"
+TAG = "{al}"
+RECENT_KEY = f"al:{TAG}:recent"
 VIEW_FIELD, REVISION_FIELD, STATUS_FIELD, UPDATED_FIELD = "v", "r", "s", "t"
 
 # The order status moves in; anything else (UNSPECIFIED) ranks below OPEN.
@@ -38,7 +40,7 @@ _STATUS_RANK = {api.ALERT_STATUS_OPEN: 1, api.ALERT_STATUS_ACKNOWLEDGED: 2, api.
 
 
 def alert_key(alert_id: str) -> str:
-    return f"al:{alert_id}"
+    return f"al:{TAG}:{alert_id}"
 
 
 def encode_view(view: api.AlertView) -> str:

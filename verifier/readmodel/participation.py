@@ -2,7 +2,8 @@
 
 The projections write these keys and the verifier reads them, so both import this one module.
 Every key of one person carries the person's id as a Redis hash tag (`{...}`), so all of them live
-in one slot of a Redis Cluster (the CCCD index `i:` is the exception).
+in one slot of a Redis Cluster (the CCCD index `i:` is the exception: a slot of its own; so is a
+facility's `f:fac:`).
 
 Keys (SIN = 10-digit social insurance number):
   p:{SIN}           hash   d: the participation record packed in one string (below);
@@ -12,7 +13,7 @@ Keys (SIN = 10-digit social insurance number):
   u:{SIN}:d:YYYYMMDD string check-ins that Vietnam day
   u:{SIN}:r         list   recent check-ins, newest first: id|facility|kiosk|code|epoch-ms
   i:<personal id>   string SIN of the holder of a 12-digit CCCD number (index; its own slot)
-  f:{SIN}, f:fac:<facility>  hash  face-match statistics (projections/face/model.py)
+  f:{SIN}, f:fac:{<facility>}  hash  face-match statistics (projections/face/model.py)
 Usage of a card number that matched nobody is kept under the subject `card:<number>`.
 
 The participation record is one packed string rather than a hash of named fields because there
@@ -56,7 +57,7 @@ def face_key(subject: str) -> str:
 
 
 def face_facility_key(facility_id: str) -> str:
-    return f"f:fac:{facility_id}"
+    return f"f:fac:{{{facility_id}}}"
 
 
 def personal_id_key(personal_id: str) -> str:

@@ -6,7 +6,7 @@ reads only the per-minute counters (`b`) and the newest event time (`n`).
 
 Keys:
   m:places         set   every facility the monitor has seen
-  m:p:<place>      hash  v: version (compare-and-set), s: the place state (JSON)
+  m:p:{<place>}    hash  v: version (compare-and-set), s: the place state (JSON)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ CHECK_INS, REJECTED, FACES, MISMATCHES = range(4)
 
 
 def place_key(subject: str) -> str:
-    return f"m:p:{subject}"
+    return f"m:p:{{{subject}}}"  # each place its own hash tag: places spread over a Redis Cluster
 
 
 @dataclass(frozen=True)

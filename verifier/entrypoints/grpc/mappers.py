@@ -69,7 +69,7 @@ def answers_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
 
 
 def rpc_method(handler: Callable[..., Any]) -> str:
-    """"CheckIn/VerifyCard" from `CheckInServicer.VerifyCard`: the label and the log field."""
+    """ "CheckIn/VerifyCard" from `CheckInServicer.VerifyCard`: the label and the log field."""
     owner, _, name = handler.__qualname__.rpartition(".")
     return f"{owner.removesuffix('Servicer')}/{name}"
 
