@@ -1,6 +1,7 @@
-"""Chaos: check-in load while a broker, the only broker, a Faust worker or Redis dies and comes back.
+"""Chaos: check-in load while a broker, the only broker, a Faust worker, Redis, a Redis Cluster
+master or a verifier dies and comes back, or a worker joins.
 
-    python -m bench.chaos [--scenario a b c d] [--duration 60] [--rate 40] [--threads 6]
+    python -m bench.chaos [--scenario a b c d e f g] [--duration 60] [--rate 40] [--threads 6]
 
 Each scenario brings up a stack of its own on free ports (never the standard ones, never a running
 service): Kafka (3 nodes with replication 3 and min.insync.replicas 2 for `a`, else 1 node), Redis,
@@ -12,6 +13,13 @@ chip reads with a face match) at `--rate` per second, while the fault is injecte
   b  SIGKILL the only broker, restart it: UNAVAILABLE while it is down, nothing else
   c  SIGKILL the Faust worker, start a new one (what a supervisor does): no error at all
   d  SIGKILL Redis, start it again on its port and data: UNAVAILABLE while it is down, nothing else
+On the cluster layout (3 Kafka nodes, a Redis Cluster of 3 masters and 3 replicas, 2 verifiers
+sharing the gRPC port, 2 workers):
+  e  SIGKILL a Redis master, its replica takes over; the old master restarts as a replica:
+     UNAVAILABLE or a provisional verdict (finalised later) during the failover, nothing else
+  f  a third worker joins under load (partitions move): no error at all
+  g  SIGKILL one verifier, start it again: its kiosks reconnect to the other; UNAVAILABLE only for
+     a request the killed one held
 
 Afterwards, with the load stopped and the worker caught up and stopped:
 
@@ -19,7 +27,8 @@ Afterwards, with the load stopped and the worker caught up and stopped:
   is read), with the verdict and code the kiosk got; a logged check-in nobody got an answer for is
   allowed only for a request that failed; every provisional answer is finalised once;
 - every projection (participation, usage, face, monitor, alerts, accounts) equals a clean rebuild from the
-  log into a fresh keyspace (Redis database 1), key by key and value by value; nothing is
+  log into a fresh keyspace (Redis database 1; a Redis of its own for a cluster, which has only
+  database 0), key by key and value by value; nothing is
   dead-lettered; usage and face counters equal the events on the log for each person.
 
 Prints a table of counts per scenario (answered, logged, lost, duplicated, UNAVAILABLE, other
@@ -55,6 +64,7 @@ from bench.load import Person, chip_pool, legacy_qr
 from bench.report import write_section
 from infra.local.kafka import KafkaCluster
 from infra.local.procs import wait_until
+from infra.local.redis_cluster import RedisClusterNodes
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections.monitor.worker import STATS_KEY
@@ -65,9 +75,10 @@ from tests.support.chip_fixtures import CITIZEN, Chip, pem
 from tests.support.client import Client
 from tests.support.isolation import isolated_settings
 from tests.support.kafka_state import all_records, group_caught_up
-from tests.support.processes import ServiceProcess, start_worker, verifier_process
+from tests.support.processes import ServiceProcess, start_verifier_process, start_worker
 from verifier.adapters.redis_client import connect_sync
-from verifier.readmodel.participation import face_facility_key
+from verifier.processes import child_settings
+from verifier.readmodel.participation import FACE_FACILITY_PREFIX
 from verifier.settings import Settings
 from verifier.tokens.card_token import CardClaims, issue_card_token
 from verifier.tokens.keys import SigningKey, load_signing_key
@@ -92,7 +103,6 @@ CALL_TIMEOUT_S = 15  # the client's deadline (tests/support/client.py): above an
 #   over events of every partition, so they depend on how partitions interleaved: no rebuild can
 #   reproduce them. Nothing reads them (the dashboard reads n, m and the buckets); reported to drop.
 _MONITOR_STATE = re.compile(r"^m:[cp]:")
-FACE_FACILITY_PREFIX = face_facility_key("")
 
 
 def _stderr(message: str) -> None:
@@ -112,6 +122,11 @@ class Scenario:
     # node, elect leaders, shrink the ISRs): seconds. It must not be cut short, so `a` runs with the
     # production publish timeout (10 s, infra/production/kubernetes.yaml) however short the others.
     min_publish_timeout_s: float = 0.0
+    # "cluster": 3 Kafka nodes, a Redis Cluster of 6 nodes, 2 verifiers and 2 workers.
+    layout: str = "single"
+    # Whether the fault must show as an error or a provisional verdict: a failover of a third of
+    # the slots, or a verifier killed between two requests of its kiosks, may pass unnoticed.
+    must_be_felt: bool = True
 
 
 SCENARIOS = {
@@ -121,7 +136,17 @@ SCENARIOS = {
     "b": Scenario("b", "the only broker killed and restarted", 1, unavailable_allowed=True),
     "c": Scenario("c", "the Faust worker killed (-9) and replaced", 1, unavailable_allowed=False),
     "d": Scenario("d", "Redis killed and restarted", 1, unavailable_allowed=True),
-}
+    "e": Scenario(
+        "e", "a Redis Cluster master killed, its replica takes over", 3, unavailable_allowed=True,
+        layout="cluster", must_be_felt=False,
+    ),
+    "f": Scenario("f", "a third worker joins", 3, unavailable_allowed=False, layout="cluster"),
+    "g": Scenario(
+        "g", "1 of 2 verifiers killed and restarted", 3, unavailable_allowed=True, layout="cluster",
+        must_be_felt=False,
+    ),
+}  # fmt: skip
+CLUSTER_REDIS_NODES, CLUSTER_VERIFIERS, CLUSTER_WORKERS = 6, 2, 2
 
 
 @dataclass(frozen=True)
@@ -291,45 +316,85 @@ class Kiosks:
 
 # ------------------------------------------------------------------------------------ the stack
 @dataclass
-class ChaosStack:
-    settings: Settings
+class Services:
+    """Kafka and Redis (one server, or a Redis Cluster), which a scenario kills; several scenarios
+    may take turns on the same ones (each with its own topics and a flushed Redis), provided each
+    restores what it killed."""
+
     kafka: KafkaCluster
-    redis: RedisServer
-    logs: Path
-    worker: ServiceProcess | None = None
-    workers_started: int = 0
+    redis: RedisServer | None = None
+    redis_cluster: RedisClusterNodes | None = None
 
-    def start_worker(self) -> None:
-        self.workers_started += 1
-        self.worker = start_worker(self.settings, f"chaos-w{self.workers_started}", self.logs)
-
-    def stop_worker(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker = None
+    @property
+    def redis_url(self) -> str:
+        if self.redis_cluster is not None:
+            return self.redis_cluster.url
+        assert self.redis is not None
+        return self.redis.url
 
 
 @dataclass
-class Services:
-    """Kafka and Redis, which a scenario kills; several scenarios may take turns on the same ones
-    (each with its own topics and a flushed Redis), provided each restores what it killed."""
+class ChaosStack:
+    settings: Settings
+    base: Services
+    logs: Path
+    workers: list[ServiceProcess] = field(default_factory=list)
+    verifiers: list[ServiceProcess] = field(default_factory=list)
+    workers_started: int = 0
 
-    kafka: KafkaCluster
-    redis: RedisServer
+    @property
+    def kafka(self) -> KafkaCluster:
+        return self.base.kafka
+
+    def start_worker(self) -> None:
+        self.workers_started += 1
+        self.workers.append(start_worker(self.settings, f"chaos-w{self.workers_started}", self.logs))
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+    def verifier_settings(self, index: int) -> Settings:
+        """One verifier alone, or verifier `index` of several sharing the port (SO_REUSEPORT)."""
+        return self.settings if self.base.redis_cluster is None else child_settings(self.settings, index)
+
+    def start_verifier(self, index: int) -> None:
+        name = f"verifier-{index + 1}"
+        self.verifiers.insert(index, start_verifier_process(self.verifier_settings(index), self.logs, name))
 
 
 @contextlib.contextmanager
-def services(tmp: Path, kafka_nodes: int, log: Log = _stderr) -> Iterator[Services]:
-    """Kafka (`kafka_nodes` nodes) and Redis on free ports under `tmp`, stopped at the end."""
+def services(tmp: Path, kafka_nodes: int, log: Log = _stderr, *, redis_nodes: int = 1) -> Iterator[Services]:
+    """Kafka (`kafka_nodes` nodes) and Redis (one, or a cluster of `redis_nodes`) on free ports
+    under `tmp`, stopped at the end."""
     kafka = KafkaCluster(tmp / "kafka", nodes=kafka_nodes, log=log)
-    redis_server = RedisServer(tmp / "redis", log=log)
+    base = Services(kafka)
+    if redis_nodes > 1:
+        base.redis_cluster = RedisClusterNodes(tmp / "redis-cluster", nodes=redis_nodes, log=log)
+    else:
+        base.redis = RedisServer(tmp / "redis", log=log)
     try:
         kafka.start()
-        redis_server.start()
-        yield Services(kafka, redis_server)
+        if base.redis_cluster is not None:
+            base.redis_cluster.start()
+        else:
+            assert base.redis is not None
+            base.redis.start()
+        yield base
     finally:
-        redis_server.stop()
+        if base.redis_cluster is not None:
+            base.redis_cluster.stop()
+        if base.redis is not None:
+            base.redis.stop()
         kafka.stop()
+
+
+def layout_services(
+    scenario: Scenario, tmp: Path, log: Log = _stderr
+) -> contextlib.AbstractContextManager[Services]:
+    redis_nodes = CLUSTER_REDIS_NODES if scenario.layout == "cluster" else 1
+    return services(tmp, scenario.kafka_nodes, log, redis_nodes=redis_nodes)
 
 
 @contextlib.contextmanager
@@ -343,13 +408,15 @@ def chaos_stack(
     """This scenario's topics, verifier and worker on `base`, stopped at the end."""
     if len(base.kafka.nodes) != scenario.kafka_nodes:
         raise ValueError(f"scenario {scenario.name} needs {scenario.kafka_nodes} Kafka node(s)")
+    if (base.redis_cluster is not None) != (scenario.layout == "cluster"):
+        raise ValueError(f"scenario {scenario.name} runs on the {scenario.layout} layout")
     keys_dir, trust_dir = world_dirs
     logs = tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     replicas = min(3, scenario.kafka_nodes)
     settings = isolated_settings(
         base.kafka.bootstrap,
-        base.redis.url,
+        base.redis_url,
         prefix=f"chaos-{scenario.name}",
         topic_replication=replicas,
         topic_min_insync_replicas=min(2, replicas),
@@ -358,16 +425,24 @@ def chaos_stack(
         chip_trust_dir=str(trust_dir),
         # A killed worker's partitions go to its replacement once the group notices it is gone.
         projection_session_timeout_s=6.0,
+        # Faust's assignor moves a partition to a joining worker only from one holding more than
+        # its share (partitions / workers, rounded up): with 4, 2 workers hold 2 each and a third
+        # would get none. 6 gives the third worker of scenario f two.
+        **({"topic_partitions": 6} if scenario.layout == "cluster" else {}),
     )
-    stack: ChaosStack | None = None
+    stack = ChaosStack(settings, base, logs)
+    clustered = scenario.layout == "cluster"
     try:
-        with verifier_process(settings, logs):
-            stack = ChaosStack(settings, base.kafka, base.redis, logs)
+        for index in range(CLUSTER_VERIFIERS if clustered else 1):
+            stack.start_verifier(index)
+        for _ in range(CLUSTER_WORKERS if clustered else 1):
             stack.start_worker()
-            yield stack
+        yield stack
     finally:
-        if stack is not None and stack.worker is not None:
-            stack.worker.kill()  # an exception got here: its state no longer matters
+        for worker in stack.workers:
+            worker.kill()  # an exception got here: its state no longer matters
+        for verifier in stack.verifiers:
+            verifier.stop()
 
 
 def make_world(tmp: Path, config: ChaosConfig) -> tuple[World, tuple[Path, Path]]:
@@ -424,17 +499,51 @@ def make_fault(scenario: Scenario, stack: ChaosStack) -> Fault:
     if scenario.name == "c":
 
         def kill_worker() -> None:
-            assert stack.worker is not None
-            stack.worker.kill()
+            stack.workers.pop().kill()
 
         return Fault(kill_worker, stack.start_worker, "faust worker")
     if scenario.name == "d":
+        redis = stack.base.redis
+        assert redis is not None
 
         def start_redis() -> None:
-            stack.redis.start()
+            redis.start()
 
-        return Fault(stack.redis.kill, start_redis, "redis")
+        return Fault(redis.kill, start_redis, "redis")
+    if scenario.name == "e":
+        assert stack.base.redis_cluster is not None
+        return _master_killed(stack.base.redis_cluster)
+    if scenario.name == "f":
+
+        def nothing() -> None:
+            pass
+
+        return Fault(stack.start_worker, nothing, f"nothing: worker {len(stack.workers) + 1} joined")
+    if scenario.name == "g":
+
+        def kill_verifier() -> None:
+            stack.verifiers.pop(0).kill()
+
+        return Fault(kill_verifier, lambda: stack.start_verifier(0), "verifier-1")
     raise ValueError(f"unknown scenario {scenario.name!r}")
+
+
+def _master_killed(cluster: RedisClusterNodes) -> Fault:
+    """Kill the first master; a replica takes its slots; the old master comes back as a replica."""
+    port = cluster.master_ports()[0]
+    node = cluster.node_on(port)
+
+    def kill() -> None:
+        node.kill()
+
+    def restore() -> None:
+        # Its replica serves the slots first (so every check-in after the restore has all of them),
+        # then the old master starts on its data and rejoins as a replica.
+        wait_until(cluster.is_ready, timeout=30, what="a replica taking over the killed master's slots")
+        node.start()
+        wait_until(cluster.is_ready, timeout=30, what="the cluster with the old master back")
+
+    return Fault(kill, restore, f"redis master on port {port}")
 
 
 def checkins_leader(settings: Settings) -> int:
@@ -472,6 +581,7 @@ class ScenarioResult:
     answered_otherwise: int = 0  # answered with a verdict or result code other than the one recorded
     victim: str = ""  # what was killed
     subjects: Counter[str] = field(default_factory=Counter)  # check-ins on the log per key
+    producers: Counter[str] = field(default_factory=Counter)  # check-ins on the log per verifier
     rebuild_differences: dict[str, list[str]] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
 
@@ -545,6 +655,7 @@ class ScenarioResult:
             )
         if (
             self.scenario.unavailable_allowed
+            and self.scenario.must_be_felt
             and not unavailable
             and not self.verdicts.get("VERDICT_PROVISIONAL")
         ):
@@ -552,6 +663,8 @@ class ScenarioResult:
         during = sum(1 for a in self.answered if self.fault_at <= a.started <= self.restore_at)
         if not self.scenario.unavailable_allowed and not during:
             found.append("no check-in was answered while the fault lasted")
+        if self.scenario.layout == "cluster" and len(self.producers) < CLUSTER_VERIFIERS:
+            found.append(f"check-ins written by {dict(self.producers)}: not every verifier served")
         if not any(a.started > self.restored_at + self.grace_s for a in self.answered):
             found.append("no check-in was answered after the recovery")
         return found
@@ -577,6 +690,7 @@ class CheckInLog:
     ids: Counter[str] = field(default_factory=Counter)  # check-in id -> times on the log
     verdicts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (verdict, result code)
     subjects: Counter[str] = field(default_factory=Counter)  # key -> check-ins
+    producers: Counter[str] = field(default_factory=Counter)  # verifier process -> check-ins it wrote
     finalised: dict[str, Counter[str]] = field(default_factory=dict)  # check-in id -> envelope ids
     others: Counter[str] = field(default_factory=Counter)
 
@@ -591,6 +705,7 @@ def logged_check_ins(settings: Settings) -> CheckInLog:
             logged.ids[c.check_in_id] += 1
             logged.verdicts[c.check_in_id] = (verdict_name(c.verdict), c.result_code)
             logged.subjects[event.key] += 1
+            logged.producers[event.producer] += 1
             continue
         if kind == "check_in_finalised":
             logged.finalised.setdefault(event.check_in_finalised.check_in_id, Counter())[event.event_id] += 1
@@ -686,24 +801,28 @@ def verify_log(settings: Settings, result: ScenarioResult) -> None:
     result.finalised_differently = sum(1 for envelopes in logged.finalised.values() if len(envelopes) > 1)
     result.finalisation_repeats = sum(n - 1 for e in logged.finalised.values() for n in e.values())
     result.subjects = logged.subjects
+    result.producers = logged.producers
 
 
 def verify_projections(stack: ChaosStack, result: ScenarioResult, log: Log) -> None:
     """Projections against the log and against a clean rebuild (with the worker stopped)."""
     settings = stack.settings
-    stack.stop_worker()
+    stack.stop_workers()
     wait_until(lambda: group_members(settings) == 0, timeout=60, what="projection group empty")
     live = {name: read_keyspace(settings.redis_url, projection(name).patterns) for name in NAMES}
-    fresh = settings.with_(redis_url=other_database(settings.redis_url, 1))
-    for name in NAMES:  # in NAMES' order: the monitor before the alerts it may publish again
-        report = rebuild(fresh, name, progress=False)
-        log(f"chaos: rebuilt {name} from {report.events} events in {report.seconds:.1f}s")
+    with contextlib.ExitStack() as owned:
+        if stack.base.redis_cluster is not None:  # a cluster has database 0 only: a Redis of its own
+            elsewhere = RedisServer(stack.logs.parent / "rebuilt-redis", log=log)
+            fresh = settings.with_(redis_url=owned.enter_context(elsewhere).url)
+        else:
+            fresh = settings.with_(redis_url=other_database(settings.redis_url, 1))
+        rebuilt = _rebuilt_keyspaces(fresh, log)
     for name in NAMES:
-        rebuilt = read_keyspace(fresh.redis_url, projection(name).patterns)
-        result.rebuild_differences[name] = differing_keys(live[name], rebuilt)
+        rebuilt_keys = rebuilt[name]
+        result.rebuild_differences[name] = differing_keys(live[name], rebuilt_keys)
         result.keys_compared[name] = len(live[name])
         for key in result.rebuild_differences[name][:2]:  # enough to start looking
-            log(f"chaos: {key} live {live[name].get(key)!r}\n       rebuilt {rebuilt.get(key)!r}")
+            log(f"chaos: {key} live {live[name].get(key)!r}\n       rebuilt {rebuilt_keys.get(key)!r}")
 
     face = logged_face_matches(settings)
     counted = {**_counters(live["usage"], "u"), **_counters(live["face"], "f")}
@@ -724,6 +843,13 @@ def verify_projections(stack: ChaosStack, result: ScenarioResult, log: Log) -> N
         result.dead_letters = int(client.hlen(DEAD_LETTERS_KEY))
     finally:
         client.close()
+
+
+def _rebuilt_keyspaces(fresh: Settings, log: Log) -> dict[str, dict[str, Any]]:
+    for name in NAMES:  # in NAMES' order: the monitor before the alerts it may publish again
+        report = rebuild(fresh, name, progress=False)
+        log(f"chaos: rebuilt {name} from {report.events} events in {report.seconds:.1f}s")
+    return {name: read_keyspace(fresh.redis_url, projection(name).patterns) for name in NAMES}
 
 
 def _counters(keyspace: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -756,7 +882,7 @@ def run_scenario(
     world, dirs = make_world(tmp, config)
     with contextlib.ExitStack() as owned:
         if base is None:
-            base = owned.enter_context(services(tmp, scenario.kafka_nodes, log))
+            base = owned.enter_context(layout_services(scenario, tmp, log))
         stack = owned.enter_context(chaos_stack(scenario, base, tmp, config, dirs))
         result.durations["stack up"] = time.monotonic() - began
         enroll(stack, world)
@@ -849,11 +975,12 @@ def details(results: list[ScenarioResult]) -> list[str]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(Counter(a.kind for a in r.attempts).items()))
         others = ", ".join(f"{k} {n}" for k, n in sorted(r.other_events.items())) or "none"
         compared = ", ".join(f"{k} {n}" for k, n in r.keys_compared.items())
+        writers = ", ".join(f"{k} {n}" for k, n in sorted(r.producers.items()))
         timings = ", ".join(f"{k} {v:.1f}" for k, v in r.durations.items())
         problems = "; ".join(r.problems()) or "none"
         lines.append(
             f"- **{r.scenario.name}** ({r.scenario.title}; killed: {r.victim}): sent {kinds}; "
-            f"verdicts {verdicts}; "
+            f"verdicts {verdicts}; written by {writers}; "
             f"logged but never answered (a failed request that reached the log) {r.unanswered_logged}; "
             f"other events on the check-ins topic: {others} (provisional never finalised "
             f"{r.provisional_unfinalised}, finalisation events repeated {r.finalisation_repeats}); "

@@ -1,8 +1,10 @@
 """`infra/stack up|down|status`: the whole local stack on one machine, no Docker.
 
-up      installs Kafka from Maven Central on first use, then starts (detached) a KRaft Kafka,
-        a Redis server, the gRPC verifier and the Faust worker(s), each waiting for the previous
-        one to be *ready* (metadata answers, PING, gRPC health SERVING, partitions assigned).
+up      installs Kafka from Maven Central on first use, then starts (detached) a KRaft Kafka
+        (--kafka-nodes 3: a cluster), a Redis server (--redis-nodes 6: a Redis Cluster of 3 masters
+        and 3 replicas), the gRPC verifier(s) (--verifiers N: N processes sharing the port, each its
+        own producer) and the Faust worker(s), each waiting for the previous one to be *ready*
+        (metadata answers, PING or all slots served, gRPC health SERVING, partitions assigned).
 down    stops them in reverse order (SIGTERM, then SIGKILL after a grace period).
 status  says what runs, where, and whether it answers; exit 1 if anything is down.
 
@@ -34,6 +36,7 @@ from infra.local.dashboard_account import (
 from infra.local.kafka import KafkaCluster
 from infra.local.pki import LOCAL_KIOSK_FACILITY, ensure_local_pki
 from infra.local.procs import free_port, pid_alive, read_pidfile, stop_pid, wait_until, write_pidfile
+from infra.local.redis_cluster import RedisClusterNodes
 from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections.registry import NAMES as PROJECTIONS
@@ -77,6 +80,10 @@ class Stack:
         self.state.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(json.dumps(config, indent=2) + "\n")
 
+    @property
+    def verifiers(self) -> int:
+        return int(str(self.config().get("verifiers", 1)))
+
     def pidfile(self, name: str) -> Path:
         return self.state / "pids" / f"{name}.pid"
 
@@ -110,17 +117,28 @@ class Stack:
             # Popen returns once exec has begun, but the kernel fills in the new argv a moment
             # later: an empty cmdline is our child being born, not a stranger's process.
             return pid
-        module = b"verifier" if name == "verifier" else b"projections"
+        module = b"verifier" if name.startswith("verifier") else b"projections"
         return pid if module in cmdline else None
 
 
-def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -> None:
+def up(
+    stack: Stack,
+    *,
+    grpc_port: int | None,
+    workers: int,
+    kafka_nodes: int,
+    redis_nodes: int = 1,
+    verifiers: int = 1,
+) -> None:
     started = time.monotonic()
     config = stack.config()
     kafka = KafkaCluster(stack.state / "kafka", nodes=kafka_nodes, detach=True, log=say)
     bootstrap = kafka.start(timeout=120)
-    redis_server = RedisServer(stack.state / "redis", detach=True, log=say)
-    redis_url = redis_server.start()
+    if redis_nodes > 1:
+        cluster = RedisClusterNodes(stack.state / "redis-cluster", nodes=redis_nodes, detach=True, log=say)
+        redis_url = cluster.start()
+    else:
+        redis_url = RedisServer(stack.state / "redis", detach=True, log=say).start()
     port = grpc_port or int(str(config.get("grpc_port", 0))) or _preferred_port(DEFAULT_GRPC_PORT)
     dashboard_port = int(str(config.get("dashboard_port", 0))) or _preferred_port(DEFAULT_DASHBOARD_PORT)
     his_port = int(str(config.get("his_port", 0))) or _preferred_port(DEFAULT_HIS_PORT)
@@ -148,13 +166,15 @@ def up(stack: Stack, *, grpc_port: int | None, workers: int, kafka_nodes: int) -
             "metrics_port": metrics_port,
             "worker_metrics_ports": config.get("worker_metrics_ports", {}),
             "workers": workers,
+            "verifiers": verifiers,
             "kafka_nodes": kafka_nodes,
+            "redis_nodes": redis_nodes,
             "settings": settings.to_env(),
         }
     )
     ensure_topics(settings)
 
-    start_verifier(stack, settings)
+    start_verifiers(stack, settings, verifiers)
 
     start_workers(stack, settings, workers)
     if settings.dashboard_listen:  # the dashboard needs a login: a monitoring account for this stack
@@ -193,15 +213,34 @@ def probe_tls(settings: Settings) -> ClientTls | None:
     return ClientTls.from_pki(Path(settings.tls_client_ca_file).parent, "admin-local")
 
 
-def start_verifier(stack: Stack, settings: Settings) -> None:
-    if stack.running("verifier") is None:
-        stack.spawn("verifier", ["-m", "verifier", "serve"], settings)
+def _wait_serving(stack: Stack, name: str, settings: Settings) -> None:
     wait_until(
-        lambda: _alive(stack, "verifier") and grpc_serving(settings.grpc_listen, probe_tls(settings)),
+        lambda: _alive(stack, name) and grpc_serving(settings.grpc_listen, probe_tls(settings)),
         timeout=60,
-        what="verifier",
+        what=name,
     )
-    say(f"verifier: serving gRPC on {settings.grpc_listen}")
+
+
+def verifier_names(count: int) -> list[str]:
+    """ "verifier" alone; "verifier-1".."verifier-N" when several share the port."""
+    return ["verifier"] if count == 1 else [f"verifier-{n}" for n in range(1, count + 1)]
+
+
+def start_verifiers(stack: Stack, settings: Settings, count: int) -> None:
+    """Each verifier its own process (its own producer, restartable alone), all on one gRPC and
+    HIS port with SO_REUSEPORT: the kernel spreads connections, and a client of a verifier that
+    dies reconnects to another. Only the first serves the dashboard (`serve --processes`' rule)."""
+    from verifier.processes import child_settings
+
+    ports = verifier_metrics_ports(stack, settings, count)
+    for index, name in enumerate(verifier_names(count)):
+        if stack.running(name) is None:
+            own = settings
+            if count > 1:
+                own = child_settings(settings, index).with_(metrics_listen=f"127.0.0.1:{ports[name]}")
+            stack.spawn(name, ["-m", "verifier", "serve"], own)
+        _wait_serving(stack, name, settings)
+    say(f"verifier: {count} process(es) serving gRPC on {settings.grpc_listen}")
 
 
 def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
@@ -225,12 +264,29 @@ def start_workers(stack: Stack, settings: Settings, workers: int) -> None:
 def worker_metrics_ports(stack: Stack, workers: int) -> dict[str, int]:
     """Each worker's /metrics port: kept in stack.json, so a restarted worker (and Prometheus's
     scrape config) keeps its port; a new worker takes the next free one after the verifier's."""
+    return _metrics_ports(stack, "worker_metrics_ports", [f"worker-{n}" for n in range(1, workers + 1)])
+
+
+def verifier_metrics_ports(stack: Stack, settings: Settings, count: int) -> dict[str, int]:
+    """The first verifier's /metrics port is the settings'; each further one's is kept in
+    stack.json as the workers' are, never one a worker holds."""
+    first = {"verifier-1": int(settings.metrics_listen.rpartition(":")[2] or 0)} if count > 1 else {}
+    return {**first, **_metrics_ports(stack, "verifier_metrics_ports", verifier_names(count)[1:])}
+
+
+def _metrics_ports(stack: Stack, key: str, names: list[str]) -> dict[str, int]:
     config = stack.config()
-    ports = {k: int(v) for k, v in cast(dict[str, int], config.get("worker_metrics_ports", {})).items()}
-    for n in range(1, workers + 1):
-        if f"worker-{n}" not in ports:
-            ports[f"worker-{n}"] = _preferred_port(DEFAULT_METRICS_PORT + n, taken=set(ports.values()))
-    stack.save({**config, "worker_metrics_ports": ports})
+    saved = {
+        k: {name: int(port) for name, port in cast(dict[str, int], config.get(k, {})).items()}
+        for k in ("worker_metrics_ports", "verifier_metrics_ports")
+    }
+    ports = saved[key]
+    taken = {port for group in saved.values() for port in group.values()} | {DEFAULT_METRICS_PORT}
+    for n, name in enumerate(names, start=1):
+        if name not in ports:
+            ports[name] = _preferred_port(DEFAULT_METRICS_PORT + n, taken=taken)
+            taken.add(ports[name])
+    stack.save({**config, key: ports})
     return ports
 
 
@@ -250,6 +306,9 @@ def down(stack: Stack) -> None:
     if (stack.state / "redis").exists():
         RedisServer.attach(stack.state / "redis", log=say).stop()
         say("redis: stopped")
+    if (stack.state / "redis-cluster" / "cluster.json").exists():
+        RedisClusterNodes.attach(stack.state / "redis-cluster", log=say).stop()
+        say("redis cluster: stopped")
     if (stack.state / "kafka" / "cluster.json").exists():
         KafkaCluster.attach(stack.state / "kafka", log=say).stop()
         say("kafka: stopped")
@@ -274,7 +333,7 @@ def rebuild(stack: Stack, names: list[str]) -> None:
             rate = f"{report.events_per_second:,.0f}/s"
             say(f"rebuilt {name}: {report.events} events in {report.seconds:.1f}s ({rate})")
     finally:
-        start_verifier(stack, settings)
+        start_verifiers(stack, settings, stack.verifiers)
         start_workers(stack, settings, int(str(stack.config().get("workers", 1))))
 
 
@@ -287,11 +346,10 @@ def status(stack: Stack) -> bool:
     rows: list[tuple[str, str, bool]] = []
     kafka = KafkaCluster.attach(stack.state / "kafka", log=say)
     rows.append(("kafka", settings.kafka_bootstrap, kafka.is_ready()))
-    rows.append(("redis", settings.redis_url, RedisServer.attach(stack.state / "redis", log=say).is_ready()))
-    verifier_up = stack.running("verifier") is not None and grpc_serving(
-        settings.grpc_listen, probe_tls(settings)
-    )
-    rows.append(("verifier", f"grpc {settings.grpc_listen}", verifier_up))
+    rows += _redis_rows(stack, settings)
+    serving = grpc_serving(settings.grpc_listen, probe_tls(settings))
+    for name in verifier_names(stack.verifiers):
+        rows.append((name, f"grpc {settings.grpc_listen}", serving and stack.running(name) is not None))
     held = _held(settings)
     for n in range(1, int(str(config.get("workers", 1))) + 1):
         name = f"worker-{n}"
@@ -299,6 +357,19 @@ def status(stack: Stack) -> bool:
     for name, where, ok in rows:
         print(f"{name:<10} {'up' if ok else 'DOWN':<5} {where}")
     return all(ok for _, _, ok in rows)
+
+
+def _redis_rows(stack: Stack, settings: Settings) -> list[tuple[str, str, bool]]:
+    """One row for one Redis; one per node of a Redis Cluster, with its role and slots. A node that
+    is down is a DOWN row; the cluster still serves while each master or its replica is up."""
+    if int(str(stack.config().get("redis_nodes", 1))) == 1:
+        return [("redis", settings.redis_url, RedisServer.attach(stack.state / "redis", log=say).is_ready())]
+    cluster = RedisClusterNodes.attach(stack.state / "redis-cluster", log=say)
+    rows = [("redis", f"cluster of {len(cluster.nodes)} nodes", cluster.is_ready())]
+    for n, role in enumerate(cluster.roles(), start=1):
+        where = f"127.0.0.1:{role.port} {role.role}" + (f" slots {role.slots}" if role.slots else "")
+        rows.append((f"redis-{n}", where, role.role != "down"))
+    return rows
 
 
 def dashboard_url(settings: Settings) -> str:
@@ -359,6 +430,12 @@ def _metrics_lines(settings: Settings, stack: Stack) -> list[str]:
     ports = cast(dict[str, int], stack.config().get("worker_metrics_ports", {}))
     workers = int(str(stack.config().get("workers", 1)))
     lines = [f"  metrics         http://{settings.metrics_listen}/metrics   (verifier)"]
+    extra = cast(dict[str, int], stack.config().get("verifier_metrics_ports", {}))
+    lines += [
+        f"                  http://127.0.0.1:{port}/metrics   ({name})"
+        for name, port in sorted(extra.items())
+        if name in verifier_names(stack.verifiers)
+    ]
     lines += [
         f"                  http://127.0.0.1:{ports[name]}/metrics   ({name})"
         for name in (f"worker-{n}" for n in range(1, workers + 1))
@@ -455,6 +532,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     p_up.add_argument("--workers", type=int, default=1, help="Faust workers to run (default 1)")
     p_up.add_argument(
+        "--verifiers", type=int, default=1, help="verifier processes sharing the gRPC port (default 1)"
+    )
+    p_up.add_argument(
+        "--redis-nodes",
+        type=int,
+        default=1,
+        choices=[1, 6],
+        help="1 Redis, or 6: a Redis Cluster of 3 masters and 3 replicas (default 1)",
+    )
+    p_up.add_argument(
         "--kafka-nodes", type=int, default=1, choices=[1, 3], help="1 node, or 3 with replication 3"
     )
     sub.add_parser("down", help="stop everything; data stays in the state directory")
@@ -470,7 +557,14 @@ def main(argv: list[str] | None = None) -> None:
     stack = Stack(args.state_dir.resolve())
     try:
         if args.command == "up":
-            up(stack, grpc_port=args.grpc_port, workers=args.workers, kafka_nodes=args.kafka_nodes)
+            up(
+                stack,
+                grpc_port=args.grpc_port,
+                workers=args.workers,
+                kafka_nodes=args.kafka_nodes,
+                redis_nodes=args.redis_nodes,
+                verifiers=args.verifiers,
+            )
         elif args.command == "down":
             down(stack)
         elif args.command == "env":

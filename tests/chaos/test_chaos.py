@@ -1,14 +1,19 @@
 """Faults without loss, the reduced form of `python -m bench.chaos` (README, "Chaos testing").
 
-Each scenario runs its own verifier and Faust worker on its own topics (a on a 3-node cluster of its
-own; b, c and d take turns on one broker and one Redis, each restoring what it killed), with
-check-in load over gRPC while
+Each scenario runs its own verifier(s) and Faust worker(s) on its own topics (a on a 3-node cluster
+of its own; b, c and d take turns on one broker and one Redis; e, f and g on the cluster layout:
+3 Kafka nodes, a Redis Cluster of 3 masters and 3 replicas, 2 verifiers sharing the port and 2
+workers; each restoring what it killed), with check-in load over gRPC while
   a  one broker of a 3-node cluster (replication 3, min.insync.replicas 2) is SIGKILLed and restarted,
   b  the only broker is SIGKILLed and restarted,
   c  the Faust worker is SIGKILLed and replaced,
-  d  Redis is SIGKILLed and restarted on its port and data.
+  d  Redis is SIGKILLed and restarted on its port and data,
+  e  a Redis Cluster master is SIGKILLed (its replica takes over) and restarted as a replica,
+  f  a third worker joins (partitions move),
+  g  one of the two verifiers is SIGKILLed and restarted (its kiosks reconnect to the other).
 Then every answered check-in must be on the log exactly once, every projection must equal a clean
-rebuild, and the only error allowed is UNAVAILABLE while the verifier cannot record (b) or read (d).
+rebuild, every provisional verdict must be finalised, and the only error allowed is UNAVAILABLE
+while the verifier cannot record (b) or read (d, e), or for a request the killed verifier held (g).
 The counts are printed at the end of the run (see conftest.py).
 """
 
@@ -36,6 +41,13 @@ CI = ChaosConfig(duration_s=12, rate=15, threads=4, people=80, chip_people=10, p
 
 
 @pytest.fixture(scope="module")
+def cluster_layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """3 Kafka nodes and a Redis Cluster of 6 nodes that e, f and g take turns on."""
+    with services(tmp_path_factory.mktemp("chaos-cluster"), kafka_nodes=3, redis_nodes=6) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def single_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """One Kafka broker and one Redis that b, c and d take turns on (each with its own topics,
     verifier and worker; each restores what it killed): one start-up instead of three."""
@@ -49,11 +61,14 @@ def single_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
 def test_no_answered_check_in_is_lost_or_duplicated_and_projections_equal_a_rebuild(
     name: str, tmp_path: Path, request: pytest.FixtureRequest, chaos_results: list[ScenarioResult]
 ) -> None:
-    shared = SCENARIOS[name].kafka_nodes == 1  # a brings its own 3-node cluster
-    base: Services | None = request.getfixturevalue("single_node") if shared else None
+    scenario = SCENARIOS[name]
+    base: Services | None = None  # a brings its own 3-node cluster
+    if scenario.layout == "cluster":
+        base = request.getfixturevalue("cluster_layout")
+    elif scenario.kafka_nodes == 1:
+        base = request.getfixturevalue("single_node")
     result = run_scenario(name, tmp_path, CI, base=base)
     chaos_results.append(result)
-    scenario = SCENARIOS[name]
 
     assert len(result.answered) >= 50, "the load did not run"
     assert result.lost == 0

@@ -54,17 +54,23 @@ class ServiceProcess:
 
 
 @contextmanager
-def verifier_process(settings: Settings, log_dir: Path) -> Iterator[ServiceProcess]:
-    proc = ServiceProcess("verifier", ["-m", "verifier", "serve"], settings, log_dir)
+def verifier_process(settings: Settings, log_dir: Path, name: str = "verifier") -> Iterator[ServiceProcess]:
+    proc = start_verifier_process(settings, log_dir, name)
     try:
-        wait_until(
-            lambda: _alive_or_fail(proc) and grpc_serving(settings.grpc_listen, probe_tls(settings)),
-            timeout=60,
-            what="verifier health check",
-        )
         yield proc
     finally:
         proc.stop()
+
+
+def start_verifier_process(settings: Settings, log_dir: Path, name: str = "verifier") -> ServiceProcess:
+    """Start `verifier serve` and wait until its gRPC health answers SERVING."""
+    proc = ServiceProcess(name, ["-m", "verifier", "serve"], settings, log_dir)
+    wait_until(
+        lambda: _alive_or_fail(proc) and grpc_serving(settings.grpc_listen, probe_tls(settings)),
+        timeout=60,
+        what=f"{name} health check",
+    )
+    return proc
 
 
 def start_worker(settings: Settings, worker_id: str, log_dir: Path) -> ServiceProcess:

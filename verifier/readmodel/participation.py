@@ -56,8 +56,11 @@ def face_key(subject: str) -> str:
     return f"f:{{{subject}}}"
 
 
+FACE_FACILITY_PREFIX = "f:fac:"
+
+
 def face_facility_key(facility_id: str) -> str:
-    return f"f:fac:{{{facility_id}}}"
+    return f"{FACE_FACILITY_PREFIX}{{{facility_id}}}"
 
 
 def personal_id_key(personal_id: str) -> str:
