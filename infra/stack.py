@@ -324,10 +324,18 @@ def settings_of(stack: Stack) -> Settings:
 def rebuild(stack: Stack, names: list[str]) -> None:
     """Stop the workers, rebuild the projections from offset zero, start the workers again."""
     from projections.rebuild import rebuild as rebuild_projection
+    from projections.rebuild import workers_in_group
 
     settings = settings_of(stack)
     stop_processes(stack)  # the verifier too: it must not judge check-ins against a half-built model
     try:
+        # A stopped worker leaves the consumer group as it shuts down, but the broker may take up to
+        # a session timeout to drop one that was mid-rebalance when several stopped at once.
+        wait_until(
+            lambda: workers_in_group(settings) == 0,
+            timeout=settings.projection_session_timeout_s + 30,
+            what="the stopped workers out of their consumer group",
+        )
         for name in names:
             report = rebuild_projection(settings, name)
             rate = f"{report.events_per_second:,.0f}/s"

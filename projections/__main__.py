@@ -21,6 +21,7 @@ from verifier.settings import Settings
 
 def _own_command(argv: list[str]) -> int:
     from projections.rebuild import WorkersRunning, digest, rebuild
+    from verifier.adapters.redis_client import SlotsMoving
 
     parser = argparse.ArgumentParser(prog="python -m projections", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -30,18 +31,18 @@ def _own_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     names = list(NAMES) if args.projection == "all" else [args.projection]
-    if args.command == "digest":
-        value, keys = digest(settings, names)
-        print(json.dumps({"projections": names, "sha256": value, "keys": keys}))
-        return 0
     try:
+        if args.command == "digest":
+            value, keys = digest(settings, names)
+            print(json.dumps({"projections": names, "sha256": value, "keys": keys}))
+            return 0
         for name in names:
             report = rebuild(settings, name, progress=not args.no_progress)
             print(
                 json.dumps({"projection": name, "events": report.events, "seconds": round(report.seconds, 2),
                             "events_per_second": round(report.events_per_second)})
             )  # fmt: skip
-    except WorkersRunning as e:
+    except (WorkersRunning, SlotsMoving) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

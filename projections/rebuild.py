@@ -12,7 +12,9 @@ The monitor is rebuilt like the others, and publishes what it re-derives: an ale
 id and a revision already on the log changes nothing in the alerts projection, and alerts for
 events the workers had not reached yet are not lost.
 While it runs the read model is incomplete: stop serving check-ins (`infra/stack rebuild` stops
-the verifier too), or they are judged against missing records.
+the verifier too), or they are judged against missing records. On a Redis Cluster the keys are
+found by a SCAN of every master, so a rebuild (and a digest) refuses while slots move between
+masters (`SlotsMoving`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from projections import registry
 from projections.app import decode_batch, project_batch
 from projections.registry import ApplyBatch
 from projections.store import Position, ProjectionStore
-from verifier.adapters.redis_client import RedisClient, connect
+from verifier.adapters.redis_client import RedisClient, connect, require_settled
 from verifier.settings import Settings
 
 
@@ -76,6 +78,7 @@ async def _rebuild(settings: Settings, projection: registry.Projection, progress
         max_partition_fetch_bytes=16 << 20,
     )
     try:
+        await require_settled(client)  # before anything moves: a scan during a reshard misses keys
         partitions = [
             TopicPartition(topic, p)
             for topic in projection.topics(settings)
@@ -165,16 +168,21 @@ async def _drop(client: RedisClient, pattern: str) -> None:
         await client.unlink(*batch)
 
 
-def _require_no_workers(settings: Settings) -> None:
+def workers_in_group(settings: Settings) -> int:
+    """How many members the projection workers' consumer group has now."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
     try:
         group = admin.describe_groups([settings.projection_group]).get(settings.projection_group, {})
     finally:
         admin.close()
-    members = group.get("members") or []
+    return len(group.get("members") or [])
+
+
+def _require_no_workers(settings: Settings) -> None:
+    members = workers_in_group(settings)
     if members:
         raise WorkersRunning(
-            f"{len(members)} projection worker(s) are running in group {settings.projection_group}; "
+            f"{members} projection worker(s) are running in group {settings.projection_group}; "
             "stop them first (`infra/stack rebuild` does it for you)"
         )
 
@@ -200,6 +208,7 @@ def digest(settings: Settings, names: Sequence[str]) -> tuple[str, int]:
 async def _digest(redis_url: str, patterns: Sequence[str]) -> tuple[str, int]:
     client = connect(redis_url, decode_responses=True)
     try:
+        await require_settled(client)
         found: set[str] = set()
         for pattern in patterns:
             found.update([k async for k in client.scan_iter(match=pattern, count=5000)])
@@ -219,11 +228,14 @@ async def _digest(redis_url: str, patterns: Sequence[str]) -> tuple[str, int]:
                         pipe.lrange(key, 0, -1)
                     elif kind == "zset":
                         pipe.zrange(key, 0, -1, withscores=True)
+                    elif kind == "set":  # the monitor's m:places
+                        pipe.smembers(key)
                     else:
                         pipe.get(key)
                 values = await pipe.execute()
             for key, value in zip(chunk, values, strict=True):
                 canonical = sorted(value.items()) if isinstance(value, dict) else value
+                canonical = sorted(canonical) if isinstance(canonical, set) else canonical
                 h.update(json.dumps([key, canonical], ensure_ascii=False).encode())
         return h.hexdigest(), len(keys)
     finally:

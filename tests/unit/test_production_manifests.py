@@ -1,7 +1,8 @@
 """The production manifests (infra/production/kubernetes.yaml and strimzi.yaml) must agree with the
 code: only settings the code reads, the Kafka version the tests run, the topics `ensure_topics`
-would create, a PodDisruptionBudget for every workload, an autoscaler on the verifier, and no more
-projection workers than partitions. No cluster runs here: these read the files.
+would create, a Redis Cluster that REDIS_URL seeds and that runs the local launcher's tuning, a
+PodDisruptionBudget for every workload, an autoscaler on the verifier, and no more projection
+workers than partitions. No cluster runs here: these read the files.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from redis.asyncio import RedisCluster
 
 from infra.local.kafka import kafka_version
+from infra.local.redis_server import READ_MODEL_TUNING
 from verifier.adapters import kafka_log
+from verifier.adapters.redis_client import connect, is_cluster_url
 from verifier.settings import Settings
 
 PRODUCTION = Path(__file__).resolve().parents[2] / "infra" / "production"
@@ -70,6 +74,42 @@ def workload(name: str) -> dict[str, Any]:
     return found
 
 
+def resource(path: Path, kind: str, name: str) -> dict[str, Any]:
+    (found,) = [r for r in resources(path, kind) if r["metadata"]["name"] == name]
+    return found
+
+
+def redis_container() -> dict[str, Any]:
+    (container,) = workload("redis")["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def redis_node_options() -> dict[str, str]:
+    """The redis-server arguments of each node, option -> value (every option takes one value)."""
+    args = [str(a) for a in redis_container()["args"]]
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    assert all(o.startswith("--") for o in options), f"not option/value pairs: {args}"
+    assert len(options) == len(args) // 2, "an option given twice"
+    return options
+
+
+def redis_pods() -> set[str]:
+    """host:port of every pod of the StatefulSet redis, by its DNS name under the headless Service."""
+    redis = workload("redis")
+    assert redis["kind"] == "StatefulSet"
+    (port,) = [p["containerPort"] for p in redis_container()["ports"] if p["name"] == "redis"]
+    name, service = redis["metadata"]["name"], redis["spec"]["serviceName"]
+    return {f"{name}-{i}.{service}:{port}" for i in range(redis["spec"]["replicas"])}
+
+
+def cluster_create_job() -> tuple[dict[str, Any], str]:
+    """The Job that creates the Redis Cluster: its container and its shell script."""
+    job = resource(KUBERNETES, "Job", "redis-cluster-create")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"][:2] == ["sh", "-c"], container["command"]
+    return container, container["command"][2]
+
+
 def strimzi_topics() -> dict[str, tuple[int, int, dict[str, str]]]:
     """Each KafkaTopic: its topic name -> (partitions, replicas, configs as Kafka strings)."""
     topics = {}
@@ -95,9 +135,15 @@ def topics_ensure_topics_creates(settings: Settings) -> dict[str, tuple[int, int
 def test_every_application_setting_in_the_manifests_is_read_by_settings() -> None:
     known = set(Settings().to_env())
     named = set(production_settings())
-    for w in workloads():
-        for container in w["spec"]["template"]["spec"]["containers"]:
-            named |= {e["name"] for e in container.get("env", ())}
+    app_containers = [
+        container
+        for w in workloads()
+        for container in w["spec"]["template"]["spec"]["containers"]
+        if container["image"].startswith("bhyt-checkin:")  # not Redis's own (POD_NAME)
+    ]
+    assert len(app_containers) >= 2, "no application containers found"
+    for container in app_containers:
+        named |= {e["name"] for e in container.get("env", ())}
     # Settings mentioned anywhere, comments too: a renamed setting leaves no stale name behind.
     for path in MANIFESTS:
         named |= set(re.findall(r"\bBHYT_[A-Z0-9_]+", path.read_text()))
@@ -175,6 +221,68 @@ def test_every_kafka_topic_is_the_one_ensure_topics_creates() -> None:
 def test_the_kafka_topics_carry_the_default_topic_names() -> None:
     """The ConfigMap renames no topic: the KafkaTopics are the names of `Settings()` defaults."""
     assert set(strimzi_topics()) == set(topics_ensure_topics_creates(Settings()))
+
+
+# --- Redis Cluster -------------------------------------------------------------------------------
+
+
+def test_redis_url_seeds_every_node_of_the_redis_cluster() -> None:
+    """REDIS_URL is a cluster URL whose seeds, as `connect` reads them, are exactly the StatefulSet's
+    pods under its headless Service; each node announces that same name to clients."""
+    url = Settings.from_env(production_settings()).redis_url
+    assert is_cluster_url(url), f"REDIS_URL is not a Redis Cluster URL: {url}"
+    client = connect(url)  # connects at its first command: none here
+    assert isinstance(client, RedisCluster)
+    assert set(client.nodes_manager.startup_nodes) == redis_pods()
+    redis = workload("redis")
+    service = resource(KUBERNETES, "Service", redis["spec"]["serviceName"])
+    assert service["spec"].get("clusterIP") == "None", "per-pod DNS names need a headless Service"
+    assert service["spec"]["selector"].items() <= redis["spec"]["template"]["metadata"]["labels"].items()
+    config_map = only(KUBERNETES, "ConfigMap")
+    assert service["metadata"]["namespace"] == config_map["metadata"]["namespace"], "short names"
+    options = redis_node_options()
+    assert options["--cluster-announce-hostname"] == f"$(POD_NAME).{service['metadata']['name']}"
+    assert options["--cluster-preferred-endpoint-type"] == "hostname"
+    pod_name = {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+    assert pod_name in redis_container()["env"]
+
+
+def test_redis_nodes_run_in_cluster_mode_with_the_local_tuning() -> None:
+    options = redis_node_options()
+    assert options["--cluster-enabled"] == "yes"
+    mounts = {m["mountPath"] for m in redis_container()["volumeMounts"]}
+    config_file = Path(options["--cluster-config-file"])
+    assert any(config_file.is_relative_to(m) for m in mounts), f"{config_file} is lost on restart"
+    assert options["--appendonly"] == "yes"
+    tuning = dict(zip(READ_MODEL_TUNING[::2], READ_MODEL_TUNING[1::2], strict=True))
+    assert tuning, "no tuning to compare"
+    assert {o: options.get(o) for o in tuning} == tuning
+
+
+def test_the_creation_job_joins_every_pod_into_masters_with_replicas() -> None:
+    """`--cluster create` with `--cluster-replicas r` makes n / (1 + r) masters: a Redis Cluster
+    needs 3 to vote a failover, and each master needs a replica for the budget below."""
+    container, script = cluster_create_job()
+    assert container["image"] == redis_container()["image"], "redis-cli of another version"
+    env = {e["name"]: e["value"] for e in container["env"]}
+    nodes = env["NODES"].split()
+    assert len(nodes) == len(set(nodes)) and set(nodes) == redis_pods()
+    (per_master,) = [int(r) for r in re.findall(r"--cluster-replicas (\d+)", script)]
+    assert "--cluster create $NODES " in script
+    replicas = workload("redis")["spec"]["replicas"]
+    assert per_master >= 1 and replicas % (1 + per_master) == 0, f"{replicas} pods, {per_master}"
+    assert replicas // (1 + per_master) >= 3, f"{replicas // (1 + per_master)} masters"
+    # Re-applied, it creates nothing: the check for an existing cluster comes before the create.
+    assert 0 <= script.find("cluster_known_nodes") < script.find("--cluster create")
+
+
+def test_the_redis_disruption_budget_lets_one_node_go_at_a_time() -> None:
+    """An evicted master's replica takes over, so one node may go; two could be a master and its
+    replica."""
+    budget = resource(KUBERNETES, "PodDisruptionBudget", "redis")
+    labels = workload("redis")["spec"]["template"]["metadata"]["labels"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert budget["spec"].get("maxUnavailable") == 1 and "minAvailable" not in budget["spec"]
 
 
 # --- the application -----------------------------------------------------------------------------

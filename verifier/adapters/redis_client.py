@@ -90,6 +90,37 @@ def slot_groups(client: RedisClient, keys: Sequence[str]) -> list[list[int]]:
     return list(groups.values())
 
 
+async def moving_slots(client: RedisClient) -> list[str]:
+    """The slots a Redis Cluster is moving between masters now ("100 migrating", ...); [] on one
+    Redis. A SCAN across masters can miss a key that moves behind it, so whoever must see every key
+    (a rebuild dropping a projection, a digest) refuses while any slot moves."""
+    if not isinstance(client, aioredis.RedisCluster):
+        return []
+    views = await client.execute_command("CLUSTER NODES", target_nodes=aioredis.RedisCluster.PRIMARIES)
+    return sorted(
+        {
+            f"{move['slot']} {move['state']}"
+            for nodes in views.values()
+            for node in nodes.values()
+            if "myself" in node["flags"]
+            for move in node.get("migrations", [])
+        }
+    )
+
+
+class SlotsMoving(RuntimeError):
+    """A Redis Cluster is resharding: wait until it is done (`redis-cli --cluster check`)."""
+
+
+async def require_settled(client: RedisClient) -> None:
+    moving = await moving_slots(client)
+    if moving:
+        raise SlotsMoving(
+            f"the Redis Cluster is moving {len(moving)} slot(s) ({', '.join(moving[:3])}): a scan could "
+            "miss keys; try again when `redis-cli --cluster check` shows no open slot"
+        )
+
+
 class LuaScript:
     """A Lua script called by SHA; loaded where a node answers NOSCRIPT."""
 

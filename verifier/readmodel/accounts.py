@@ -11,7 +11,7 @@ facility's CCCD index to a staff record in one script, and accounts are few):
                            @<partition>: last applied offset
   ac:{a}:s:<registry id> hash  fac, pid (CCCD), name
   ac:{a}:facs            hash  <facility> -> "1" for facilities that ever registered staff (`staff list`)
-(hashes, not sets: `projections.rebuild.digest` compares hashes, lists, sorted sets and strings)
+(hashes: `projections.rebuild.digest` compares hashes, lists, sets, sorted sets and strings)
 
 Login tokens and failure counters are not here: they are no projection (nothing on the log makes
 them), and a rebuild must not drop them (`verifier/adapters/accounts.py`, keys "auth:").
