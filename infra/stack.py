@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-import redis
-
 from infra.local.dashboard_account import (
     LOCAL_MONITOR,
     DashboardAccountError,
@@ -41,7 +39,7 @@ from infra.local.redis_server import RedisServer
 from infra.local.signing_keys import write_signing_key
 from projections.registry import NAMES as PROJECTIONS
 from verifier.adapters.kafka_log import ensure_topics
-from verifier.adapters.redis_client import connect_sync
+from verifier.adapters.redis_client import REDIS_ERRORS, connect_sync
 from verifier.client_channel import ClientTls, channel
 from verifier.settings import Settings
 
@@ -507,7 +505,7 @@ def _held(settings: Settings) -> dict[str, list[str]]:
         client = connect_sync(settings.redis_url, decode_responses=True, socket_timeout=2)
         held = cast(dict[str, str], client.hgetall(WORKERS_KEY))
         return {k: json.loads(v) for k, v in held.items()}
-    except redis.RedisError:
+    except REDIS_ERRORS:
         return {}
 
 

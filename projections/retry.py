@@ -15,7 +15,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.exceptions import BusyLoadingError
+from redis.exceptions import (
+    BusyLoadingError,
+    ClusterDownError,
+    RedisClusterException,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -24,8 +29,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 FIRST_DELAY_S, MAX_DELAY_S = 0.2, 5.0
 
-# Redis errors that pass by themselves: the server is restarting, loading, or unreachable.
-REDIS_TRANSIENT = (RedisConnectionError, RedisTimeoutError, BusyLoadingError)
+# Redis errors that pass by themselves: the server is restarting, loading, or unreachable; on a Redis
+# Cluster also a failover under way (CLUSTERDOWN until a replica takes over a dead master's slots),
+# a slot moving (TRYAGAIN), no seed reachable or a slot nobody serves yet (RedisClusterException).
+REDIS_TRANSIENT = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    BusyLoadingError,
+    ClusterDownError,
+    TryAgainError,
+    RedisClusterException,
+)
 
 
 def redis_transient(error: BaseException) -> bool:

@@ -9,10 +9,11 @@ event.
 Two shapes of change:
 - `Mutation`: commands for one event (counters, lists) on one person's keys, which share a hash
   tag (one Redis Cluster slot): applied if the event's offset is new.
-- `Snapshot`: a record folded from several events in Python: written with its CCCD index entry
+- `Snapshot`: a record folded from several events in Python: written (with its CCCD index entry)
   only if the guard still holds the offset it was read at (compare-and-set), or, folded from a
   full snapshot event, if the guard is below it. One script call writes a whole batch on one
-  Redis; on a Redis Cluster, one call per hash slot (see `write_snapshots`).
+  Redis; on a Redis Cluster, one call per hash slot, and the index entries after their records
+  (see `write_snapshots`).
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ return 1
 # One call writes a whole batch of folded records (one round trip, one reply). Per record, ARGV
 # holds 8 values: mode ('c' compare-and-set on the guard read earlier, 'n' write if newer),
 # guard field, expected guard, new guard, record field, record value, index key position in KEYS
-# (0: none), index value. Every key is declared in KEYS.
+# (0: none), index value. Every key is declared in KEYS. Returns {refused, held}: the records not
+# written, and among them those whose guard already is the new offset (this very write, made before).
 _WRITE_SNAPSHOTS = LuaScript("""
-local refused = {}
+local refused, held = {}, {}
 local a = 1
 for i = 1, tonumber(ARGV[#ARGV]) do
   local mode, gf, expected, new = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
@@ -59,10 +61,11 @@ for i = 1, tonumber(ARGV[#ARGV]) do
     if ik > 0 then redis.call('SET', KEYS[ik], ARGV[a + 7]) end
   else
     table.insert(refused, i)
+    if last == new then table.insert(held, i) end
   end
   a = a + 8
 end
-return refused
+return {refused, held}
 """)
 
 
@@ -81,10 +84,18 @@ class Position:
 
 @dataclass(frozen=True)
 class Mutation:
-    """What one event changes: `commands` on the subject's keys, guarded by `guard_key`."""
+    """What one event changes: `commands` on the subject's keys, guarded by `guard_key`. Each
+    command names its key second (`("HINCRBY", key, ...)`), in the guard key's hash slot."""
 
     guard_key: str
     commands: tuple[Command, ...]
+    counted: bool = True  # counts as an applied event (a facility's share of a person's event: no)
+
+    @property
+    def keys(self) -> list[str]:
+        """Every key it touches, the guard first: all declared to the script, so a Redis Cluster
+        moving their slot answers TRYAGAIN (retried) before the script runs, not half-way."""
+        return list(dict.fromkeys([self.guard_key, *(command[1] for command in self.commands)]))
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,8 @@ class ProjectionStore:
         return self._redis
 
     async def apply(self, changes: Sequence[tuple[Position, Mutation | DeadLetter]]) -> int:
-        """Apply per-event mutations in log order in one round trip; return how many were new.
+        """Apply per-event mutations in log order in one round trip; return how many were new (of
+        those `counted`).
 
         Each mutation's commands touch keys of its guard key's hash slot only."""
         if not changes:
@@ -143,7 +155,9 @@ class ProjectionStore:
                 for command in change.commands:
                     args.append(len(command))
                     args.extend(command)
-                guarded.append(batch.call(_APPLY_ONCE, [change.guard_key], args))
+                index = batch.call(_APPLY_ONCE, change.keys, args)
+                if change.counted:
+                    guarded.append(index)
             results = await batch.execute()
         return sum(1 for i in guarded if results[i] == 1)
 
@@ -165,19 +179,13 @@ class ProjectionStore:
 
         On one Redis the whole batch is one script call, each index entry written with its record.
         On a Redis Cluster a script can only declare keys of one hash slot, so there is one call
-        per slot, and the index entries (each in a slot of its own) are written first, on their
-        own: a crash between leaves an index entry whose record comes with the redelivery, never
-        a record without its entry. An entry only ever names its record's own SIN.
+        per slot, and then the index entries (each in a slot of its own) of the records written,
+        or held already at this very offset: a crash between a record and its entry is healed by
+        the redelivery, whose record then answers "held". An entry names its record's own SIN.
         """
         if not snapshots and not dead:
             return []
         clustered = is_cluster(self._redis)
-        if clustered and any(s.index for s in snapshots):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for s in snapshots:
-                    if s.index is not None:
-                        pipe.set(s.index[0], s.index[1])
-                await pipe.execute()
         async with Batch(self._redis) as batch:
             for letter in dead:
                 self._dead_letter(batch.pipe, letter)
@@ -186,7 +194,20 @@ class ProjectionStore:
                 keys, args = _snapshot_call([snapshots[i] for i in group], with_index=not clustered)
                 calls.append((group, batch.call(_WRITE_SNAPSHOTS, keys, args)))
             results = await batch.execute()
-        return sorted(group[int(i) - 1] for group, reply in calls for i in results[reply])
+        refused = {group[int(i) - 1] for group, reply in calls for i in results[reply][0]}
+        if clustered:
+            held = {group[int(i) - 1] for group, reply in calls for i in results[reply][1]}
+            await self._write_index(
+                [s.index for i, s in enumerate(snapshots) if s.index and (i not in refused or i in held)]
+            )
+        return sorted(refused)
+
+    async def _write_index(self, entries: Sequence[tuple[str, str]]) -> None:
+        if entries:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in entries:
+                    pipe.set(key, value)
+                await pipe.execute()
 
     @staticmethod
     def _dead_letter(pipe: Pipeline, letter: DeadLetter) -> None:

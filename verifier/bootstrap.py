@@ -16,7 +16,6 @@ from grpc_health.v1 import health, health_pb2
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 
 from verifier import metrics
 from verifier.adapters.accounts import RedisAccountsReadModel, RedisSessions
@@ -27,7 +26,7 @@ from verifier.adapters.command_receipts import RedisCommandReceipts
 from verifier.adapters.facility_stats import RedisFacilityStats
 from verifier.adapters.kafka_log import KafkaEventLog, ensure_topics
 from verifier.adapters.read_model import RedisReadModel
-from verifier.adapters.redis_client import RedisClient, connect
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient, connect
 from verifier.adapters.replay_guard import RedisReplayGuard
 from verifier.adapters.trust_feed import TrustFeed
 from verifier.chip import CscaTrustStore, TrustSources
@@ -250,7 +249,7 @@ async def start_verifier(settings: Settings, *, clock: Clock = utc_now) -> Runni
         resources.push_async_callback(close_event_log)
         try:
             await client.ping()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise StartupError(f"Redis at {settings.redis_url} is not reachable: {e}") from e
 
         trust_feed = TrustFeed(settings, config.tokens)

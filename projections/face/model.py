@@ -15,6 +15,7 @@ Keys: f:{SIN}            hash  n attempts, m matches, s current mismatch streak,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bhyt.v1.events_pb2 import EventEnvelope
 
@@ -30,10 +31,9 @@ def mutations_for(event: EventEnvelope) -> tuple[Mutation, ...]:
         return ()
     f = event.face_match_recorded
     bucket = f"b{min(9, max(0, int(f.score * 10)))}"
-    return tuple(
-        _counted(key, bucket, f.score, matched=f.matched)
-        for key in (face_key(event.key), face_facility_key(f.facility_id))
-    )
+    person = _counted(face_key(event.key), bucket, f.score, matched=f.matched)
+    facility = _counted(face_facility_key(f.facility_id), bucket, f.score, matched=f.matched)
+    return person, replace(facility, counted=False)  # one event applied, not two
 
 
 def _counted(key: str, bucket: str, score: float, *, matched: bool) -> Mutation:

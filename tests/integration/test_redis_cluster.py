@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 import redis
@@ -96,3 +97,39 @@ def test_a_client_starting_while_its_first_seed_is_down_finds_the_cluster(
     client.close()
     with pytest.raises(ValueError, match="host:port seeds"):
         connect_sync("redis+cluster://127.0.0.1:7000,nohost")
+
+
+async def test_on_a_cluster_an_index_entry_follows_its_record_and_a_stale_one_is_not_written(
+    redis_cluster: RedisClusterNodes,
+) -> None:
+    """The CCCD index lives in another slot than the record, so on a cluster it is written after
+    it: a crash between the two is healed by the redelivery; a refused (stale) record writes none."""
+    from datetime import UTC, date, datetime
+
+    from projections.participation import model
+    from verifier.domain.participation import Gender, Participation
+    from verifier.events import envelopes as events
+    from verifier.readmodel.participation import personal_id_key
+
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    person = Participation("4016354956", "GD4404016354956", "Nguyễn Văn An", date(1990, 5, 1),
+                           Gender.MALE, "40-C54", date(2026, 1, 1), date(2026, 12, 31),
+                           personal_id="001090001234")  # fmt: skip
+    enrolled = (Position("t", 0, 1), events.participant_enrolled(person, at=at, producer="t"))
+    client = connect(redis_cluster.url, decode_responses=True)
+    await client.flushdb()
+    store = ProjectionStore(client)
+    await model.apply_batch(store, [enrolled])
+    await client.delete(personal_id_key("001090001234"))  # as if the worker died before the entry
+    await model.apply_batch(store, [enrolled])  # the redelivery
+    assert await client.get(personal_id_key("001090001234")) == "4016354956"
+
+    # A later snapshot gives the person another CCCD, and the old number goes to someone else:
+    moved = replace(person, personal_id="001090009999")
+    await model.apply_batch(
+        store, [(Position("t", 0, 2), events.participant_enrolled(moved, at=at, producer="t"))]
+    )
+    await client.set(personal_id_key("001090001234"), "4099999999")
+    await model.apply_batch(store, [enrolled])  # offset 1 again: refused, and so is its old entry
+    assert await client.get(personal_id_key("001090001234")) == "4099999999"
+    await client.aclose()

@@ -22,9 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
-from redis.exceptions import RedisError
-
-from verifier.adapters.redis_client import LuaScript, RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, LuaScript, RedisClient
 from verifier.domain.accounts import AccountRecord, StaffRecord
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import AccountsReadModel, LiveToken, LoginAttempts, TokenStore
@@ -67,7 +65,7 @@ class RedisAccountsReadModel(AccountsReadModel):
     async def account(self, username: str) -> AccountRecord | None:
         try:
             fields = cast(dict[str, str], await self._redis.hgetall(schema.account_key(username)))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read accounts: {e}") from e
         return schema.account_from(username, fields)
 
@@ -78,7 +76,7 @@ class RedisAccountsReadModel(AccountsReadModel):
                 for name in names:
                     pipe.hgetall(schema.account_key(name))
                 rows = await pipe.execute()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read accounts: {e}") from e
         found = (schema.account_from(n, f) for n, f in zip(names, rows, strict=True))
         return [a for a in found if a is not None]
@@ -91,7 +89,7 @@ class RedisAccountsReadModel(AccountsReadModel):
                 [schema.staff_facility_key(facility_id)],
                 [schema.personal_id_field(personal_id), schema.STAFF_RECORD_PREFIX],
             )
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
         if found is None:
             return None
@@ -101,7 +99,7 @@ class RedisAccountsReadModel(AccountsReadModel):
     async def staff_member(self, registry_id: str) -> StaffRecord | None:
         try:
             fields = cast(dict[str, str], await self._redis.hgetall(schema.staff_key(registry_id)))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
         return schema.staff_from(registry_id, fields)
 
@@ -121,7 +119,7 @@ class RedisAccountsReadModel(AccountsReadModel):
                 for registry_id in ids:
                     pipe.hgetall(schema.staff_key(registry_id))
                 rows = await pipe.execute()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read registered staff: {e}") from e
         found = (schema.staff_from(i, f) for i, f in zip(ids, rows, strict=True))
         return [s for s in found if s is not None]
@@ -172,13 +170,13 @@ class RedisSessions(TokenStore, LoginAttempts):
                 pipe.expire(_user_tokens_key(token.username), ttl, gt=True)
                 pipe.expire(_user_tokens_key(token.username), ttl, nx=True)
                 await pipe.execute()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot keep the login token: {e}") from e
 
     async def find(self, token_digest: str) -> LiveToken | None:
         try:
             value = await self._redis.get(_token_key(token_digest))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
         return _live_token(str(value)) if value is not None else None
 
@@ -189,7 +187,7 @@ class RedisSessions(TokenStore, LoginAttempts):
             found = await _TOKEN_AND_ACCOUNT.run(
                 self._redis, [_token_key(token_digest)], [schema.ACCOUNT_PREFIX, _SEP]
             )
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read login tokens: {e}") from e
         if found is None:
             return None
@@ -203,7 +201,7 @@ class RedisSessions(TokenStore, LoginAttempts):
             keys = [_token_key(d) for d in digests]
             removed = int(await self._redis.delete(*keys)) if keys else 0
             await self._redis.delete(_user_tokens_key(username))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot revoke login tokens: {e}") from e
         return removed
 
@@ -212,20 +210,20 @@ class RedisSessions(TokenStore, LoginAttempts):
         # that is gone already, which costs nothing.
         try:
             return bool(await self._redis.delete(_token_key(token_digest)))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot revoke the login token: {e}") from e
 
     async def locked_until(self, scope: str) -> datetime | None:
         try:
             value = await self._redis.get(_lock_key(scope))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read login locks: {e}") from e
         return _from_ms(str(value)) if value is not None else None
 
     async def count_failure(self, scope: str, *, now: datetime, window_s: int) -> int:
         try:
             return int(await _COUNT.run(self._redis, [_failures_key(scope)], [max(1, window_s)]))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot count failed logins: {e}") from e
 
     async def lock(self, scope: str, *, until: datetime, ttl_s: int) -> None:
@@ -234,11 +232,11 @@ class RedisSessions(TokenStore, LoginAttempts):
                 pipe.set(_lock_key(scope), _ms(until), ex=max(1, ttl_s))
                 pipe.delete(_failures_key(scope))
                 await pipe.execute()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot lock the login: {e}") from e
 
     async def clear(self, scope: str) -> None:
         try:
             await self._redis.delete(_failures_key(scope))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot clear failed logins: {e}") from e

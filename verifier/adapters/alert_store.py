@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import cast
 
 from bhyt.v1 import api_pb2 as api
-from redis.exceptions import RedisError
 
-from verifier.adapters.redis_client import RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.readmodel.alerts import RECENT_KEY, VIEW_FIELD, alert_key, decode_view, is_raised, matches
 
@@ -26,7 +25,7 @@ class AlertStore:
     async def get(self, alert_id: str) -> api.AlertView | None:
         try:
             text = cast(str | None, await self._redis.hget(alert_key(alert_id), VIEW_FIELD))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             log.warning("alerts projection unreachable: %s", e)
             raise ReadModelUnavailable("alerts projection unreachable") from e
         views = self._decoded([alert_id], [text])
@@ -59,7 +58,7 @@ class AlertStore:
                     found.append(view)
                     if len(found) == limit:
                         break
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             log.warning("alerts projection unreachable: %s", e)
             raise ReadModelUnavailable("alerts projection unreachable") from e
         return found

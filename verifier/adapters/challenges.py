@@ -5,9 +5,7 @@ Key: cc:<session id>   string  <challenge hex>|<facility>|<kiosk>
 
 from __future__ import annotations
 
-from redis.exceptions import RedisError
-
-from verifier.adapters.redis_client import RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import ChallengeStore, ChipSession
 
@@ -24,13 +22,13 @@ class RedisChallengeStore(ChallengeStore):
         value = f"{session.challenge.hex()}|{session.facility_id}|{session.kiosk_id}"
         try:
             await self._redis.set(challenge_key(session_id), value, ex=max(1, ttl_s))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot store the chip challenge: {e}") from e
 
     async def take(self, session_id: str) -> ChipSession | None:
         try:
             value = await self._redis.getdel(challenge_key(session_id))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read the chip challenge: {e}") from e
         if value is None:
             return None

@@ -9,9 +9,7 @@ Key: cmd:<event id>   string  topic|partition|offset|fingerprint
 
 from __future__ import annotations
 
-from redis.exceptions import RedisError
-
-from verifier.adapters.redis_client import RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import CommandReceipts, Receipt, Recorded
 
@@ -29,7 +27,7 @@ class RedisCommandReceipts(CommandReceipts):
     async def recall(self, event_id: str) -> Receipt | None:
         try:
             value = await self._redis.get(receipt_key(event_id))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot read command receipts: {e}") from e
         if value is None:
             return None
@@ -41,5 +39,5 @@ class RedisCommandReceipts(CommandReceipts):
         value = _SEP.join((where.topic, str(where.partition), str(where.offset), receipt.fingerprint))
         try:
             await self._redis.set(receipt_key(receipt.event_id), value, nx=True, ex=max(1, ttl_s))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot keep the command receipt: {e}") from e

@@ -1,6 +1,6 @@
 """The staff dashboard's reader: per-facility figures, read from what the monitor and face projections
-keep anyway: the monitor's minute counters (m:p:<facility>) and the face-score buckets
-(f:fac:<facility>). Nothing is counted twice for the dashboard's sake.
+keep anyway: the monitor's minute counters (m:p:{<facility>}) and the face-score buckets
+(f:fac:{<facility>}). Nothing is counted twice for the dashboard's sake.
 """
 
 from __future__ import annotations

@@ -7,10 +7,8 @@ import time
 from datetime import date
 from typing import cast
 
-from redis.exceptions import RedisError
-
 from verifier import metrics
-from verifier.adapters.redis_client import RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient
 from verifier.domain.participation import Participation
 from verifier.domain.usage import Usage
 from verifier.errors import ReadModelUnavailable
@@ -43,7 +41,7 @@ class RedisReadModel(ReadModel):
         started = time.perf_counter()
         try:
             packed = cast(str | None, await self._redis.hget(participant_key(social_insurance_number), "d"))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             metrics.READ_MODEL_FAILURES.labels("participant").inc()
             log.warning("participation projection unreachable: %s", e)
             raise ReadModelUnavailable("participation projection unreachable") from e
@@ -54,7 +52,7 @@ class RedisReadModel(ReadModel):
         started = time.perf_counter()
         try:
             sin = cast(str | None, await self._redis.get(personal_id_key(personal_id)))
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             metrics.READ_MODEL_FAILURES.labels("personal_id").inc()
             log.warning("participation projection unreachable: %s", e)
             raise ReadModelUnavailable("participation projection unreachable") from e
@@ -69,7 +67,7 @@ class RedisReadModel(ReadModel):
                 pipe.get(usage_day_key(subject, day))
                 pipe.lrange(usage_recent_key(subject), 0, max(recent - 1, 0))
                 totals, today, entries = await pipe.execute()
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             metrics.READ_MODEL_FAILURES.labels("usage").inc()
             log.warning("usage projection unreachable: %s", e)
             raise ReadModelUnavailable("usage projection unreachable") from e

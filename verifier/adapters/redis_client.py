@@ -27,13 +27,16 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode
 from redis.cluster import ClusterNode as SyncClusterNode
 from redis.crc import key_slot
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
 RedisClient: TypeAlias = aioredis.Redis | aioredis.RedisCluster
 SyncRedisClient: TypeAlias = redis.Redis | redis.RedisCluster
 Pipeline: TypeAlias = aioredis.client.Pipeline | aioredis.cluster.ClusterPipeline
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+# What a Redis call can raise when Redis fails: the cluster client's own errors (no seed reachable,
+# a slot no node serves) are not RedisErrors.
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException)
 
 
 def is_cluster_url(url: str) -> bool:
@@ -97,6 +100,8 @@ async def moving_slots(client: RedisClient) -> list[str]:
     if not isinstance(client, aioredis.RedisCluster):
         return []
     views = await client.execute_command("CLUSTER NODES", target_nodes=aioredis.RedisCluster.PRIMARIES)
+    if all(isinstance(v, dict) and "flags" in v for v in views.values()):
+        views = {"the only master": views}  # one target: redis-py returns its reply unwrapped
     return sorted(
         {
             f"{move['slot']} {move['state']}"
@@ -158,9 +163,6 @@ class Batch:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.pipe.reset()
-
-    def __len__(self) -> int:
-        return len(self.pipe)
 
     def call(self, script: LuaScript, keys: Sequence[str], args: Sequence[str | int]) -> int:
         """Queue one script call; return its index among the replies."""

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from redis.exceptions import RedisError
-
-from verifier.adapters.redis_client import RedisClient
+from verifier.adapters.redis_client import REDIS_ERRORS, RedisClient
 from verifier.errors import ReadModelUnavailable
 from verifier.ports import Presentation, ReplayGuard
 
@@ -39,7 +37,7 @@ class RedisReplayGuard(ReplayGuard):
         )
         try:
             earlier = await self._redis.set(token_key(token_id), value, nx=True, ex=max(1, ttl_s), get=True)
-        except RedisError as e:
+        except REDIS_ERRORS as e:
             raise ReadModelUnavailable(f"cannot check token replays: {e}") from e
         if earlier is None:
             return presentation
