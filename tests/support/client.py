@@ -13,10 +13,13 @@ STAFF_ID = "staff-1"
 
 class Client:
     """`tls`: a client certificate (mTLS); None for a verifier run with the development plaintext flag,
-    as most tests do (`isolated_settings` sets it)."""
+    as most tests do (`isolated_settings` sets it). `own_connection`: not shared with the other
+    clients of this process (gRPC shares one connection between channels alike by default), as a
+    kiosk on its own machine has."""
 
-    def __init__(self, target: str, tls: ClientTls | None = None) -> None:
-        self.channel = channel(target, tls)
+    def __init__(self, target: str, tls: ClientTls | None = None, *, own_connection: bool = False) -> None:
+        options = [("grpc.use_local_subchannel_pool", 1)] if own_connection else []
+        self.channel = channel(target, tls, options)
         self.checkin = api_grpc.CheckInStub(self.channel)
         self.cards = api_grpc.CardsStub(self.channel)
         self.participation = api_grpc.ParticipationStub(self.channel)
