@@ -11,7 +11,7 @@ only the workers run it, and its state (rc:*) outlives rebuilds.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bhyt.v1.events_pb2 import EventEnvelope
 
@@ -20,9 +20,12 @@ from projections.alerts import model as alerts
 from projections.face import model as face
 from projections.monitor import worker as monitor
 from projections.participation import model as participation
+from projections.personal import opened_batch
 from projections.recheck import Recheck
 from projections.store import Position, ProjectionStore
 from projections.usage import model as usage
+from verifier.adapters.data_keys import DataKeyRing
+from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.adapters.redis_client import RedisClient
 from verifier.domain.geography import Geography
 from verifier.monitor_rules import load_rules
@@ -41,6 +44,20 @@ class Wiring:
     client: RedisClient
     publish: Publish
     worker_id: str
+    _rings: list[DataKeyRing] = field(default_factory=list)
+
+    def data_keys(self) -> DataKeyRing:
+        """The worker's one ring of data keys (README "Personal data"), made on first use."""
+        if not self._rings:
+            keks = FileKeyEncryptionKeys.load(self.settings.kek_file)
+            self._rings.append(
+                DataKeyRing(self.settings.kafka_bootstrap, self.settings.topic_data_keys, keks)
+            )
+        return self._rings[0]
+
+    def close(self) -> None:
+        for ring in self._rings:
+            ring.close()
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,20 @@ class Projection:
     patterns: tuple[str, ...]  # the Redis keys it owns: a rebuild drops them
     build: Callable[[Wiring], ApplyBatch]
     rebuildable: bool = True
+
+
+def _opening(apply_batch: ApplyBatch) -> Callable[[Wiring], ApplyBatch]:
+    """`apply_batch` fed with each event's personal fields opened (still sealed when erased)."""
+
+    def build(w: Wiring) -> ApplyBatch:
+        ring = w.data_keys()
+
+        async def apply(store: ProjectionStore, events: Events) -> int:
+            return await apply_batch(store, await opened_batch(events, ring))
+
+        return apply
+
+    return build
 
 
 def _usage(w: Wiring) -> ApplyBatch:
@@ -101,13 +132,13 @@ REGISTRY: tuple[Projection, ...] = (
         "participation",
         lambda s: (s.topic_participation,),
         participation.PATTERNS,
-        lambda w: participation.apply_batch,
+        _opening(participation.apply_batch),
     ),
     Projection("usage", lambda s: (s.topic_checkins,), usage.PATTERNS, _usage),
     Projection("face", lambda s: (s.topic_face_matches,), face.PATTERNS, lambda w: face.apply_batch),
     Projection("monitor", lambda s: (s.topic_checkins, s.topic_face_matches), monitor.PATTERNS, _monitor),
     Projection("alerts", lambda s: (s.topic_alerts,), alerts.PATTERNS, _alerts),
-    Projection("accounts", lambda s: (s.topic_accounts,), accounts.PATTERNS, lambda w: accounts.apply_batch),
+    Projection("accounts", lambda s: (s.topic_accounts,), accounts.PATTERNS, _opening(accounts.apply_batch)),
     Projection("recheck", lambda s: (s.topic_checkins,), (), _recheck, rebuildable=False),
 )
 

@@ -202,6 +202,15 @@ class ProjectionStore:
             )
         return sorted(refused)
 
+    async def forget(self, keys: Sequence[str]) -> None:
+        """Delete `keys` (index entries that name what is no longer there: an erased person's CCCD
+        number). Idempotent, so a redelivered batch deletes them again before its records."""
+        if keys:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.delete(key)
+                await pipe.execute()
+
     async def _write_index(self, entries: Sequence[tuple[str, str]]) -> None:
         if entries:
             async with self._redis.pipeline(transaction=False) as pipe:

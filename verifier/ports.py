@@ -194,3 +194,27 @@ __all__ = [
     "ReplayGuard",
     "TokenStore",
 ]
+
+
+class KeyEncryptionKeys(ABC):
+    """Wraps and unwraps the per-person data keys (README "Personal data"). A file by default
+    (`verifier.adapters.key_encryption`); shaped so that a KMS, which never lets its keys out, can
+    take its place: only `wrap` and `unwrap` cross it, one small key at a time."""
+
+    @property
+    @abstractmethod
+    def current_id(self) -> str:
+        """The key-encryption key new data keys are wrapped under."""
+
+    @abstractmethod
+    def wrap(self, data_key: bytes) -> tuple[str, bytes]:
+        """(the current key's id, `data_key` wrapped under it)."""
+
+    @abstractmethod
+    def unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
+        """The data key; raises UnknownKeyEncryptionKey when `kek_id` is not held here."""
+
+
+class UnknownKeyEncryptionKey(LookupError):
+    """A data key wrapped by a key-encryption key this process does not hold: a configuration
+    error (the wrong key file), never to be mistaken for an erased person."""

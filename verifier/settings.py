@@ -15,6 +15,11 @@ from typing import Any
 
 _DEFAULT_FACILITIES = Path(__file__).parent / "data" / "facilities.csv"
 _DEFAULT_RULES = Path(__file__).parent / "data" / "rules.toml"
+_DEFAULT_KEK_FILE = (
+    Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    / "bhyt"
+    / "key-encryption-keys"
+)
 
 # Environment names that differ from BHYT_<FIELD>: the conventional names operators expect.
 _ENV_ALIASES = {"kafka_bootstrap": "KAFKA_BOOTSTRAP", "redis_url": "REDIS_URL"}
@@ -77,6 +82,19 @@ class Settings:
     topic_alerts: str = "bhyt.alerts.v1"
     # Accounts (HIS gateway, dashboard) and registered staff, as events (see verifier/service/accounts.py).
     topic_accounts: str = "bhyt.accounts.v1"
+    # Personal data (README "Personal data"): personal fields are sealed under per-person data keys,
+    # kept on a compacted topic and wrapped by key-encryption keys from `kek_file` (created, 0600,
+    # on first use when absent; in production a mounted secret). 0: written in clear, as schema 1.
+    seal_personal_data: int = 1
+    topic_data_keys: str = "bhyt.person-keys.v1"
+    kek_file: Path = _DEFAULT_KEK_FILE
+    # How soon an erased key's records can be compacted away: the cleaner only cleans closed
+    # segments, and a tombstone stays readable for `delete.retention.ms` so every reader sees it.
+    data_keys_segment_ms: int = 3_600_000
+    data_keys_delete_retention_ms: int = 86_400_000
+    # The retention policy (`python -m verifier person retention`): people whose coverage ended (card
+    # expired or participation reduced) more than this many years ago are erased.
+    retention_years: int = 10
     account_token_lifetime_s: int = 3600  # access and id tokens of /api/token/take
     # Failed logins: `login_failure_limit` per account (or `login_address_failure_limit` per client
     # address: one hospital's HIS machines often share one address) within `login_failure_window_s`

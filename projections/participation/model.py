@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from bhyt.v1.events_pb2 import CardValidity as CardValidityPb
-from bhyt.v1.events_pb2 import EventEnvelope, PersonDetailsCorrected
+from bhyt.v1.events_pb2 import EventEnvelope, ParticipantEnrolled, PersonDetailsCorrected
 
 from projections.store import DeadLetter, Position, ProjectionStore, Snapshot
-from verifier.domain.calendar import parse_birth_date
-from verifier.domain.participation import CardValidity, Gender, Participation, Status
+from verifier.domain.calendar import optional_iso_date, parse_birth_date
+from verifier.domain.participation import ERASED_BIRTH_DATE, CardValidity, Gender, Participation, Status
 from verifier.events.envelopes import GENDER_FROM_PB, participation_from, validity_from
+from verifier.events.sealing import is_erased
 from verifier.readmodel.participation import (
     decode_participation,
     encode_participation,
@@ -52,12 +53,18 @@ def evolve(state: Participation | None, event: EventEnvelope) -> Participation |
     """The record after one event. Raises ValueError for an event that cannot apply to `state`."""
     kind = event.WhichOneof("payload")
     if kind == "participant_enrolled":
+        if is_erased(event.participant_enrolled):
+            return _erased_enrollment(event.participant_enrolled)
         return participation_from(event.participant_enrolled)
     if kind not in _LIFECYCLE:
         return state
     if state is None:
         raise ValueError(f"{kind} for {event.key}, who is not enrolled")
     e = getattr(event, kind)
+    if kind == "person_erased":
+        return state.erased()
+    if state.status is Status.ERASED and kind == "person_details_corrected":
+        return state  # details of a person erased since: nothing personal comes back
     if kind == "card_issued":
         return _with_new_card(state, _validity(e.card))
     if kind == "card_replaced":
@@ -91,8 +98,26 @@ def evolve(state: Participation | None, event: EventEnvelope) -> Participation |
     raise AssertionError(kind)
 
 
+def _erased_enrollment(e: ParticipantEnrolled) -> Participation:
+    """An enrollment whose data key is gone (a rebuild after an erasure): the coverage facts only."""
+    return Participation(
+        social_insurance_number=e.social_insurance_number,
+        card_number=e.card_number,
+        full_name="",
+        date_of_birth=ERASED_BIRTH_DATE,
+        gender=Gender.UNSPECIFIED,
+        registered_facility=e.registered_facility,
+        valid_from=date.fromisoformat(e.valid_from),
+        valid_to=optional_iso_date(e.valid_to, field="valid_to"),
+        five_years_from=date.fromisoformat(e.five_years_from) if e.five_years_from else None,
+    ).erased()
+
+
 def _corrected(state: Participation, e: PersonDetailsCorrected) -> Participation:
-    """Each field the correction gives replaces the record's; an empty one leaves it as it was."""
+    """Each field the correction gives replaces the record's; an empty one leaves it as it was
+    (a correction still sealed, its key erased, gives nothing)."""
+    if is_erased(e):
+        return state
     born, year_only = state.date_of_birth, state.birth_year_only
     if e.date_of_birth:
         born, year_only = parse_birth_date(e.date_of_birth)  # ValueError: dead-lettered, like any bad event
@@ -115,6 +140,7 @@ _LIFECYCLE = frozenset(
         "card_reported_lost",
         "registered_facility_changed",
         "person_details_corrected",
+        "person_erased",
     }
 )
 _OURS = _LIFECYCLE | {"participant_enrolled"}
@@ -139,7 +165,8 @@ async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, E
     for attempt in range(MAX_ATTEMPTS):
         if not pending:
             return written
-        people, snapshots, dead = await _fold(store, pending, read_all=attempt > 0)
+        people, snapshots, dead, forgotten = await _fold(store, pending, read_all=attempt > 0)
+        await store.forget(forgotten)  # before the records: a crash in between is redone on redelivery
         refused = set(await store.write_snapshots(snapshots, dead))
         written += len(snapshots) - len(refused)
         pending = {people[i]: pending[people[i]] for i in refused}
@@ -148,7 +175,9 @@ async def apply_batch(store: ProjectionStore, events: Sequence[tuple[Position, E
 
 async def _fold(
     store: ProjectionStore, by_person: dict[str, list[tuple[Position, EventEnvelope]]], *, read_all: bool
-) -> tuple[list[str], list[Snapshot], list[DeadLetter]]:
+) -> tuple[list[str], list[Snapshot], list[DeadLetter], list[str]]:
+    """(people, their snapshots, dead letters, CCCD index keys to delete: every personal number
+    a record held during the fold and no longer holds, e.g. after an erasure)."""
     need_read = [
         sin
         for sin, evs in by_person.items()
@@ -159,10 +188,12 @@ async def _fold(
     people: list[str] = []
     snapshots: list[Snapshot] = []
     dead: list[DeadLetter] = []
+    forgotten: list[str] = []
     for sin, person_events in by_person.items():
         from_scratch = sin not in stored
         packed, applied = stored.get(sin, (None, None))
         state = decode_participation(sin, packed) if packed else None
+        held_numbers = {state.personal_id} if state and state.personal_id else set()
         last = applied
         for position, event in person_events:
             if applied is not None and position.offset <= applied:
@@ -171,12 +202,16 @@ async def _fold(
                 state = evolve(state, event)
             except ValueError as e:
                 dead.append(DeadLetter(position, str(e)))
+            if state is not None and state.personal_id:
+                held_numbers.add(state.personal_id)
             last = position.offset
         if last is None or last == applied:
             continue
+        kept = state.personal_id if state else ""
+        forgotten.extend(personal_id_key(n) for n in sorted(held_numbers - {kept}))
         index = (personal_id_key(state.personal_id), sin) if state and state.personal_id else None
         value = encode_participation(state) if state else ""
         key, partition = participant_key(sin), person_events[0][0].partition
         people.append(sin)
         snapshots.append(Snapshot(key, partition, applied, last, RECORD_FIELD, value, index, from_scratch))
-    return people, snapshots, dead
+    return people, snapshots, dead, forgotten

@@ -85,7 +85,7 @@ async def test_a_record_changed_by_another_worker_is_refused_then_folded_again(
     store = ProjectionStore(client)
     await model.apply_batch(store, [enrolled])
     # This worker reads at guard 5 and folds 6-7 ...
-    _, snapshots, _ = await model._fold(store, {"4016354956": [moved, revoked]}, read_all=True)
+    _, snapshots, _, _ = await model._fold(store, {"4016354956": [moved, revoked]}, read_all=True)
     # ... while another worker (before a rebalance settled) applies 6 first.
     await model.apply_batch(store, [moved])
     assert await store.write_snapshots(snapshots) == [0]  # refused: the guard moved

@@ -124,6 +124,10 @@ RULES = (
             # The one Redis client factory and script caller: one Redis or a Redis Cluster is the
             # same setting for the verifier and the workers.
             "verifier.adapters.redis_client",
+            # The one reader of the per-person data keys and its key-encryption keys: the workers
+            # open sealed personal fields with exactly what the writers sealed them with.
+            "verifier.adapters.data_keys",
+            "verifier.adapters.key_encryption",
         ),
     ),
 )

@@ -21,6 +21,8 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bhyt.v1.events_pb2 import EventEnvelope
@@ -31,9 +33,12 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import TopicAlreadyExistsError
 
 from verifier import metrics
+from verifier.adapters.data_keys import DataKeyRing, PersonalDataVault
+from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.errors import EventLogUnavailable
 from verifier.events.envelopes import ACCOUNT_PAYLOADS, LIFECYCLE_PAYLOADS, to_envelope
-from verifier.events.facts import Fact
+from verifier.events.facts import Fact, PersonErased
+from verifier.events.sealing import needs_sealing, person_subject
 from verifier.ports import EventLog, Recorded
 from verifier.settings import Settings
 
@@ -69,6 +74,15 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     specs = [(name, settings.topic_partitions, forever) for name in settings.topics]
     specs.append((settings.topic_imports, 1, {**durable, "cleanup.policy": "compact"}))
     specs.append((settings.topic_trust, 1, forever))
+    # The data keys: only each key's latest record matters, and an erased key must really go.
+    shred = {
+        **durable,
+        "cleanup.policy": "compact",
+        "segment.ms": str(settings.data_keys_segment_ms),
+        "delete.retention.ms": str(settings.data_keys_delete_retention_ms),
+        "min.cleanable.dirty.ratio": "0.01",
+    }
+    specs.append((settings.topic_data_keys, settings.topic_partitions, shred))
     return [
         NewTopic(
             name, num_partitions=partitions, replication_factor=settings.topic_replication, topic_configs=cfg
@@ -118,7 +132,13 @@ class KafkaEventLog(EventLog):
     the loop in one wake-up (`_Deliveries`)."""
 
     def __init__(
-        self, config: Mapping[str, Any], routes: Mapping[str, str], *, timeout_s: float, producer_name: str
+        self,
+        config: Mapping[str, Any],
+        routes: Mapping[str, str],
+        *,
+        timeout_s: float,
+        producer_name: str,
+        personal_data: PersonalDataSettings | None = None,
     ) -> None:
         self._config = dict(config)
         self._routes = dict(routes)
@@ -126,6 +146,15 @@ class KafkaEventLog(EventLog):
         self._producer_name = producer_name  # stamped on every envelope: which process wrote it
         self._append_timing: dict[str, Any] = {}
         self._deliveries = _Deliveries(self._config)
+        self._seal = False
+        self._vault: PersonalDataVault | None = None
+        if personal_data is not None:
+            keks = FileKeyEncryptionKeys.load(personal_data.kek_file)
+            ring = DataKeyRing(self._config["bootstrap.servers"], personal_data.topic, keks)
+            self._vault = PersonalDataVault(
+                keks, personal_data.topic, self._produce, ring, producer=producer_name
+            )
+            self._seal = personal_data.seal
 
     @classmethod
     def connect(cls, settings: Settings) -> KafkaEventLog:
@@ -135,9 +164,12 @@ class KafkaEventLog(EventLog):
             topic_routes(settings),
             timeout_s=settings.publish_timeout_s,
             producer_name=settings.producer_name,
+            personal_data=PersonalDataSettings.of(settings),
         )
         try:
-            log_.check_topics((*settings.topics, settings.topic_trust), timeout_s=10.0)
+            log_.check_topics(
+                (*settings.topics, settings.topic_trust, settings.topic_data_keys), timeout_s=10.0
+            )
         except BaseException:
             log_.close(timeout_s=0)
             raise
@@ -156,21 +188,33 @@ class KafkaEventLog(EventLog):
                 raise EventLogUnavailable(f"topic {topic} does not exist on {bootstrap}")
 
     async def append(self, fact: Fact) -> Recorded:
-        return await self.append_envelope(to_envelope(fact, producer=self._producer_name))
+        """Personal fields are sealed under a new data key of their subject, whose record is durable
+        before the event is written; an erasure is durable before the person's keys are tombstoned
+        (a crash between them leaves keys a retry of the same command tombstones)."""
+        event = to_envelope(fact, producer=self._producer_name)
+        if self._seal and self._vault is not None and needs_sealing(event):
+            await self._vault.seal(event)
+        recorded = await self.append_envelope(event)
+        if isinstance(fact, PersonErased) and self._vault is not None:
+            await self._vault.shred(person_subject(fact.key))
+        return recorded
 
     async def append_envelope(self, event: EventEnvelope) -> Recorded:
         """An envelope built elsewhere (the monitor's alerts in tests, the importer's rows)."""
         kind = event.WhichOneof("payload")
         if kind is None or kind not in self._routes:
             raise ValueError(f"no topic for event payload {kind!r}")
-        topic = self._routes[kind]
+        return await self._produce(self._routes[kind], event.key, event.SerializeToString())
+
+    async def _produce(self, topic: str, key: str, value: bytes | None) -> Recorded:
+        """Write one record (None: a tombstone) and return once the broker acknowledged it."""
         if self._deliveries.failed:
             self._replace_producer()
         loop = asyncio.get_running_loop()
         acked: asyncio.Future[Recorded] = loop.create_future()
         started = time.perf_counter()
         try:
-            self._deliveries.produce(topic, event.key.encode(), event.SerializeToString(), acked)
+            self._deliveries.produce(topic, key.encode(), value, acked)
         except (BufferError, KafkaException) as e:
             metrics.EVENT_LOG_FAILURES.labels(topic).inc()
             log.warning("event log refused the write: %s", e)
@@ -202,6 +246,19 @@ class KafkaEventLog(EventLog):
     def close(self, timeout_s: float = 10.0) -> None:
         """Flush what is buffered, then disconnect."""
         self._deliveries.close(timeout_s)
+        if self._vault is not None:
+            self._vault.ring.close()
+
+
+@dataclass(frozen=True)
+class PersonalDataSettings:
+    kek_file: Path
+    topic: str
+    seal: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> PersonalDataSettings:
+        return cls(settings.kek_file, settings.topic_data_keys, bool(settings.seal_personal_data))
 
 
 # librdkafka's default partitioner hashes keys with CRC32; Java's, kafka-python's and aiokafka's (the
@@ -256,7 +313,7 @@ class _Deliveries:
         else:
             log.warning("event log: %s", error.str())
 
-    def produce(self, topic: str, key: bytes, value: bytes, acked: asyncio.Future[Recorded]) -> None:
+    def produce(self, topic: str, key: bytes, value: bytes | None, acked: asyncio.Future[Recorded]) -> None:
         def delivered(error: KafkaError | None, message: Message) -> None:
             if error is None:
                 outcome: Recorded | BaseException = Recorded(

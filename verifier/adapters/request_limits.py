@@ -143,6 +143,10 @@ LIMITS: Mapping[str, Limit] = MappingProxyType(
         _P + "CorrectPersonDetailsRequest.full_name": NAME,
         _P + "CorrectPersonDetailsRequest.date_of_birth": DATE,
         _P + "CorrectPersonDetailsRequest.reason": REASON,
+        _P + "ErasePersonRequest.client_request_id": REQUEST_ID,
+        _P + "ErasePersonRequest.card_number": CARD_NUMBER,
+        _P + "ErasePersonRequest.reason": REASON,
+        _P + "ErasePersonRequest.erased_by": ID,
         # Accounts
         _P + "AddAccountRequest.username": ID,
         _P + "AddAccountRequest.role": Limit(32),

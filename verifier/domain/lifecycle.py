@@ -116,6 +116,16 @@ class CorrectPersonDetails:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ErasePerson:
+    """Erase a person's personal data (Decree 13/2023/ND-CP, Art. 16): their name, birth date and
+    personal number become unreadable everywhere; the coverage facts the law keeps stay."""
+
+    card_number: str
+    reason: str
+    erased_by: str = ""
+
+
 Command: TypeAlias = (
     ReplaceCard
     | ExtendCoverage
@@ -124,6 +134,7 @@ Command: TypeAlias = (
     | ReportCardLost
     | ChangeRegisteredFacility
     | CorrectPersonDetails
+    | ErasePerson
 )
 
 
@@ -183,8 +194,22 @@ class DetailsCorrection:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Erasure:
+    social_insurance_number: str
+    reason: str
+    erased_by: str
+
+
 Change: TypeAlias = (
-    Replacement | Extension | Reduction | Revocation | LossReport | FacilityChange | DetailsCorrection
+    Replacement
+    | Extension
+    | Reduction
+    | Revocation
+    | LossReport
+    | FacilityChange
+    | DetailsCorrection
+    | Erasure
 )
 
 
@@ -249,6 +274,13 @@ def decide(command: Command, record: Participation | None, world: World) -> Chan
         case CorrectPersonDetails():
             _held_card(command.card_number, record)
             return _correct(command, sin, world)
+        case ErasePerson():
+            _held_card(command.card_number, record)
+            reason = _free_text(command.reason, "reason")
+            if not reason:
+                why = "cần ghi lý do xoá (yêu cầu của người tham gia, hết thời hạn lưu trữ...)"
+                raise _bad("reason", why, "required: why the data is erased")
+            return Erasure(sin, reason, command.erased_by)  # an erased record again: the same fact
 
 
 def _replace(command: ReplaceCard, record: Participation, world: World) -> Replacement:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -26,6 +26,10 @@ class Status(StrEnum):
     REVOKED = "revoked"  # VSS 110
     LOST = "lost"  # the current card was reported lost
     REDUCED = "reduced"  # VSS 120-124, from `reduced_from` on
+    ERASED = "erased"  # personal data erased (K04): the coverage facts stay, the person is not known
+
+
+ERASED_BIRTH_DATE = date.min  # what an erased record holds where the birth date was: nothing real
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class Participation:
     previous_cards: tuple[CardValidity, ...] = ()
     lost_cards: frozenset[str] = frozenset()
     birth_year_only: bool = False
+
+    def erased(self) -> Participation:
+        """The record once the person's personal data is erased: name, birth date and personal
+        number gone; cards, validity and facility (what the fund's accounts need) kept."""
+        return replace(
+            self, status=Status.ERASED, full_name="", personal_id="", date_of_birth=ERASED_BIRTH_DATE,
+            birth_year_only=True, gender=Gender.UNSPECIFIED,
+        )  # fmt: skip
 
     @property
     def group_code(self) -> str:

@@ -82,6 +82,12 @@ OUR_REASONS: dict[str, tuple[str, str]] = {
         "name matches only without diacritics: check the spelling",
         "Họ tên chỉ khớp khi bỏ dấu, đề nghị kiểm tra lại chính tả họ tên",
     ),
+    "K04": (
+        "personal data erased (on request or after the retention period): identity cannot be checked, "
+        "refer to VSS",
+        "Thông tin cá nhân của người tham gia đã được xoá (theo yêu cầu hoặc hết thời hạn lưu trữ): "
+        "không thể đối chiếu nhân thân, đề nghị liên hệ cơ quan BHXH",
+    ),
     "Q01": ("QR unreadable", "Không đọc được mã QR"),
     "F01": (
         "face does not match the photo: staff review",

@@ -51,6 +51,7 @@ INFORMATIVE_CODES = frozenset(
 )
 # Degraded mode: coverage unconfirmed (P01), and the token replay check not made either (P02).
 COVERAGE_UNCONFIRMED, REPLAY_UNCHECKED = "P01", "P02"
+PERSON_ERASED = "K04"
 PROVISIONAL_CODES = frozenset({COVERAGE_UNCONFIRMED, REPLAY_UNCHECKED})
 # A child under this age (on the check-in day) may be checked in without a card (VSS 130).
 CHILD_AGE_WITHOUT_CARD = 6
@@ -149,6 +150,8 @@ def judge_card(check: CardCheck) -> Decision:
     person = check.participant
     if person is None:
         return Decision.reject("050")
+    if person.status is Status.ERASED:
+        return Decision.reject(PERSON_ERASED, participant=person)  # nothing personal left to judge by
     presented, today = check.presented, check.today
     reasons: list[str] = []
     details: list[tuple[str, str]] = []  # (English, Vietnamese)

@@ -13,9 +13,18 @@ from google.protobuf.message import DecodeError
 
 from verifier.events.version import SCHEMA_VERSION as CURRENT_SCHEMA_VERSION
 
+
+def _personal_fields_in_clear(event: EventEnvelope) -> EventEnvelope:
+    """Version 1 -> 2. A version 1 event holds its personal fields in clear, where version 2 holds
+    them sealed; version 2 readers open sealed fields and read clear ones as they are, so the event
+    reads on unchanged. `python -m verifier person migrate` rewrites such events sealed."""
+    event.schema_version = 2
+    return event
+
+
 # schema_version -> function that rewrites an envelope of that version into the next one.
-# Empty while there is only version 1; a breaking change adds an entry here, never edits old events.
-UPCASTERS: dict[int, Callable[[EventEnvelope], EventEnvelope]] = {}
+# A breaking change adds an entry here, never edits old events.
+UPCASTERS: dict[int, Callable[[EventEnvelope], EventEnvelope]] = {1: _personal_fields_in_clear}
 
 
 class UndecodableEvent(ValueError):

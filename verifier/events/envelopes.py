@@ -372,6 +372,7 @@ LifecyclePayload: TypeAlias = (
     | ev.CardReportedLost
     | ev.RegisteredFacilityChanged
     | ev.PersonDetailsCorrected
+    | ev.PersonErased
 )
 _PAYLOAD_FIELDS: dict[type, str] = {
     ev.CardIssued: "card_issued",
@@ -382,6 +383,7 @@ _PAYLOAD_FIELDS: dict[type, str] = {
     ev.CardReportedLost: "card_reported_lost",
     ev.RegisteredFacilityChanged: "registered_facility_changed",
     ev.PersonDetailsCorrected: "person_details_corrected",
+    ev.PersonErased: "person_erased",
 }
 LIFECYCLE_PAYLOADS = tuple(_PAYLOAD_FIELDS.values())  # the oneof names, e.g. "card_revoked"
 
@@ -439,6 +441,8 @@ def lifecycle_payload(fact: facts.LifecycleFact) -> LifecyclePayload:
                 gender=GENDER_TO_PB[c.gender],
                 reason=c.reason,
             )
+        case facts.PersonErased(change=c):
+            return ev.PersonErased(social_insurance_number=sin, reason=c.reason, erased_by=c.erased_by)
 
 
 def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
@@ -487,6 +491,7 @@ def to_envelope(fact: facts.Fact, *, producer: str) -> ev.EventEnvelope:
             | facts.CardReportedLost()
             | facts.RegisteredFacilityChanged()
             | facts.PersonDetailsCorrected()
+            | facts.PersonErased()
         ):
             return lifecycle(fact.key, lifecycle_payload(fact), at=at, producer=producer, event_id=event_id)
         case facts.SigningKeyTrusted():

@@ -19,6 +19,7 @@ from verifier.domain.face_match import FaceJudgement, FaceMatchReport
 from verifier.domain.lifecycle import (
     Change,
     DetailsCorrection,
+    Erasure,
     Extension,
     FacilityChange,
     LossReport,
@@ -138,6 +139,11 @@ class PersonDetailsCorrected(_LifecycleFact):
     change: DetailsCorrection
 
 
+@dataclass(frozen=True, kw_only=True)
+class PersonErased(_LifecycleFact):
+    change: Erasure
+
+
 LifecycleFact: TypeAlias = (
     CardReplaced
     | CoverageExtended
@@ -146,6 +152,7 @@ LifecycleFact: TypeAlias = (
     | CardReportedLost
     | RegisteredFacilityChanged
     | PersonDetailsCorrected
+    | PersonErased
 )
 _RECORDED_AS: dict[type, type] = {
     Replacement: CardReplaced,
@@ -155,6 +162,7 @@ _RECORDED_AS: dict[type, type] = {
     LossReport: CardReportedLost,
     FacilityChange: RegisteredFacilityChanged,
     DetailsCorrection: PersonDetailsCorrected,
+    Erasure: PersonErased,
 }
 
 

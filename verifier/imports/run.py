@@ -27,9 +27,12 @@ from aiokafka import AIOKafkaProducer
 from bhyt.v1 import events_pb2 as ev
 from tqdm import tqdm
 
+from verifier.adapters.data_keys import wrapped_key_record
 from verifier.adapters.kafka_log import topic_routes
+from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.domain.facilities import FacilityRegistry
 from verifier.events import envelopes as events
+from verifier.events.sealing import DataKey, needs_sealing, seal, subject_of
 from verifier.imports.ledger import latest_checkpoint
 from verifier.imports.rows import RowContext, RowRejected, events_for_row
 from verifier.settings import Settings
@@ -168,6 +171,7 @@ async def _write_events(
         client_id="importer",
     )
     await producer.start()
+    batch = _SealedBatch(producer, topic, settings)
     stop = _StopFlag(asyncio.get_running_loop())
     rejects_out = csv.writer(reject_file)
     if not done:
@@ -182,9 +186,7 @@ async def _write_events(
                 if isinstance(row, str):
                     raise RowRejected(row)
                 for event in events_for_row(row, row_number, ctx):
-                    sent.append(
-                        await producer.send(topic, key=event.key.encode(), value=event.SerializeToString())
-                    )
+                    await batch.add(event)
                     totals.events_written += 1
                 totals.rows_accepted += 1
             except RowRejected as e:
@@ -194,18 +196,53 @@ async def _write_events(
             totals.lines_done = row_number
             pending += 1
             if pending >= batch_rows:
+                sent.extend(await batch.release())
                 await _checkpoint(producer, settings, totals, sent, reject_file, clock)
                 bar.update(pending)
                 pending = 0
                 if stop.requested:
                     return True
         totals.completed = True
+        sent.extend(await batch.release())
         await _checkpoint(producer, settings, totals, sent, reject_file, clock)
         bar.update(pending)
         return False
     finally:
         stop.restore()
         await producer.stop()
+
+
+class _SealedBatch:
+    """A batch's events, personal fields sealed (README "Personal data"): each enrollment under a
+    new data key of its person, whose record is sent at once; the events themselves are held, in
+    order, until every key record is acknowledged, so no reader meets a sealed field before its key."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str, settings: Settings) -> None:
+        self._producer = producer
+        self._topic = topic
+        self._keys_topic = settings.topic_data_keys
+        self._keks = FileKeyEncryptionKeys.load(settings.kek_file) if settings.seal_personal_data else None
+        self._key_acks: list[asyncio.Future[object]] = []
+        self._held: list[ev.EventEnvelope] = []
+
+    async def add(self, event: ev.EventEnvelope) -> None:
+        if self._keks is not None and needs_sealing(event):
+            key = DataKey.mint(subject_of(event))
+            name, value = wrapped_key_record(key, self._keks, producer="importer")
+            self._key_acks.append(await self._producer.send(self._keys_topic, key=name.encode(), value=value))
+            seal(event, key)
+        self._held.append(event)
+
+    async def release(self) -> list[asyncio.Future[object]]:
+        """Once the keys are acknowledged, send the held events; return their send futures."""
+        await asyncio.gather(*self._key_acks)
+        self._key_acks.clear()
+        sends = [
+            await self._producer.send(self._topic, key=e.key.encode(), value=e.SerializeToString())
+            for e in self._held
+        ]
+        self._held.clear()
+        return sends
 
 
 async def _checkpoint(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from verifier.domain.participation import CardValidity, Gender, Participation, Status
+from verifier.domain.participation import ERASED_BIRTH_DATE, CardValidity, Gender, Participation, Status
 from verifier.domain.usage import UsageEntry
 
 
@@ -73,7 +73,13 @@ def unknown_card_subject(presented_number: str) -> str:
 
 _GENDER_CODES = {Gender.MALE: "m", Gender.FEMALE: "f", Gender.UNSPECIFIED: ""}
 _GENDERS = {v: k for k, v in _GENDER_CODES.items()}
-_STATUS_CODES = {Status.ACTIVE: "a", Status.REVOKED: "r", Status.LOST: "l", Status.REDUCED: "s"}
+_STATUS_CODES = {
+    Status.ACTIVE: "a",
+    Status.REVOKED: "r",
+    Status.LOST: "l",
+    Status.REDUCED: "s",
+    Status.ERASED: "e",
+}
 _STATUSES = {v: k for k, v in _STATUS_CODES.items()}
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in validated names, codes or dates
 
@@ -87,7 +93,10 @@ def _day(text: str) -> date | None:
 
 
 def _birth(text: str) -> tuple[date, bool]:
-    """(date of birth, year only): YYYY is a year-only birth date, YYYYMMDD a full one."""
+    """(date of birth, year only): YYYY is a year-only birth date, YYYYMMDD a full one, and an
+    empty one an erased record's."""
+    if not text:
+        return ERASED_BIRTH_DATE, True
     if len(text) == 4:
         return date(int(text), 1, 1), True
     return _req(text), False
@@ -100,13 +109,19 @@ def _req(text: str) -> date:
     return day
 
 
+def _packed_birth(p: Participation) -> str:
+    if p.status is Status.ERASED:
+        return ""
+    return f"{p.date_of_birth.year:04d}" if p.birth_year_only else _d(p.date_of_birth)
+
+
 def encode_participation(p: Participation) -> str:
     previous = ";".join(f"{c.card_number},{_d(c.valid_from)},{_d(c.valid_to)}" for c in p.previous_cards)
     return _SEP.join(
         (
             p.card_number,
             p.full_name,
-            f"{p.date_of_birth.year:04d}" if p.birth_year_only else _d(p.date_of_birth),
+            _packed_birth(p),
             _GENDER_CODES[p.gender],
             p.registered_facility,
             _d(p.valid_from),

@@ -519,6 +519,18 @@ class CorrectPersonDetailsRequest(_message.Message):
     reason: str
     def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[_events_pb2.Gender, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class ErasePersonRequest(_message.Message):
+    __slots__ = ("client_request_id", "card_number", "reason", "erased_by")
+    CLIENT_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERASED_BY_FIELD_NUMBER: _ClassVar[int]
+    client_request_id: str
+    card_number: str
+    reason: str
+    erased_by: str
+    def __init__(self, client_request_id: _Optional[str] = ..., card_number: _Optional[str] = ..., reason: _Optional[str] = ..., erased_by: _Optional[str] = ...) -> None: ...
+
 class EventRecorded(_message.Message):
     __slots__ = ("event_id", "topic", "partition", "offset")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]

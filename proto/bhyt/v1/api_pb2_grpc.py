@@ -1194,6 +1194,11 @@ class ParticipationStub:
                 request_serializer=bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.SerializeToString,
                 response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
                 _registered_method=True)
+        self.ErasePerson = channel.unary_unary(
+                '/bhyt.v1.Participation/ErasePerson',
+                request_serializer=bhyt_dot_v1_dot_api__pb2.ErasePersonRequest.SerializeToString,
+                response_deserializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+                _registered_method=True)
 
 
 class ParticipationServicer:
@@ -1251,6 +1256,14 @@ class ParticipationServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ErasePerson(self, request, context):
+        """Erase a person's personal data (README "Personal data"): a PersonErased event, then their data
+        keys tombstoned. Their check-ins answer K04 from then on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ParticipationServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1292,6 +1305,11 @@ def add_ParticipationServicer_to_server(servicer, server):
             'CorrectPersonDetails': grpc.unary_unary_rpc_method_handler(
                     servicer.CorrectPersonDetails,
                     request_deserializer=bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.FromString,
+                    response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
+            ),
+            'ErasePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.ErasePerson,
+                    request_deserializer=bhyt_dot_v1_dot_api__pb2.ErasePersonRequest.FromString,
                     response_serializer=bhyt_dot_v1_dot_api__pb2.EventRecorded.SerializeToString,
             ),
     }
@@ -1513,6 +1531,33 @@ class Participation:
             target,
             '/bhyt.v1.Participation/CorrectPersonDetails',
             bhyt_dot_v1_dot_api__pb2.CorrectPersonDetailsRequest.SerializeToString,
+            bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ErasePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bhyt.v1.Participation/ErasePerson',
+            bhyt_dot_v1_dot_api__pb2.ErasePersonRequest.SerializeToString,
             bhyt_dot_v1_dot_api__pb2.EventRecorded.FromString,
             options,
             channel_credentials,

@@ -76,7 +76,7 @@ SEVERITY_HIGH: Severity
 SEVERITY_CRITICAL: Severity
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "person_details_corrected", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed", "account_added", "account_disabled", "staff_registered", "staff_removed")
+    __slots__ = ("event_id", "key", "schema_version", "occurred_at", "producer", "participant_enrolled", "card_issued", "card_replaced", "coverage_extended", "participation_reduced", "card_revoked", "card_reported_lost", "registered_facility_changed", "person_details_corrected", "person_erased", "check_in_verified", "check_in_finalised", "signing_key_trusted", "signing_key_revoked", "face_match_recorded", "alert_raised", "alert_updated", "alert_acknowledged", "alert_closed", "import_checkpointed", "account_added", "account_disabled", "staff_registered", "staff_removed", "data_key_wrapped")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,7 @@ class EventEnvelope(_message.Message):
     CARD_REPORTED_LOST_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_FACILITY_CHANGED_FIELD_NUMBER: _ClassVar[int]
     PERSON_DETAILS_CORRECTED_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ERASED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_FINALISED_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_TRUSTED_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +106,7 @@ class EventEnvelope(_message.Message):
     ACCOUNT_DISABLED_FIELD_NUMBER: _ClassVar[int]
     STAFF_REGISTERED_FIELD_NUMBER: _ClassVar[int]
     STAFF_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    DATA_KEY_WRAPPED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     key: str
     schema_version: int
@@ -119,6 +121,7 @@ class EventEnvelope(_message.Message):
     card_reported_lost: CardReportedLost
     registered_facility_changed: RegisteredFacilityChanged
     person_details_corrected: PersonDetailsCorrected
+    person_erased: PersonErased
     check_in_verified: CheckInVerified
     check_in_finalised: CheckInFinalised
     signing_key_trusted: SigningKeyTrusted
@@ -133,10 +136,55 @@ class EventEnvelope(_message.Message):
     account_disabled: AccountDisabled
     staff_registered: StaffRegistered
     staff_removed: StaffRemoved
-    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., person_details_corrected: _Optional[_Union[PersonDetailsCorrected, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ..., account_added: _Optional[_Union[AccountAdded, _Mapping]] = ..., account_disabled: _Optional[_Union[AccountDisabled, _Mapping]] = ..., staff_registered: _Optional[_Union[StaffRegistered, _Mapping]] = ..., staff_removed: _Optional[_Union[StaffRemoved, _Mapping]] = ...) -> None: ...
+    data_key_wrapped: DataKeyWrapped
+    def __init__(self, event_id: _Optional[str] = ..., key: _Optional[str] = ..., schema_version: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., participant_enrolled: _Optional[_Union[ParticipantEnrolled, _Mapping]] = ..., card_issued: _Optional[_Union[CardIssued, _Mapping]] = ..., card_replaced: _Optional[_Union[CardReplaced, _Mapping]] = ..., coverage_extended: _Optional[_Union[CoverageExtended, _Mapping]] = ..., participation_reduced: _Optional[_Union[ParticipationReduced, _Mapping]] = ..., card_revoked: _Optional[_Union[CardRevoked, _Mapping]] = ..., card_reported_lost: _Optional[_Union[CardReportedLost, _Mapping]] = ..., registered_facility_changed: _Optional[_Union[RegisteredFacilityChanged, _Mapping]] = ..., person_details_corrected: _Optional[_Union[PersonDetailsCorrected, _Mapping]] = ..., person_erased: _Optional[_Union[PersonErased, _Mapping]] = ..., check_in_verified: _Optional[_Union[CheckInVerified, _Mapping]] = ..., check_in_finalised: _Optional[_Union[CheckInFinalised, _Mapping]] = ..., signing_key_trusted: _Optional[_Union[SigningKeyTrusted, _Mapping]] = ..., signing_key_revoked: _Optional[_Union[SigningKeyRevoked, _Mapping]] = ..., face_match_recorded: _Optional[_Union[FaceMatchRecorded, _Mapping]] = ..., alert_raised: _Optional[_Union[AlertRaised, _Mapping]] = ..., alert_updated: _Optional[_Union[AlertUpdated, _Mapping]] = ..., alert_acknowledged: _Optional[_Union[AlertAcknowledged, _Mapping]] = ..., alert_closed: _Optional[_Union[AlertClosed, _Mapping]] = ..., import_checkpointed: _Optional[_Union[ImportCheckpointed, _Mapping]] = ..., account_added: _Optional[_Union[AccountAdded, _Mapping]] = ..., account_disabled: _Optional[_Union[AccountDisabled, _Mapping]] = ..., staff_registered: _Optional[_Union[StaffRegistered, _Mapping]] = ..., staff_removed: _Optional[_Union[StaffRemoved, _Mapping]] = ..., data_key_wrapped: _Optional[_Union[DataKeyWrapped, _Mapping]] = ...) -> None: ...
+
+class SealedPersonalData(_message.Message):
+    __slots__ = ("key_id", "nonce", "ciphertext")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    nonce: bytes
+    ciphertext: bytes
+    def __init__(self, key_id: _Optional[str] = ..., nonce: _Optional[bytes] = ..., ciphertext: _Optional[bytes] = ...) -> None: ...
+
+class PersonalFields(_message.Message):
+    __slots__ = ("full_name", "date_of_birth", "personal_id", "address")
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    full_name: str
+    date_of_birth: str
+    personal_id: str
+    address: str
+    def __init__(self, full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., personal_id: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
+
+class DataKeyWrapped(_message.Message):
+    __slots__ = ("subject", "key_id", "kek_id", "wrapped_key")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEK_ID_FIELD_NUMBER: _ClassVar[int]
+    WRAPPED_KEY_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    key_id: str
+    kek_id: str
+    wrapped_key: bytes
+    def __init__(self, subject: _Optional[str] = ..., key_id: _Optional[str] = ..., kek_id: _Optional[str] = ..., wrapped_key: _Optional[bytes] = ...) -> None: ...
+
+class PersonErased(_message.Message):
+    __slots__ = ("social_insurance_number", "reason", "erased_by")
+    SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERASED_BY_FIELD_NUMBER: _ClassVar[int]
+    social_insurance_number: str
+    reason: str
+    erased_by: str
+    def __init__(self, social_insurance_number: _Optional[str] = ..., reason: _Optional[str] = ..., erased_by: _Optional[str] = ...) -> None: ...
 
 class ParticipantEnrolled(_message.Message):
-    __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from")
+    __slots__ = ("social_insurance_number", "card_number", "personal_id", "full_name", "date_of_birth", "gender", "registered_facility", "valid_from", "valid_to", "five_years_from", "sealed")
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CARD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +195,7 @@ class ParticipantEnrolled(_message.Message):
     VALID_FROM_FIELD_NUMBER: _ClassVar[int]
     VALID_TO_FIELD_NUMBER: _ClassVar[int]
     FIVE_YEARS_FROM_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
     social_insurance_number: str
     card_number: str
     personal_id: str
@@ -157,7 +206,8 @@ class ParticipantEnrolled(_message.Message):
     valid_from: str
     valid_to: str
     five_years_from: str
-    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ...) -> None: ...
+    sealed: SealedPersonalData
+    def __init__(self, social_insurance_number: _Optional[str] = ..., card_number: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., registered_facility: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_to: _Optional[str] = ..., five_years_from: _Optional[str] = ..., sealed: _Optional[_Union[SealedPersonalData, _Mapping]] = ...) -> None: ...
 
 class CardValidity(_message.Message):
     __slots__ = ("card_number", "valid_from", "valid_to")
@@ -240,18 +290,20 @@ class RegisteredFacilityChanged(_message.Message):
     def __init__(self, social_insurance_number: _Optional[str] = ..., registered_facility: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
 
 class PersonDetailsCorrected(_message.Message):
-    __slots__ = ("social_insurance_number", "full_name", "date_of_birth", "gender", "reason")
+    __slots__ = ("social_insurance_number", "full_name", "date_of_birth", "gender", "reason", "sealed")
     SOCIAL_INSURANCE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FULL_NAME_FIELD_NUMBER: _ClassVar[int]
     DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
     GENDER_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
     social_insurance_number: str
     full_name: str
     date_of_birth: str
     gender: Gender
     reason: str
-    def __init__(self, social_insurance_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    sealed: SealedPersonalData
+    def __init__(self, social_insurance_number: _Optional[str] = ..., full_name: _Optional[str] = ..., date_of_birth: _Optional[str] = ..., gender: _Optional[_Union[Gender, str]] = ..., reason: _Optional[str] = ..., sealed: _Optional[_Union[SealedPersonalData, _Mapping]] = ...) -> None: ...
 
 class ImportCheckpointed(_message.Message):
     __slots__ = ("file_sha256", "file_name", "lines_done", "rows_accepted", "rows_rejected", "events_written", "completed", "rejects_bytes")
@@ -512,16 +564,18 @@ class AccountDisabled(_message.Message):
     def __init__(self, username: _Optional[str] = ..., reason: _Optional[str] = ..., disabled_by: _Optional[str] = ...) -> None: ...
 
 class StaffRegistered(_message.Message):
-    __slots__ = ("registry_id", "facility_id", "personal_id", "full_name")
+    __slots__ = ("registry_id", "facility_id", "personal_id", "full_name", "sealed")
     REGISTRY_ID_FIELD_NUMBER: _ClassVar[int]
     FACILITY_ID_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_ID_FIELD_NUMBER: _ClassVar[int]
     FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
     registry_id: str
     facility_id: str
     personal_id: str
     full_name: str
-    def __init__(self, registry_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ...) -> None: ...
+    sealed: SealedPersonalData
+    def __init__(self, registry_id: _Optional[str] = ..., facility_id: _Optional[str] = ..., personal_id: _Optional[str] = ..., full_name: _Optional[str] = ..., sealed: _Optional[_Union[SealedPersonalData, _Mapping]] = ...) -> None: ...
 
 class StaffRemoved(_message.Message):
     __slots__ = ("registry_id", "facility_id")

@@ -110,6 +110,15 @@ class ParticipationServicer(api_grpc.ParticipationServicer):
         )
         return await self._record(command, request.client_request_id)
 
+    @answers_errors
+    async def ErasePerson(
+        self, request: api.ErasePersonRequest, context: grpc.aio.ServicerContext
+    ) -> api.EventRecorded:
+        command = commands.ErasePerson(
+            card_number=request.card_number, reason=request.reason, erased_by=request.erased_by
+        )
+        return await self._record(command, request.client_request_id)
+
     async def _record(self, command: commands.Command, client_request_id: str) -> api.EventRecorded:
         if self._lifecycle is None:
             raise NotConfigured("card lifecycle commands are not served by this verifier")
