@@ -23,6 +23,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from verifier.domain.lifecycle import REDUCTION_CODES
+from verifier.personal_data_cli import add_personal_data_parsers
 
 # How the main CLI connects and asks (verifier.cli): given, so this module does not import it back.
 Connect = Callable[[argparse.ArgumentParser, str], argparse.ArgumentParser]
@@ -115,6 +116,21 @@ def add_lifecycle_parsers(sub: Any, connect: Connect, ask: Ask) -> None:
     correct.add_argument("--dob", default="", help="ngày sinh YYYY-MM-DD, hoặc YYYY nếu chỉ biết năm")
     correct.add_argument("--gender", choices=list(_GENDERS), help="giới tính (gender)")
     correct.add_argument("--reason", default="", help="lý do sửa (why, for the audit trail)")
+    erase = action(
+        person_actions,
+        "erase",
+        "xoá thông tin cá nhân của người tham gia theo Nghị định 13/2023/NĐ-CP: họ tên, ngày sinh, số CCCD "
+        "không còn đọc được ở bất kỳ đâu; dữ liệu tham gia giữ lại (erase a person's personal data)",
+        _erase_request,
+    )
+    erase.add_argument("card", metavar="CARD", help="mã thẻ 15 ký tự hoặc mã số BHXH 10 số")
+    erase.add_argument(
+        "--reason", required=True, help="lý do xoá, vd 'yêu cầu của người tham gia' (why: required)"
+    )
+    erase.add_argument(
+        "--by", default="", help="người yêu cầu / cán bộ thực hiện (who asked, for the record)"
+    )
+    add_personal_data_parsers(person_actions, sub)
 
 
 class _Usage(Exception):
@@ -176,6 +192,10 @@ def _facility_request(args: argparse.Namespace) -> Message:
     return api.ChangeRegisteredFacilityRequest(
         card_number=args.card, registered_facility=args.facility, effective_on=args.effective_on
     )
+
+
+def _erase_request(args: argparse.Namespace) -> Message:
+    return api.ErasePersonRequest(card_number=args.card, reason=args.reason, erased_by=args.by)
 
 
 def _correct_request(args: argparse.Namespace) -> Message:

@@ -21,6 +21,7 @@ from verifier.domain.participation import ERASED_BIRTH_DATE, CardValidity, Gende
 from verifier.events.envelopes import GENDER_FROM_PB, participation_from, validity_from
 from verifier.events.sealing import is_erased
 from verifier.readmodel.participation import (
+    RECORD_FIELD,
     decode_participation,
     encode_participation,
     participant_key,
@@ -30,7 +31,6 @@ from verifier.readmodel.participation import (
 log = logging.getLogger(__name__)
 
 PATTERNS = ("p:*", "i:*")  # the keys this projection owns (rebuild drops them)
-RECORD_FIELD = "d"
 
 
 def _validity(c: CardValidityPb) -> CardValidity:

@@ -30,6 +30,7 @@ def isolated_settings(
         "topic_face_matches": f"{run}.face-matches.v1",
         "topic_alerts": f"{run}.alerts.v1",
         "topic_accounts": f"{run}.accounts.v1",
+        "topic_data_keys": f"{run}.person-keys.v1",
         "dashboard_listen": "",
         "his_listen": "",
         "topic_partitions": 4,

@@ -136,9 +136,7 @@ class DataKeyRing:
                 if meta is None or meta.error is not None or not meta.partitions:
                     raise EventLogUnavailable(f"topic {self._topic} does not exist")
                 self._assigned = sorted(meta.partitions)
-                consumer.assign(
-                    [TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in self._assigned]
-                )
+                consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in self._assigned])
             ends = {
                 p: consumer.get_watermark_offsets(TopicPartition(self._topic, p), timeout=self._timeout_s)[1]
                 for p in self._assigned

@@ -199,6 +199,13 @@ class KafkaEventLog(EventLog):
             await self._vault.shred(person_subject(fact.key))
         return recorded
 
+    async def rewrap_data_keys(self) -> int:
+        """Re-wrap every data key under the current key-encryption key (`kek rewrap`)."""
+        if self._vault is None:
+            raise ValueError("this event log was made without personal data settings")
+        await asyncio.to_thread(self._vault.ring.catch_up)
+        return await self._vault.rewrap(self._vault.ring.wrapped_keys())
+
     async def append_envelope(self, event: EventEnvelope) -> Recorded:
         """An envelope built elsewhere (the monitor's alerts in tests, the importer's rows)."""
         kind = event.WhichOneof("payload")

@@ -23,6 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from verifier.adapters.kafka_log import SAME_PARTITIONS_AS_JAVA, scan_topic
 
 Progress = Callable[[int], object]  # called with the number of records copied since the last call
+Transform = Callable[[bytes], bytes]  # a record's value as written to the target (the sealing migration)
 
 
 class RepartitionRefused(Exception):
@@ -46,6 +47,7 @@ def repartition(
     replication: int,
     progress: Progress | None = None,
     timeout_s: float = 30.0,
+    transform: Transform | None = None,
 ) -> Copied:
     """Create `target` with `partitions` and the source's own topic settings, then copy every record
     of `source` as it stood when the copy began. Refuses a target that exists: a second copy into
@@ -65,7 +67,7 @@ def repartition(
         [NewTopic(target, num_partitions=partitions, replication_factor=replication, config=settings)]
     )
     created[target].result(timeout_s)
-    records = _copy(bootstrap, source, target, progress, timeout_s)
+    records = _copy(bootstrap, source, target, progress, timeout_s, transform)
     landed = _record_count(bootstrap, target)
     if landed != records:
         raise RuntimeError(f"copied {records} records but {target} holds {landed}")
@@ -84,7 +86,14 @@ def _topic_settings(admin: AdminClient, topic: str, timeout_s: float) -> dict[st
     }
 
 
-def _copy(bootstrap: str, source: str, target: str, progress: Progress | None, timeout_s: float) -> int:
+def _copy(
+    bootstrap: str,
+    source: str,
+    target: str,
+    progress: Progress | None,
+    timeout_s: float,
+    transform: Transform | None,
+) -> int:
     failures: list[KafkaError] = []
 
     def delivered(error: KafkaError | None, _message: Message) -> None:
@@ -104,10 +113,13 @@ def _copy(bootstrap: str, source: str, target: str, progress: Progress | None, t
     copied = reported = 0
     for record in scan_topic(bootstrap, source):
         headers = list(record.headers or [])
+        value = (
+            transform(record.value) if transform is not None and record.value is not None else record.value
+        )
         while True:
             try:
                 producer.produce(
-                    target, record.value, record.key, timestamp=record.timestamp, headers=headers or None
+                    target, value, record.key, timestamp=record.timestamp, headers=headers or None
                 )
                 break
             except BufferError:  # the producer's queue is full: let it send, then go on

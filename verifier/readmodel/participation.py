@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime
 from verifier.domain.participation import ERASED_BIRTH_DATE, CardValidity, Gender, Participation, Status
 from verifier.domain.usage import UsageEntry
 
+RECORD_FIELD = "d"  # the field of p:{SIN} holding the packed record
+
 
 def participant_key(sin: str) -> str:
     return f"p:{{{sin}}}"
