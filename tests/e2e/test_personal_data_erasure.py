@@ -151,20 +151,21 @@ def _redis_dump(url: str) -> list[str]:
     out: list[str] = []
     try:
         for key in client.scan_iter(count=1000):
-            out.append(key)
             kind = client.type(key)
+            values: list[object] = [key]
             if kind == "string":
-                out.append(str(client.get(key)))
+                values.append(client.get(key))
             elif kind == "hash":
-                out.extend(f"{f}={v}" for f, v in client.hgetall(key).items())
+                values.extend(f"{f!s}={v!s}" for f, v in client.hgetall(key).items())
             elif kind == "list":
-                out.extend(client.lrange(key, 0, -1))
+                values.extend(client.lrange(key, 0, -1))
             elif kind == "set":
-                out.extend(client.smembers(key))
+                values.extend(client.smembers(key))
             elif kind == "zset":
-                out.extend(client.zrange(key, 0, -1))
+                values.extend(client.zrange(key, 0, -1))
             else:
-                out.append(f"{kind}?")
+                values.append(f"{kind!s}?")
+            out.extend(str(v) for v in values)
     finally:
         client.close()
     return out
