@@ -31,7 +31,9 @@ from tests.support.fakes import (
 from tests.support.isolation import isolated_settings
 from verifier.adapters.challenges import RedisChallengeStore
 from verifier.adapters.command_receipts import RedisCommandReceipts
+from verifier.adapters.data_keys import DataKeyRing
 from verifier.adapters.kafka_log import KafkaEventLog, scan_topic
+from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.adapters.read_model import RedisReadModel
 from verifier.adapters.redis_client import RedisClient, connect
 from verifier.adapters.replay_guard import RedisReplayGuard
@@ -41,6 +43,7 @@ from verifier.domain.usage import UsageEntry
 from verifier.domain.verdicts import Decision
 from verifier.events import decode_event
 from verifier.events.envelopes import check_in_verified, participant_enrolled
+from verifier.events.sealing import opened
 from verifier.ports import ChallengeStore, CommandReceipts, EventLog, ReadModel, ReplayGuard
 
 SIDES = ["fake", "real"]
@@ -195,8 +198,16 @@ def event_log_side(request: pytest.FixtureRequest) -> Iterator[EventLogSide]:
         return
     bootstrap: str = request.getfixturevalue("kafka_bootstrap")
     server: RedisServer = request.getfixturevalue("redis_server")
-    log = KafkaEventLog.connect(isolated_settings(bootstrap, server.url, prefix="contract"))
+    settings = isolated_settings(bootstrap, server.url, prefix="contract")
+    log = KafkaEventLog.connect(settings)
+    # Read back as a worker reads: personal fields are sealed on the log and opened with their keys.
+    ring = DataKeyRing(bootstrap, settings.topic_data_keys, FileKeyEncryptionKeys.load(settings.kek_file))
+
+    def read_back(topic: str) -> list[ev.EventEnvelope]:
+        return [opened(decode_event(r.value), ring.secret) for r in scan_topic(bootstrap, topic)]
+
     try:
-        yield EventLogSide(log, lambda topic: [decode_event(r.value) for r in scan_topic(bootstrap, topic)])
+        yield EventLogSide(log, read_back)
     finally:
         log.close()
+        ring.close()
