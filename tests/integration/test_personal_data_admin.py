@@ -96,7 +96,8 @@ def test_the_migration_seals_every_old_event_and_they_fold_as_before(
         ring.close()
     assert sum(1 for v in migrated if sealed_key_id(decode_event(v))) == 5
     assert _fold_all(events) == _fold_all(source)
-    assert _fold_all(events)[old[0].social_insurance_number].status is Status.REVOKED
+    revoked = _fold_all(events)[old[0].social_insurance_number]
+    assert revoked is not None and revoked.status is Status.REVOKED
 
 
 def test_retention_erases_only_people_whose_coverage_ended_long_ago(
