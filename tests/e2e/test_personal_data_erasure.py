@@ -53,6 +53,12 @@ def test_an_erased_person_is_nowhere_on_the_log_or_in_redis(
     for sin, (name, born, pid) in PEOPLE.items():
         stack.enrolled(card(sin), full_name=name, date_of_birth=born, personal_id=pid)
         assert stack.client.verify(card(sin)).result_code == "000"
+    by_cccd = api.VerifyCardRequest(
+        personal_id=ERASED_PID, facility_id="40-001", kiosk_id="k-1", staff_id="s-1"
+    )
+    assert (
+        stack.client.checkin.VerifyCard(by_cccd, timeout=15).result_code == "000"
+    )  # found by the CCCD number
 
     # Sealed on the log from the start: the clear name was never written.
     assert not any(

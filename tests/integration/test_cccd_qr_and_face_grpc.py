@@ -64,8 +64,9 @@ def test_a_cccd_qr_check_in_answers_the_cards_verdict_unauthenticated(stack: sha
     assert decision.assurance == ev.ASSURANCE_UNAUTHENTICATED
     assert decision.participant.social_insurance_number == AN_SIN
     event = check_in_event(stack, decision.check_in_id)
-    assert (event.credential, event.presented_number) == (ev.CREDENTIAL_KIND_CCCD_QR, AN_PID)
-    assert event.social_insurance_number == AN_SIN
+    # The CCCD number found a participant: the event names them by key, never by the number.
+    assert (event.credential, event.presented_number) == (ev.CREDENTIAL_KIND_CCCD_QR, "")
+    assert event.social_insurance_number == AN_SIN and AN_PID not in str(event)
 
 
 def test_a_labelled_scan_is_read_and_an_unknown_number_is_050(stack: shared.Stack) -> None:
@@ -126,7 +127,7 @@ def test_a_face_match_on_verify_scan_is_recorded_with_its_credential(stack: shar
     assert (decision.verdict, decision.result_code) == (ev.VERDICT_ACCEPTED, "000")
     recorded = face_events(stack)[decision.check_in_id]
     assert (recorded.credential, recorded.compared_with) == (ev.CREDENTIAL_KIND_CCCD_QR, "id_papers_photo")
-    assert (recorded.matched, recorded.personal_id) == (True, AN_PID)
+    assert (recorded.matched, recorded.personal_id, recorded.social_insurance_number) == (True, "", AN_SIN)
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ def test_a_genuine_chip_with_active_authentication_is_accepted_and_linked_to_ins
     assert checks["sod_signature"] == checks["ds_chain"] == "pass"
     assert all(c.clause for c in decision.chip_checks)
     event = event_of(stack, decision.check_in_id)
-    assert event.presented_number == CITIZEN.number and event.social_insurance_number == SIN
+    assert event.presented_number == "" and event.social_insurance_number == SIN  # the CCCD not kept
     assert "Kinh" not in str(event) and "Không" not in str(event)  # ethnicity, religion never recorded
 
 

@@ -134,7 +134,7 @@ def check_in_verified(
         ev.CheckInVerified(
             check_in_id=env.event_id,
             credential=CREDENTIAL_TO_PB[credential],
-            presented_number=presented_number,
+            presented_number=_kept_number(presented_number, decision.participant is not None),
             **_decided(decision, station, named=social_insurance_number),
             assurance=ASSURANCE_TO_PB[assurance],
             token=token_presented(token, first_presentation) if token else None,
@@ -145,6 +145,19 @@ def check_in_verified(
         )
     )
     return env
+
+
+def _kept_number(presented_number: str, found: bool) -> str:
+    """What a check-in keeps of the number presented. A 12-digit CCCD number is personal data: when
+    it found a participant, their record holds it and the event names them by key and card, so it
+    is not written (an erasure could not reach it on the log). One that found nobody is kept: the
+    re-check of a provisional check-in needs it to find the person later."""
+    if found and len(presented_number) == PERSONAL_NUMBER_LENGTH and presented_number.isdigit():
+        return ""
+    return presented_number
+
+
+PERSONAL_NUMBER_LENGTH = 12  # the CCCD number; card numbers have 15 characters, SINs 10 digits
 
 
 def check_in_finalised(
@@ -223,7 +236,8 @@ def face_match_recorded(
         ev.FaceMatchRecorded(
             check_in_id=check_in_id,
             social_insurance_number=social_insurance_number,
-            personal_id=personal_id,
+            # Not written once the person is known (their record holds it; see `_kept_number`).
+            personal_id="" if social_insurance_number else personal_id,
             facility_id=facility_id,
             kiosk_id=kiosk_id,
             score=report.score,
