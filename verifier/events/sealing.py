@@ -19,7 +19,6 @@ blob copied into another person's event, or into another kind of event, does not
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +46,8 @@ class DataKey:
 
     @classmethod
     def mint(cls, subject: str) -> DataKey:
-        return cls(subject, secrets.token_hex(8), AESGCM.generate_key(bit_length=256))
+        random = os.urandom(8 + DATA_KEY_BYTES)  # one system call for the id and the key
+        return cls(subject, random[:8].hex(), random[8:])
 
 
 # key id -> the data key's secret, or None when the key is gone (erased) or never existed
@@ -93,14 +93,15 @@ def seal(event: ev.EventEnvelope, key: DataKey) -> None:
     if key.subject != subject_of(event):
         raise ValueError(f"a key of {key.subject} cannot seal an event of {subject_of(event)}")
     payload = getattr(event, kind)
-    clear = ev.PersonalFields(**{f: getattr(payload, f) for f in fields})
-    nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(key.secret).encrypt(
-        nonce, clear.SerializeToString(), _bound_to(key.subject, key.key_id, kind)
-    )
+    clear = ev.PersonalFields()
     for f in fields:
+        setattr(clear, f, getattr(payload, f))
         payload.ClearField(f)
-    payload.sealed.CopyFrom(ev.SealedPersonalData(key_id=key.key_id, nonce=nonce, ciphertext=sealed))
+    nonce = os.urandom(_NONCE_BYTES)
+    bound = _bound_to(key.subject, key.key_id, kind)
+    sealed = payload.sealed  # set field by field: no intermediate message to copy
+    sealed.key_id, sealed.nonce = key.key_id, nonce
+    sealed.ciphertext = AESGCM(key.secret).encrypt(nonce, clear.SerializeToString(), bound)
 
 
 def sealed_key_id(event: ev.EventEnvelope) -> str:

@@ -25,10 +25,11 @@ from typing import IO
 
 from aiokafka import AIOKafkaProducer
 from bhyt.v1 import events_pb2 as ev
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from tqdm import tqdm
 
 from verifier.adapters.data_keys import wrapped_key_record
-from verifier.adapters.kafka_log import topic_routes
+from verifier.adapters.kafka_log import SAME_PARTITIONS_AS_JAVA, topic_routes
 from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.domain.facilities import FacilityRegistry
 from verifier.events import envelopes as events
@@ -215,28 +216,56 @@ async def _write_events(
 class _SealedBatch:
     """A batch's events, personal fields sealed (README "Personal data"): each enrollment under a
     new data key of its person, whose record is sent at once; the events themselves are held, in
-    order, until every key record is acknowledged, so no reader meets a sealed field before its key."""
+    order, until every key record is acknowledged, so no reader meets a sealed field before its key.
+
+    The key records go through librdkafka (confluent-kafka), partitioned as Java does like every
+    other writer of that topic: aiokafka partitions in Python, and a second aiokafka send per row
+    halved the import's rate (BENCHMARKS.md, "Sealing personal data")."""
 
     def __init__(self, producer: AIOKafkaProducer, topic: str, settings: Settings) -> None:
         self._producer = producer
         self._topic = topic
         self._keys_topic = settings.topic_data_keys
         self._keks = FileKeyEncryptionKeys.load(settings.kek_file) if settings.seal_personal_data else None
-        self._key_acks: list[asyncio.Future[object]] = []
+        self._keys: Producer | None = None
+        if self._keks is not None:
+            self._keys = Producer(
+                {
+                    "bootstrap.servers": settings.kafka_bootstrap,
+                    "acks": "all",
+                    "enable.idempotence": True,
+                    "linger.ms": 5,
+                    "client.id": "importer-keys",
+                    **SAME_PARTITIONS_AS_JAVA,
+                }
+            )
+        self._failures: list[KafkaError] = []
         self._held: list[ev.EventEnvelope] = []
 
     async def add(self, event: ev.EventEnvelope) -> None:
-        if self._keks is not None and needs_sealing(event):
+        if self._keys is not None and self._keks is not None and needs_sealing(event):
             key = DataKey.mint(subject_of(event))
             name, value = wrapped_key_record(key, self._keks, producer="importer")
-            self._key_acks.append(await self._producer.send(self._keys_topic, key=name.encode(), value=value))
+            while True:
+                try:
+                    self._keys.produce(self._keys_topic, value, name.encode(), on_delivery=self._delivered)
+                    break
+                except BufferError:  # librdkafka's queue is full: let it send
+                    self._keys.poll(0.1)
             seal(event, key)
         self._held.append(event)
 
+    def _delivered(self, error: KafkaError | None, _message: Message) -> None:
+        if error is not None:
+            self._failures.append(error)
+
     async def release(self) -> list[asyncio.Future[object]]:
         """Once the keys are acknowledged, send the held events; return their send futures."""
-        await asyncio.gather(*self._key_acks)
-        self._key_acks.clear()
+        if self._keys is not None:
+            left = await asyncio.to_thread(self._keys.flush, 60.0)
+            if left or self._failures:
+                reason = self._failures[0].str() if self._failures else f"{left} not confirmed"
+                raise KafkaException(f"data keys not written ({reason}): the batch's events are not sent")
         sends = [
             await self._producer.send(self._topic, key=e.key.encode(), value=e.SerializeToString())
             for e in self._held
