@@ -21,6 +21,7 @@ from bhyt.v1.events_pb2 import EventEnvelope
 from projections.store import DeadLetter, Mutation, Position, ProjectionStore
 from verifier.adapters.redis_client import Batch, LuaScript
 from verifier.domain.accounts import Role
+from verifier.events.sealing import is_erased
 from verifier.readmodel import accounts as schema
 from verifier.readmodel.participation import guard_field
 
@@ -78,6 +79,8 @@ def staff_arguments(position: Position, event: EventEnvelope) -> tuple[list[str]
     kind = event.WhichOneof("payload")
     if kind == "staff_registered":
         s = event.staff_registered
+        if is_erased(s):
+            return None  # still sealed: the staff member was removed since, and their data erased
         if not (s.registry_id and s.facility_id and s.personal_id):
             raise ValueError("staff_registered without a registry id, facility or CCCD")
         op, pid, name, facility, registry_id = "r", s.personal_id, s.full_name, s.facility_id, s.registry_id

@@ -16,13 +16,14 @@ from bhyt.v1 import events_pb2 as ev
 
 from projections.participation.model import evolve
 from projections.rebuild import rebuild
+from projections.store import DEAD_LETTERS_KEY
 from verifier.adapters.data_keys import DataKeyRing
 from verifier.adapters.kafka_log import KafkaEventLog, scan_topic
 from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.adapters.redis_client import connect_sync
 from verifier.domain.participation import Gender, Participation, Status
 from verifier.events import decode_event, envelopes
-from verifier.events.facts import ParticipantEnrolled
+from verifier.events.facts import ParticipantEnrolled, StaffRegistered, StaffRemoved
 from verifier.events.sealing import opened, sealed_key_id
 from verifier.readmodel.participation import RECORD_FIELD, decode_participation, participant_key
 from verifier.settings import Settings
@@ -190,3 +191,30 @@ def _record(settings: Settings, sin: str) -> Participation:
         client.close()
     assert isinstance(packed, str), f"no record for {sin}"
     return decode_participation(sin, packed)
+
+
+def test_a_removed_staff_members_cccd_and_name_go_with_their_key(settings: Settings, tmp_path: Path) -> None:
+    settings = settings.with_(kek_file=tmp_path / "keks")
+    registered = StaffRegistered(
+        registry_id="NV-9", facility_id="40-001", personal_id="040090009999", full_name="Hồ Thị Nhân", at=AT
+    )
+    log = KafkaEventLog.connect(settings)
+    try:
+        asyncio.run(log.append(registered))
+        asyncio.run(log.append(StaffRemoved(registry_id="NV-9", facility_id="40-001", at=AT)))
+    finally:
+        log.close()
+    on_log = [r.value or b"" for r in scan_topic(settings.kafka_bootstrap, settings.topic_accounts)]
+    assert not any(b"040090009999" in v or "Hồ Thị Nhân".encode() in v for v in on_log)
+    keys = [(r.key or b"").decode() for r in scan_topic(settings.kafka_bootstrap, settings.topic_data_keys)]
+    tombstones = [
+        r for r in scan_topic(settings.kafka_bootstrap, settings.topic_data_keys) if r.value is None
+    ]
+    assert [k for k in keys if k.startswith("staff:NV-9/")] and len(tombstones) == 1
+
+    rebuild(settings, "accounts", progress=False)  # the registration no longer opens: skipped, not dead
+    client = connect_sync(settings.redis_url, decode_responses=True)
+    try:
+        assert not client.hgetall(DEAD_LETTERS_KEY)
+    finally:
+        client.close()

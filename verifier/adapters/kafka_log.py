@@ -37,8 +37,8 @@ from verifier.adapters.data_keys import DataKeyRing, PersonalDataVault
 from verifier.adapters.key_encryption import FileKeyEncryptionKeys
 from verifier.errors import EventLogUnavailable
 from verifier.events.envelopes import ACCOUNT_PAYLOADS, LIFECYCLE_PAYLOADS, to_envelope
-from verifier.events.facts import Fact, PersonErased
-from verifier.events.sealing import needs_sealing, person_subject
+from verifier.events.facts import Fact, PersonErased, StaffRemoved
+from verifier.events.sealing import needs_sealing, person_subject, staff_subject
 from verifier.ports import EventLog, Recorded
 from verifier.settings import Settings
 
@@ -189,14 +189,17 @@ class KafkaEventLog(EventLog):
 
     async def append(self, fact: Fact) -> Recorded:
         """Personal fields are sealed under a new data key of their subject, whose record is durable
-        before the event is written; an erasure is durable before the person's keys are tombstoned
-        (a crash between them leaves keys a retry of the same command tombstones)."""
+        before the event is written; an erasure (or a staff member's removal) is durable before the
+        subject's keys are tombstoned (a crash between them leaves keys a retry tombstones)."""
         event = to_envelope(fact, producer=self._producer_name)
         if self._seal and self._vault is not None and needs_sealing(event):
             await self._vault.seal(event)
         recorded = await self.append_envelope(event)
-        if isinstance(fact, PersonErased) and self._vault is not None:
-            await self._vault.shred(person_subject(fact.key))
+        if self._vault is not None:
+            if isinstance(fact, PersonErased):
+                await self._vault.shred(person_subject(fact.key))
+            elif isinstance(fact, StaffRemoved):  # a removed staff member's CCCD and name go too
+                await self._vault.shred(staff_subject(fact.registry_id))
         return recorded
 
     async def rewrap_data_keys(self) -> int:
