@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import grpc
 import pytest
 from bhyt.v1 import api_pb2 as api
 
@@ -79,6 +80,11 @@ def test_an_erased_person_is_nowhere_on_the_log_or_in_redis(
     )
     erased = stack.client.verify(card(ERASED_SIN))
     assert "Thông tin cá nhân" in erased.result_text_vi
+    status = stack.client.status(card(ERASED_SIN)).participant
+    assert (status.status, status.full_name, status.personal_id) == ("erased", "", "")
+    with pytest.raises(grpc.RpcError) as refused:  # no card for the app to display
+        stack.client.cards.IssueCardToken(api.IssueCardTokenRequest(card_number=card(ERASED_SIN)), timeout=15)
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND and "K04" in (refused.value.details() or "")
 
     # Let the log cleaner remove the erased key: new key records roll the segment it sits in.
     fillers = iter(range(4060000300, 4060000400))

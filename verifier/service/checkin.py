@@ -30,7 +30,7 @@ from verifier.domain.face_match import FaceMatchReport, FacePolicy
 from verifier.domain.facilities import FacilityRegistry
 from verifier.domain.identity import IdentityClaim
 from verifier.domain.legacy_qr import LegacyQrProblem, parse_legacy_qr
-from verifier.domain.participation import Coverage, Gender, Participation
+from verifier.domain.participation import Coverage, Gender, Participation, Status
 from verifier.domain.presentation import Presentation
 from verifier.domain.station import Station
 from verifier.domain.usage import Usage
@@ -206,6 +206,11 @@ class CheckInService:
         participant = await self._read_model.participant(sin) if sin else None
         if participant is None:
             raise NotFound("no participant with this number")
+        if participant.status is Status.ERASED:
+            raise NotFound(
+                "K04 thông tin cá nhân đã được xoá, không thể hiển thị thẻ "
+                "(personal data erased: there is no card to display)"
+            )
         card = CardClaims(
             card_number=participant.card_number,
             full_name=participant.full_name,
