@@ -5,6 +5,7 @@ key-encryption key. Each command runs as an operator runs it, `python -m verifie
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from bhyt.v1 import events_pb2 as ev
 
+from infra.population import write as write_population
 from projections.participation.model import evolve
 from projections.rebuild import rebuild
 from projections.store import DEAD_LETTERS_KEY
@@ -25,6 +27,7 @@ from verifier.domain.participation import Gender, Participation, Status
 from verifier.events import decode_event, envelopes
 from verifier.events.facts import ParticipantEnrolled, StaffRegistered, StaffRemoved
 from verifier.events.sealing import opened, sealed_key_id
+from verifier.imports.run import run_import
 from verifier.readmodel.participation import RECORD_FIELD, decode_participation, participant_key
 from verifier.settings import Settings
 
@@ -218,3 +221,34 @@ def test_a_removed_staff_members_cccd_and_name_go_with_their_key(settings: Setti
         assert not client.hgetall(DEAD_LETTERS_KEY)
     finally:
         client.close()
+
+
+def test_an_import_seals_every_enrollment_under_a_key_on_the_key_topic(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings = settings.with_(kek_file=tmp_path / "keks")
+    source = tmp_path / "people.csv"
+    write_population(source, 2500, seed=19, progress=False)
+    report = run_import(source, settings, progress=False, batch_rows=1000, clock=lambda: AT)
+    assert report.rows_accepted == 2500
+    names = {row["full_name"] for row in csv.DictReader(source.open(encoding="utf-8"))}
+    events = [
+        decode_event(r.value) for r in scan_topic(settings.kafka_bootstrap, settings.topic_participation)
+    ]
+    enrollments = [e for e in events if e.WhichOneof("payload") == "participant_enrolled"]
+    assert len(enrollments) == 2500
+    assert not any(
+        e.participant_enrolled.full_name or e.participant_enrolled.personal_id for e in enrollments
+    )
+    assert not any(name.encode() in e.SerializeToString() for e in enrollments for name in list(names)[:50])
+    on_key_topic = {
+        (r.key or b"").decode().rpartition("/")[2]
+        for r in scan_topic(settings.kafka_bootstrap, settings.topic_data_keys)
+    }
+    assert {sealed_key_id(e) for e in enrollments} <= on_key_topic
+    ring = ring_of(settings)
+    try:
+        opened_names = {opened(e, ring.secret).participant_enrolled.full_name for e in enrollments}
+    finally:
+        ring.close()
+    assert opened_names == names

@@ -17,9 +17,11 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -215,12 +217,16 @@ async def _write_events(
 
 class _SealedBatch:
     """A batch's events, personal fields sealed (README "Personal data"): each enrollment under a
-    new data key of its person, whose record is sent at once; the events themselves are held, in
-    order, until every key record is acknowledged, so no reader meets a sealed field before its key.
+    new data key of its person, whose record is sent at once. The events follow in chunks, in
+    order, each chunk once every key record it needs is acknowledged, so no reader meets a sealed
+    field before its key; meanwhile the next rows are read and sealed.
 
     The key records go through librdkafka (confluent-kafka), partitioned as Java does like every
     other writer of that topic: aiokafka partitions in Python, and a second aiokafka send per row
-    halved the import's rate (BENCHMARKS.md, "Sealing personal data")."""
+    cost more than the sealing (BENCHMARKS.md, "Sealing personal data"). With sealing off, events
+    are sent at once, as before."""
+
+    CHUNK = 1000  # events held back at most per chunk
 
     def __init__(self, producer: AIOKafkaProducer, topic: str, settings: Settings) -> None:
         self._producer = producer
@@ -240,37 +246,65 @@ class _SealedBatch:
                 }
             )
         self._failures: list[KafkaError] = []
-        self._held: list[ev.EventEnvelope] = []
+        self._chunks: deque[tuple[list[int], list[ev.EventEnvelope]]] = deque()  # ([keys unacked], events)
+        self._open: tuple[list[int], list[ev.EventEnvelope]] = ([0], [])
+        self._sends: list[asyncio.Future[object]] = []
 
     async def add(self, event: ev.EventEnvelope) -> None:
-        if self._keys is not None and self._keks is not None and needs_sealing(event):
+        if self._keys is None or self._keks is None:
+            self._sends.append(await self._send(event))
+            return
+        unacked, held = self._open
+        if needs_sealing(event):
             key = DataKey.mint(subject_of(event))
             name, value = wrapped_key_record(key, self._keks, producer="importer")
+            delivered = partial(self._delivered, unacked)
             while True:
                 try:
-                    self._keys.produce(self._keys_topic, value, name.encode(), on_delivery=self._delivered)
+                    self._keys.produce(self._keys_topic, value, name.encode(), on_delivery=delivered)
                     break
                 except BufferError:  # librdkafka's queue is full: let it send
                     self._keys.poll(0.1)
+            unacked[0] += 1
             seal(event, key)
-        self._held.append(event)
+        held.append(event)
+        if len(held) >= self.CHUNK:
+            self._chunks.append(self._open)
+            self._open = ([0], [])
+        self._keys.poll(0)  # delivery reports: count the chunks' keys down
+        await self._send_acknowledged()
 
-    def _delivered(self, error: KafkaError | None, _message: Message) -> None:
+    def _delivered(self, unacked: list[int], error: KafkaError | None, _message: Message) -> None:
+        unacked[0] -= 1
         if error is not None:
             self._failures.append(error)
 
+    async def _send_acknowledged(self) -> None:
+        if self._failures:
+            error = self._failures[0].str()
+            raise KafkaException(
+                f"data keys not written ({error}): the events sealed under them are not sent"
+            )
+        while self._chunks and self._chunks[0][0][0] == 0:
+            for e in self._chunks.popleft()[1]:
+                self._sends.append(await self._send(e))
+
+    async def _send(self, e: ev.EventEnvelope) -> asyncio.Future[object]:
+        return await self._producer.send(self._topic, key=e.key.encode(), value=e.SerializeToString())
+
     async def release(self) -> list[asyncio.Future[object]]:
-        """Once the keys are acknowledged, send the held events; return their send futures."""
+        """Every event of the batch sent, its keys acknowledged first; return the sends' futures."""
         if self._keys is not None:
+            if self._open[1]:
+                self._chunks.append(self._open)
+                self._open = ([0], [])
             left = await asyncio.to_thread(self._keys.flush, 60.0)
-            if left or self._failures:
-                reason = self._failures[0].str() if self._failures else f"{left} not confirmed"
-                raise KafkaException(f"data keys not written ({reason}): the batch's events are not sent")
-        sends = [
-            await self._producer.send(self._topic, key=e.key.encode(), value=e.SerializeToString())
-            for e in self._held
-        ]
-        self._held.clear()
+            if left:
+                raise KafkaException(
+                    f"{left} data key(s) not confirmed: the events sealed under them are not sent"
+                )
+            await self._send_acknowledged()
+        sends, self._sends = self._sends, []
         return sends
 
 
