@@ -47,6 +47,7 @@ from projections.rebuild import digest
 from projections.registry import Wiring, projection
 from projections.store import Position, ProjectionStore
 from verifier.adapters.kafka_log import ensure_topics, scan_topic
+from verifier.adapters.key_encryption import add_key
 from verifier.adapters.read_model import RedisReadModel
 from verifier.adapters.redis_client import connect, connect_sync
 from verifier.imports.run import run_import
@@ -58,6 +59,13 @@ CHECKIN_AT = datetime.combine(DEFAULT_AS_OF, datetime.min.time(), tzinfo=UTC).re
 MODES = {"sealed": 1, "clear": 0}
 BATCH = 2000
 Records = list[tuple[Position, bytes]]
+
+
+def kek_file(tmp: Path) -> Path:
+    """The benchmark's own key-encryption key file, made before anything reads it."""
+    path = tmp / "kek" / "key-encryption-keys"
+    add_key(path)
+    return path
 
 
 def mode_settings(base: Settings, mode: str, round_: int) -> Settings:
@@ -335,7 +343,7 @@ def main() -> None:
                 kafka_bootstrap=bootstrap,
                 redis_url=url,
                 projection_batch_size=BATCH,
-                kek_file=tmp / "kek" / "key-encryption-keys",  # created on first use
+                kek_file=kek_file(tmp),
             )
             source = tmp / "population.csv"
             write_population(source, args.count, seed=args.seed, progress=False)

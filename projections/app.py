@@ -29,7 +29,7 @@ from prometheus_client import start_http_server
 
 from projections import metrics
 from projections.registry import REGISTRY, ApplyBatch, Events, Projection, Wiring
-from projections.retry import REDIS_TRANSIENT, until_done
+from projections.retry import WORKER_TRANSIENT, until_done, worker_transient
 from projections.store import DeadLetter, Position, ProjectionStore
 from verifier.adapters.redis_client import connect
 from verifier.events import UndecodableEvent, decode_event
@@ -251,11 +251,13 @@ async def project_batch(
     events: Sequence[tuple[Position, EventEnvelope]],
     dead: Sequence[DeadLetter],
 ) -> int:
-    """Apply a decoded batch, waiting out Redis outages; shared by the workers and the rebuild.
+    """Apply a decoded batch, waiting out Redis and data-key outages; shared by the workers and the rebuild.
     Counted and timed per projection (projections/metrics.py)."""
     started = time.perf_counter()
     applied = await until_done(
-        name, functools.partial(_apply_or_dead_letter, name, store, apply_batch, events, dead)
+        name,
+        functools.partial(_apply_or_dead_letter, name, store, apply_batch, events, dead),
+        transient=worker_transient,
     )
     done = time.time()
     metrics.BATCH_DURATION.labels(name).observe(time.perf_counter() - started)
@@ -283,7 +285,7 @@ async def _apply_or_dead_letter(
         await store.write_snapshots((), dead)
     try:
         return await apply_batch(store, events)
-    except REDIS_TRANSIENT:
+    except WORKER_TRANSIENT:
         raise
     except Exception:
         log.exception("batch of %d events failed; applying them one by one", len(events))
@@ -291,7 +293,7 @@ async def _apply_or_dead_letter(
     for item in events:
         try:
             applied += await apply_batch(store, [item])
-        except REDIS_TRANSIENT:
+        except WORKER_TRANSIENT:
             raise
         except Exception as e:
             position = item[0]

@@ -140,7 +140,11 @@ async def _applying(
             sent = [await producer.send(topic, e.SerializeToString(), key=e.key.encode()) for e in events]
             await asyncio.gather(*sent)
 
-        yield projection.build(registry.Wiring(settings, client, publish, "rebuild"))
+        wiring = registry.Wiring(settings, client, publish, "rebuild")
+        try:
+            yield projection.build(wiring)
+        finally:
+            wiring.close()
     finally:
         await producer.stop()
 

@@ -24,6 +24,8 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from verifier.adapters.data_keys import DataKeysUnavailable
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -42,8 +44,17 @@ REDIS_TRANSIENT = (
 )
 
 
+# What a worker waits out rather than dead-letters: Redis, and the data keys (Kafka, or a key file
+# that does not hold the key-encryption key: an operator's fix, never to be read as an erasure).
+WORKER_TRANSIENT = (*REDIS_TRANSIENT, DataKeysUnavailable)
+
+
 def redis_transient(error: BaseException) -> bool:
     return isinstance(error, REDIS_TRANSIENT)
+
+
+def worker_transient(error: BaseException) -> bool:
+    return isinstance(error, WORKER_TRANSIENT)
 
 
 async def until_done(

@@ -15,7 +15,7 @@ from typing import Any
 
 _DEFAULT_FACILITIES = Path(__file__).parent / "data" / "facilities.csv"
 _DEFAULT_RULES = Path(__file__).parent / "data" / "rules.toml"
-_DEFAULT_KEK_FILE = (
+DEFAULT_KEK_FILE = (
     Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
     / "bhyt"
     / "key-encryption-keys"
@@ -87,7 +87,7 @@ class Settings:
     # on first use when absent; in production a mounted secret). 0: written in clear, as schema 1.
     seal_personal_data: int = 1
     topic_data_keys: str = "bhyt.person-keys.v1"
-    kek_file: Path = _DEFAULT_KEK_FILE
+    kek_file: Path = DEFAULT_KEK_FILE
     # How soon an erased key's records can be compacted away: the cleaner only cleans closed
     # segments, and a tombstone stays readable for `delete.retention.ms` so every reader sees it.
     data_keys_segment_ms: int = 3_600_000

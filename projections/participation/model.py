@@ -50,7 +50,17 @@ def _with_new_card(p: Participation, new: CardValidity) -> Participation:
 
 
 def evolve(state: Participation | None, event: EventEnvelope) -> Participation | None:
-    """The record after one event. Raises ValueError for an event that cannot apply to `state`."""
+    """The record after one event. Raises ValueError for an event that cannot apply to `state`.
+    An erased record stays erased through every later card change (only a new enrollment, a full
+    snapshot VSS sends again, replaces it)."""
+    after = _evolve(state, event)
+    stays_erased = state is not None and state.status is Status.ERASED and after is not None
+    if stays_erased and after is not state and event.WhichOneof("payload") != "participant_enrolled":
+        return after.erased() if after else after
+    return after
+
+
+def _evolve(state: Participation | None, event: EventEnvelope) -> Participation | None:
     kind = event.WhichOneof("payload")
     if kind == "participant_enrolled":
         if is_erased(event.participant_enrolled):

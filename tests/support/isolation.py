@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 from infra.local.procs import free_port
 from verifier.adapters.kafka_log import ensure_topics
+from verifier.adapters.key_encryption import add_key
 from verifier.adapters.redis_client import connect_sync
 from verifier.settings import Settings
 
@@ -40,6 +43,10 @@ def isolated_settings(
         # authorization tests (tests/integration/test_mtls.py) override it with real certificates.
         "insecure_plaintext": 1,
     }
+    # A key-encryption key file of the run's own, made before any process starts.
+    kek_file = Path(tempfile.mkdtemp(prefix="bhyt-kek-")) / "key-encryption-keys"
+    add_key(kek_file)
+    values["kek_file"] = kek_file
     settings = Settings(**{**values, **overrides})
     ensure_topics(settings)
     return settings

@@ -11,6 +11,8 @@ from bhyt.v1 import events_pb2 as ev
 
 from projections.participation.model import evolve
 from verifier.adapters.key_encryption import FileKeyEncryptionKeys, KeyFileError, add_key
+from verifier.domain.facilities import FacilityRegistry
+from verifier.domain.lifecycle import CorrectPersonDetails, LifecycleRefused, World, decide
 from verifier.domain.participation import Gender, Participation, Status
 from verifier.domain.retention import RetentionPolicy
 from verifier.events import envelopes
@@ -77,7 +79,7 @@ def test_version_1_events_read_as_they_always_did() -> None:
 
 def test_key_file_rotation_unwraps_old_and_wraps_new(tmp_path: Path) -> None:
     path = tmp_path / "keks"
-    first = FileKeyEncryptionKeys.load(path)  # created on first use, 0600
+    first = FileKeyEncryptionKeys.load(path, create=True)  # created 0600
     assert path.stat().st_mode & 0o777 == 0o600
     kek_id, wrapped = first.wrap(b"k" * 32)
     new_id = add_key(path)
@@ -85,7 +87,7 @@ def test_key_file_rotation_unwraps_old_and_wraps_new(tmp_path: Path) -> None:
     assert rotated.current_id == new_id != kek_id
     assert rotated.unwrap(kek_id, wrapped) == b"k" * 32
     with pytest.raises(UnknownKeyEncryptionKey):
-        FileKeyEncryptionKeys.load(tmp_path / "other").unwrap(kek_id, wrapped)
+        FileKeyEncryptionKeys.load(tmp_path / "other", create=True).unwrap(kek_id, wrapped)
 
 
 def test_a_malformed_key_file_is_named(tmp_path: Path) -> None:
@@ -102,3 +104,29 @@ def test_retention_counts_from_the_end_of_coverage() -> None:
     assert not policy.due(PERSON, date(2040, 12, 31))
     assert not policy.due(Participation(**{**PERSON.__dict__, "valid_to": None}), today)  # open-ended
     assert not policy.due(PERSON.erased(), today)
+
+
+def test_an_erased_record_stays_erased_through_later_card_changes() -> None:
+    sin = PERSON.social_insurance_number
+    erased = PERSON.erased()
+    issued = ev.CardIssued(social_insurance_number=sin, card=ev.CardValidity(
+        card_number=PERSON.card_number, valid_from="2031-01-01", valid_to="2031-12-31"))  # fmt: skip
+    revoked = ev.CardRevoked(social_insurance_number=sin, card_number=PERSON.card_number)
+    for payload in (issued, revoked):
+        after = evolve(erased, envelopes.lifecycle(sin, payload, at=AT, producer="t"))
+        assert after is not None and after.status is Status.ERASED and after.full_name == ""
+    renewed = evolve(erased, envelopes.lifecycle(sin, issued, at=AT, producer="t"))
+    assert renewed is not None and renewed.valid_to == date(2031, 12, 31)  # coverage facts still follow
+
+
+def test_a_correction_of_an_erased_person_is_refused() -> None:
+    world = World(date(2026, 12, 3), FacilityRegistry.from_lines(["40-001,Bệnh viện,40"]))
+    command = CorrectPersonDetails(card_number=PERSON.card_number, full_name="Lê Văn Mới")
+    with pytest.raises(LifecycleRefused):
+        decide(command, PERSON.erased(), world)
+
+
+def test_only_the_development_default_key_file_is_created_on_first_use(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match="kek add"):
+        FileKeyEncryptionKeys.load(tmp_path / "told-but-missing")
+    assert not (tmp_path / "told-but-missing").exists()

@@ -29,9 +29,14 @@ from verifier.errors import EventLogUnavailable
 from verifier.events.decoding import UndecodableEvent, decode_event
 from verifier.events.envelopes import envelope
 from verifier.events.sealing import DataKey, seal, subject_of
-from verifier.ports import KeyEncryptionKeys
+from verifier.ports import KeyEncryptionKeys, UnknownKeyEncryptionKey
 
 log = logging.getLogger(__name__)
+
+
+class DataKeysUnavailable(EventLogUnavailable):
+    """The data keys cannot be read now (Kafka, a wrong key-encryption key file, a key record this
+    version cannot decode). Never an erasure: projections retry, the verifier answers UNAVAILABLE."""
 
 
 def record_key(subject: str, key_id: str) -> str:
@@ -83,13 +88,16 @@ class DataKeyRing:
         self._assigned: list[int] | None = None
         self._wrapped: dict[str, WrappedKey] = {}  # key id -> its latest record
         self._secrets: dict[str, bytes] = {}
+        self._unreadable: set[str] = set()  # key ids whose record did not decode: not erased, unknown
+        self.tombstoned: set[str] = set()  # key ids seen tombstoned since this ring started
         self._read_up_to: dict[int, int] = {}  # partition -> next offset to read
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+        with self._lock:
+            if self._consumer is not None:
+                self._consumer.close()
+                self._consumer = None
 
     def catch_up(self) -> None:
         """Read the key topic up to its end as it stands now. EventLogUnavailable when it cannot."""
@@ -109,10 +117,17 @@ class DataKeyRing:
         found = self._secrets.get(key_id)
         if found is not None:
             return found
+        if key_id in self._unreadable:
+            raise DataKeysUnavailable(f"data key {key_id}: its record is unreadable to this version")
         record = self._wrapped.get(key_id)
         if record is None:
             return None
-        secret = self._secrets[key_id] = self._keks.unwrap(record.kek_id, record.wrapped)
+        try:
+            secret = self._keks.unwrap(record.kek_id, record.wrapped)
+        except UnknownKeyEncryptionKey as e:
+            raise DataKeysUnavailable(f"data key {key_id}: {e} (BHYT_KEK_FILE)") from e
+        if key_id in self._wrapped:  # not tombstoned meanwhile by a catch-up in another thread
+            self._secrets[key_id] = secret
         return secret
 
     def known(self, key_ids: Iterable[str]) -> bool:
@@ -120,7 +135,7 @@ class DataKeyRing:
 
     def keys_of(self, subject: str) -> list[str]:
         """The ids of every data key of `subject` still on the topic (after a catch-up)."""
-        return [k for k, w in self._wrapped.items() if w.subject == subject]
+        return [k for k, w in list(self._wrapped.items()) if w.subject == subject]  # a copy: see catch_up
 
     def wrapped_keys(self) -> list[WrappedKey]:
         return list(self._wrapped.values())
@@ -134,7 +149,7 @@ class DataKeyRing:
             if self._assigned is None:
                 meta = consumer.list_topics(self._topic, timeout=self._timeout_s).topics.get(self._topic)
                 if meta is None or meta.error is not None or not meta.partitions:
-                    raise EventLogUnavailable(f"topic {self._topic} does not exist")
+                    raise DataKeysUnavailable(f"topic {self._topic} does not exist")
                 self._assigned = sorted(meta.partitions)
                 consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in self._assigned])
             ends = {
@@ -142,17 +157,17 @@ class DataKeyRing:
                 for p in self._assigned
             }
         except KafkaException as e:
-            raise EventLogUnavailable(f"data keys unreadable: {e}") from e
+            raise DataKeysUnavailable(f"data keys unreadable: {e}") from e
         behind = {p for p, end in ends.items() if end > self._read_up_to.get(p, 0)}
         while behind:
             if time.monotonic() > deadline:
-                raise EventLogUnavailable(
+                raise DataKeysUnavailable(
                     f"data keys: could not read {self._topic} to its end in {self._timeout_s}s"
                 )
             for message in consumer.consume(1000, timeout=0.5):
                 error = message.error()
                 if error is not None and error.code() != KafkaError._PARTITION_EOF:
-                    raise EventLogUnavailable(f"data keys unreadable: {error.str()}")
+                    raise DataKeysUnavailable(f"data keys unreadable: {error.str()}")
                 p, offset = message.partition() or 0, message.offset() or 0
                 if error is None:
                     self._apply(message.key(), message.value())
@@ -164,17 +179,22 @@ class DataKeyRing:
     def _apply(self, key: bytes | None, value: bytes | None) -> None:
         if key is None:
             return
+        key_id = key.decode().rpartition("/")[2]
         if value is None:  # a tombstone: the key is erased
-            key_id = key.decode().rpartition("/")[2]
             self._wrapped.pop(key_id, None)
             self._secrets.pop(key_id, None)
+            self.tombstoned.add(key_id)
             return
         try:
             event = decode_event(value)
         except UndecodableEvent as e:
-            log.error("data keys: skipped an unreadable record %r: %s", key, e)
+            log.error(
+                "data keys: an unreadable record %r (%s): what it seals is unavailable, not erased", key, e
+            )
+            self._unreadable.add(key_id)
             return
         w = event.data_key_wrapped
+        self._unreadable.discard(w.key_id)
         self._wrapped[w.key_id] = WrappedKey(w.subject, w.key_id, w.kek_id, w.wrapped_key)
 
 
@@ -214,9 +234,13 @@ class PersonalDataVault:
         return key_ids
 
     async def rewrap(self, keys: Iterable[WrappedKey]) -> int:
-        """Re-wrap `keys` under the current key-encryption key (rotation); return how many."""
+        """Re-wrap `keys` under the current key-encryption key (rotation); return how many.
+
+        An erasure may tombstone a key while it is being re-wrapped, and the re-wrapped record,
+        written after the tombstone, would bring the key back: so the ring catches up afterwards
+        and every re-wrapped key tombstoned meanwhile is tombstoned again."""
         current = self._keks.current_id
-        done = 0
+        rewrapped: list[WrappedKey] = []
         for w in keys:
             if w.kek_id == current:
                 continue
@@ -224,5 +248,9 @@ class PersonalDataVault:
             kek_id, wrapped = self._keks.wrap(secret)
             name, value = _wrapped_record(w.subject, w.key_id, kek_id, wrapped, producer=self._producer)
             await self._produce(self._topic, name, value)
-            done += 1
-        return done
+            rewrapped.append(w)
+        await asyncio.to_thread(self._ring.catch_up)
+        for w in rewrapped:
+            if w.key_id in self._ring.tombstoned:
+                await self._produce(self._topic, record_key(w.subject, w.key_id), None)
+        return len(rewrapped)

@@ -22,6 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from verifier.ports import KeyEncryptionKeys, UnknownKeyEncryptionKey
+from verifier.settings import DEFAULT_KEK_FILE
 
 log = logging.getLogger(__name__)
 KEK_BYTES = 32
@@ -39,15 +40,27 @@ class FileKeyEncryptionKeys(KeyEncryptionKeys):
         self._current = current_id
 
     @classmethod
-    def load(cls, path: Path, *, create: bool = True) -> FileKeyEncryptionKeys:
-        """The keys in `path`; when it does not exist and `create`, a new file with one new key."""
+    def load(cls, path: Path, *, create: bool | None = None) -> FileKeyEncryptionKeys:
+        """The keys in `path`; when it does not exist and `create`, a new file with one new key.
+        By default only the development default path is created: a process told where the file is
+        (`BHYT_KEK_FILE`, a mounted secret in production) and not finding it stops, rather than
+        wrap keys under a key-encryption key no other host holds."""
+        if create is None:
+            create = path == DEFAULT_KEK_FILE
         if not path.exists():
             if not create:
-                raise KeyFileError(f"{path}: no key-encryption key file")
-            add_key(path)
-            log.warning(
-                "created a new key-encryption key file %s: keep it safe, and the same on every host", path
-            )
+                raise KeyFileError(
+                    f"{path}: no key-encryption key file (BHYT_KEK_FILE); create one with "
+                    "`python -m verifier kek add` and give every host the same"
+                )
+            try:
+                _write_key(path, os.O_EXCL)  # two processes starting at once: one file, one key
+            except FileExistsError:
+                pass
+            else:
+                log.warning(
+                    "created a new key-encryption key file %s: keep it safe, the same on every host", path
+                )
         keys: dict[str, bytes] = {}
         current = ""
         for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), start=1):
@@ -96,10 +109,14 @@ class FileKeyEncryptionKeys(KeyEncryptionKeys):
 def add_key(path: Path) -> str:
     """Append a new key-encryption key to `path` (created 0600 with its directory); return its id.
     It becomes the current one: data keys wrapped from now on use it."""
+    return _write_key(path, os.O_APPEND)
+
+
+def _write_key(path: Path, mode: int) -> str:
     kek_id = f"kek-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
     line = f"{kek_id} {base64.b64encode(secrets.token_bytes(KEK_BYTES)).decode()}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600)
     with os.fdopen(fd, "a", encoding="ascii") as f:
         f.write(line)
     return kek_id

@@ -25,7 +25,7 @@ from verifier.domain.calendar import parse_birth_date, parse_iso_date
 from verifier.domain.card_number import FULL_LENGTH, CardNumberProblem, normalise, parse_card_number
 from verifier.domain.enrollment import MAX_NAME_LENGTH
 from verifier.domain.facilities import FacilityRegistry
-from verifier.domain.participation import CardValidity, Gender, Participation
+from verifier.domain.participation import CardValidity, Gender, Participation, Status
 from verifier.errors import BadRequest, NotFound, UnknownFacility, VerifierError
 
 MAX_REASON_LENGTH = 200
@@ -273,6 +273,12 @@ def decide(command: Command, record: Participation | None, world: World) -> Chan
             return FacilityChange(sin, facility, _day_or_today(command.effective_on, "effective_on", world))
         case CorrectPersonDetails():
             _held_card(command.card_number, record)
+            if record.status is Status.ERASED:
+                raise _refused(
+                    "card_number",
+                    "thông tin cá nhân của người tham gia đã được xoá (K04): không ghi lại",
+                    "the person's data was erased: none is recorded again",
+                )
             return _correct(command, sin, world)
         case ErasePerson():
             _held_card(command.card_number, record)

@@ -33,6 +33,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "staff_registered": ("personal_id", "full_name"),
 }
 DATA_KEY_BYTES = 32  # AES-256
+_KEY_ID_BYTES = 16  # random, so ids of different people never meet (the ring looks keys up by id)
 _NONCE_BYTES = 12
 
 
@@ -46,8 +47,8 @@ class DataKey:
 
     @classmethod
     def mint(cls, subject: str) -> DataKey:
-        random = os.urandom(8 + DATA_KEY_BYTES)  # one system call for the id and the key
-        return cls(subject, random[:8].hex(), random[8:])
+        random = os.urandom(_KEY_ID_BYTES + DATA_KEY_BYTES)  # one system call for the id and the key
+        return cls(subject, random[:_KEY_ID_BYTES].hex(), random[_KEY_ID_BYTES:])
 
 
 # key id -> the data key's secret, or None when the key is gone (erased) or never existed
