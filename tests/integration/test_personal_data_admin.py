@@ -84,6 +84,10 @@ def test_the_migration_seals_every_old_event_and_they_fold_as_before(
             await producer.append_envelope(
                 envelopes.lifecycle(old[0].social_insurance_number, revoked, at=AT, producer="t")
             )
+            erased = ev.PersonErased(social_insurance_number=old[1].social_insurance_number, reason="r")
+            await producer.append_envelope(
+                envelopes.lifecycle(old[1].social_insurance_number, erased, at=AT, producer="t")
+            )
 
         asyncio.run(write_version_1())
     finally:
@@ -95,7 +99,7 @@ def test_the_migration_seals_every_old_event_and_they_fold_as_before(
 
     target = f"{settings.topic_participation}-sealed"
     copied = run_cli(settings, "person", "migrate", "--to", target, "--no-progress")
-    assert copied["records"] == len(source) == 6
+    assert copied["records"] == len(source) == 7
 
     migrated = [r.value for r in scan_topic(settings.kafka_bootstrap, target)]
     numbers = [p.personal_id.encode() for p in old]
@@ -109,6 +113,10 @@ def test_the_migration_seals_every_old_event_and_they_fold_as_before(
     assert _fold_all(events) == _fold_all(source)
     revoked = _fold_all(events)[old[0].social_insurance_number]
     assert revoked is not None and revoked.status is Status.REVOKED
+    # Erased before the migration: sealed under a key that was never kept, so it stays unreadable.
+    erased = [e for e in events if e.key == old[1].social_insurance_number and sealed_key_id(e)]
+    assert len(erased) == 1
+    assert all(e.schema_version == 2 for e in map(decode_event, migrated) if sealed_key_id(e))
 
 
 def test_retention_erases_only_people_whose_coverage_ended_long_ago(

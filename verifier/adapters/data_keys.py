@@ -162,9 +162,14 @@ class DataKeyRing:
         while behind:
             if time.monotonic() > deadline:
                 raise DataKeysUnavailable(
-                    f"data keys: could not read {self._topic} to its end in {self._timeout_s}s"
+                    f"data keys: no progress reading {self._topic} for {self._timeout_s}s"
                 )
-            for message in consumer.consume(1000, timeout=0.5):
+            messages = consumer.consume(1000, timeout=0.5)
+            if messages:
+                deadline = (
+                    time.monotonic() + self._timeout_s
+                )  # a large topic takes long: what counts is progress
+            for message in messages:
                 error = message.error()
                 if error is not None and error.code() != KafkaError._PARTITION_EOF:
                     raise DataKeysUnavailable(f"data keys unreadable: {error.str()}")

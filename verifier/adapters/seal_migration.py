@@ -14,7 +14,7 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from verifier.adapters.data_keys import wrapped_key_record
-from verifier.adapters.kafka_log import SAME_PARTITIONS_AS_JAVA
+from verifier.adapters.kafka_log import SAME_PARTITIONS_AS_JAVA, scan_topic
 from verifier.adapters.repartition import Copied, Progress, repartition
 from verifier.events.decoding import UndecodableEvent, decode_event
 from verifier.events.sealing import DataKey, needs_sealing, seal, subject_of
@@ -50,6 +50,8 @@ def migrate_sealed(
         }
     )
 
+    erased = _erased_people(bootstrap, source)
+
     def sealed(value: bytes) -> bytes:
         try:
             event = decode_event(value)
@@ -58,14 +60,15 @@ def migrate_sealed(
         if not needs_sealing(event):
             return value
         key = DataKey.mint(subject_of(event))
-        name, record = wrapped_key_record(key, keks, producer="migration")
-        while True:
-            try:
-                keys.produce(keys_topic, record, name.encode(), on_delivery=delivered)
-                break
-            except BufferError:
-                keys.poll(0.5)
-        keys.poll(0)
+        if event.key not in erased:  # an erased person's fields are sealed under a key never kept
+            name, record = wrapped_key_record(key, keks, producer="migration")
+            while True:
+                try:
+                    keys.produce(keys_topic, record, name.encode(), on_delivery=delivered)
+                    break
+                except BufferError:
+                    keys.poll(0.5)
+            keys.poll(0)
         seal(event, key)
         event.schema_version = SCHEMA_VERSION
         return event.SerializeToString()
@@ -81,6 +84,19 @@ def migrate_sealed(
             f"data keys for {target} not all written: {reason}; delete {target} and run again"
         )
     return copied
+
+
+def _erased_people(bootstrap: str, topic: str) -> set[str]:
+    """Whoever the source says was erased: their old clear fields must not come back readable."""
+    erased: set[str] = set()
+    for record in scan_topic(bootstrap, topic):
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent:
+            continue
+        if event.WhichOneof("payload") == "person_erased":
+            erased.add(event.key)
+    return erased
 
 
 def _partitions(bootstrap: str, topic: str, timeout_s: float) -> int:
