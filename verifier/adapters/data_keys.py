@@ -83,6 +83,10 @@ class DataKeyRing:
             "group.id": f"data-keys-{uuid.uuid4()}",  # never committed: every ring reads it all
             "enable.auto.commit": False,
             "enable.partition.eof": True,
+            # The end of a partition is known from an empty fetch, which the broker holds back for
+            # up to this long waiting for data: librdkafka's default, 500 ms, is a reader's wait at
+            # every catch-up.
+            "fetch.wait.max.ms": 10,
         }
         self._consumer: Consumer | None = None  # connected on the first catch-up
         self._assigned: list[int] | None = None
